@@ -50,7 +50,11 @@ mod tests {
 
     #[test]
     fn commands_round_trip() {
-        for cmd in [Command::Ping, Command::GetInventory, Command::StopActor("MABC".into())] {
+        for cmd in [
+            Command::Ping,
+            Command::GetInventory,
+            Command::StopActor("MABC".into()),
+        ] {
             assert_eq!(Command::decode(&cmd.encode()), Some(cmd));
         }
     }

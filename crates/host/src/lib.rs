@@ -16,7 +16,10 @@ pub struct Inventory {
 impl Inventory {
     /// An empty inventory that trusts modules signed by `trusted_issuers`.
     pub fn new(trusted_issuers: Vec<String>) -> Self {
-        Inventory { trusted_issuers, actors: Vec::new() }
+        Inventory {
+            trusted_issuers,
+            actors: Vec::new(),
+        }
     }
 
     /// Admits an actor whose claims are valid at `now` and signed by a trusted issuer.
@@ -24,7 +27,9 @@ impl Inventory {
         if !self.trusted_issuers.contains(&claims.issuer) {
             return Err(format!("issuer {} is not trusted", claims.issuer));
         }
-        claims.check_time(now).map_err(|e| format!("claims rejected: {e:?}"))?;
+        claims
+            .check_time(now)
+            .map_err(|e| format!("claims rejected: {e:?}"))?;
         self.actors.retain(|a| a.claims.subject != claims.subject);
         self.actors.push(ActorDescription { claims });
         Ok(())
@@ -35,13 +40,21 @@ impl Inventory {
         match command {
             Command::Ping => "pong".to_owned(),
             Command::GetInventory => {
-                let keys: Vec<&str> = self.actors.iter().map(|a| a.claims.subject.as_str()).collect();
+                let keys: Vec<&str> = self
+                    .actors
+                    .iter()
+                    .map(|a| a.claims.subject.as_str())
+                    .collect();
                 keys.join(",")
             }
             Command::StopActor(key) => {
                 let before = self.actors.len();
                 self.actors.retain(|a| &a.claims.subject != key);
-                if self.actors.len() < before { "stopped".into() } else { "not found".into() }
+                if self.actors.len() < before {
+                    "stopped".into()
+                } else {
+                    "not found".into()
+                }
             }
         }
     }

@@ -16,7 +16,12 @@ pub fn parse_ctl(words: &[&str]) -> Result<Command, String> {
 
 /// Describes claims for `wash claims inspect`.
 pub fn describe(claims: &wascap::Claims) -> String {
-    format!("{} signed by {} with [{}]", claims.subject, claims.issuer, claims.capabilities.join(", "))
+    format!(
+        "{} signed by {} with [{}]",
+        claims.subject,
+        claims.issuer,
+        claims.capabilities.join(", ")
+    )
 }
 
 #[cfg(test)]

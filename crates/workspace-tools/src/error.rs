@@ -1,0 +1,78 @@
+//! Errors of the engine: each names the file, revision or command at fault.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading a workspace or reading its history.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The workspace is not inside a git work tree.
+    #[error("{path} is not inside a git repository (affected needs the history to compare)")]
+    NotARepository {
+        /// Where the repository was looked for.
+        path: PathBuf,
+    },
+    /// A revision does not name a commit.
+    #[error("unknown revision `{rev}`{hint}")]
+    UnknownRevision {
+        /// The revision as the user wrote it.
+        rev: String,
+        /// Extra advice, starting with a separator, or empty.
+        hint: String,
+    },
+    /// The clone is shallow and lacks the history needed to compare revisions.
+    #[error(
+        "this is a shallow clone and it lacks the history of `{rev}`; fetch more history \
+         (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+    )]
+    ShallowClone {
+        /// The revision whose history is missing.
+        rev: String,
+    },
+    /// Another git failure.
+    #[error("git: {context}: {source}")]
+    Git {
+        /// What was being done.
+        context: String,
+        /// The libgit2 error.
+        #[source]
+        source: git2::Error,
+    },
+    /// `cargo` could not be started.
+    #[error("could not run `{cargo}`: it is not on PATH (install Rust, or set CARGO)")]
+    CargoNotFound {
+        /// The program that was looked for.
+        cargo: String,
+    },
+    /// `cargo metadata` failed, most often because a manifest is malformed.
+    #[error("cargo metadata failed for {manifest}: {message}")]
+    Metadata {
+        /// The manifest cargo was pointed at, or `the current directory`.
+        manifest: String,
+        /// The first lines of cargo's error.
+        message: String,
+    },
+    /// The tool's configuration in the root manifest is invalid.
+    #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
+    Config {
+        /// The root manifest.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file at fault.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Git { context, source }
+    }
+}

@@ -1,0 +1,213 @@
+//! The git adapter: the paths that changed between two revisions, read with git2.
+//!
+//! The base is the merge-base of `--base` (default `origin/main`, else `main`) and the head
+//! (default `HEAD`), as in `git diff base...head`: commits that landed on the base branch after
+//! the head branched off are not the head's changes.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path};
+
+use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
+
+use crate::{ChangeSet, ChangedFile, Error, FileStatus, FileVersions};
+
+/// Which revisions to compare.
+#[derive(Debug, Clone, Default)]
+pub struct Range {
+    /// The base revision; `None` for the merge-base with `origin/main` (else `main`).
+    pub base: Option<String>,
+    /// The head revision; `None` for `HEAD`.
+    pub head: Option<String>,
+    /// Compare the base with the working tree and index instead of the head commit.
+    pub include_uncommitted: bool,
+}
+
+/// The change between two resolved revisions.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    /// The commit compared against: the merge-base of the base and the head.
+    pub base: Oid,
+    /// The base revision as named, e.g. `origin/main`.
+    pub base_name: String,
+    /// The head commit.
+    pub head: Oid,
+    /// The head as named, or `working tree`.
+    pub head_name: String,
+    /// What changed, relative to the workspace root.
+    pub changes: ChangeSet,
+}
+
+/// Compares two revisions of the repository that holds `workspace_root`.
+pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
+    let repo = Repository::discover(workspace_root).map_err(|_| Error::NotARepository {
+        path: workspace_root.to_owned(),
+    })?;
+    let workdir = repo.workdir().ok_or_else(|| Error::NotARepository {
+        path: workspace_root.to_owned(),
+    })?;
+    let prefix = workspace_prefix(workdir, workspace_root)?;
+
+    let head_name = range.head.clone().unwrap_or_else(|| "HEAD".to_owned());
+    let head = resolve(&repo, &head_name)?;
+    let (base_name, base) = match &range.base {
+        Some(name) => (name.clone(), resolve(&repo, name)?),
+        None => default_base(&repo)?,
+    };
+    let merge_base =
+        repo.merge_base(base.id(), head.id())
+            .map_err(|source| match repo.is_shallow() {
+                true => Error::ShallowClone {
+                    rev: base_name.clone(),
+                },
+                false => Error::Git {
+                    context: format!("no common ancestor of `{base_name}` and `{head_name}`"),
+                    source,
+                },
+            })?;
+    let base_tree = tree(&repo, merge_base)?;
+    let head_tree = head.tree().map_err(Error::git("reading the head tree"))?;
+
+    let mut options = DiffOptions::new();
+    let git_diff = if range.include_uncommitted {
+        options.include_untracked(true).recurse_untracked_dirs(true);
+        repo.diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut options))
+    } else {
+        repo.diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))
+    }
+    .map_err(Error::git("computing the diff"))?;
+
+    let mut files = BTreeSet::new();
+    for delta in git_diff.deltas() {
+        let old = delta.old_file().path().map(|p| relative(&prefix, p));
+        let new = delta.new_file().path().map(|p| relative(&prefix, p));
+        let mut add =
+            |path: Option<String>, status| files.extend(path.map(|p| ChangedFile::new(p, status)));
+        match delta.status() {
+            Delta::Added | Delta::Untracked => add(new, FileStatus::Added),
+            Delta::Deleted => add(old, FileStatus::Deleted),
+            Delta::Renamed | Delta::Copied => {
+                add(old, FileStatus::Deleted);
+                add(new, FileStatus::Added);
+            }
+            Delta::Unmodified | Delta::Ignored => {}
+            _ => add(new, FileStatus::Modified),
+        }
+    }
+    let mut changes = ChangeSet::from_files(files);
+    let versions = |name: &str| {
+        let repo_path = prefix.join(name);
+        let head_text = if range.include_uncommitted {
+            std::fs::read_to_string(workdir.join(&repo_path)).ok()
+        } else {
+            blob_text(&repo, &head_tree, &repo_path)
+        };
+        FileVersions {
+            base: blob_text(&repo, &base_tree, &repo_path),
+            head: head_text,
+        }
+    };
+    let changed = |name: &str| changes.files.iter().any(|f| f.path == name);
+    if changed("Cargo.toml") {
+        changes.root_manifest = Some(versions("Cargo.toml"));
+    }
+    if changed("Cargo.lock") {
+        changes.lockfile = Some(versions("Cargo.lock"));
+    }
+    Ok(Diff {
+        base: merge_base,
+        base_name,
+        head: head.id(),
+        head_name: if range.include_uncommitted {
+            "working tree".to_owned()
+        } else {
+            head_name
+        },
+        changes,
+    })
+}
+
+fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, Error> {
+    let object = repo
+        .revparse_single(rev)
+        .map_err(|_| match repo.is_shallow() {
+            true => Error::ShallowClone {
+                rev: rev.to_owned(),
+            },
+            false => Error::UnknownRevision {
+                rev: rev.to_owned(),
+                hint: hint(repo, rev),
+            },
+        })?;
+    object.peel_to_commit().map_err(|_| Error::UnknownRevision {
+        rev: rev.to_owned(),
+        hint: ": not a commit".to_owned(),
+    })
+}
+
+fn hint(repo: &Repository, rev: &str) -> String {
+    match rev == "HEAD" && repo.head().is_err() {
+        true => ": the repository has no commits yet".to_owned(),
+        false => String::new(),
+    }
+}
+
+/// The merge-base candidates when no `--base` is given: `origin/main`, then `main`.
+fn default_base(repo: &Repository) -> Result<(String, Commit<'_>), Error> {
+    for name in ["origin/main", "main"] {
+        if let Ok(commit) = repo.revparse_single(name).and_then(|o| o.peel_to_commit()) {
+            return Ok((name.to_owned(), commit));
+        }
+    }
+    Err(Error::UnknownRevision {
+        rev: "origin/main".to_owned(),
+        hint: " (nor `main`), the default base; pass --base REV".to_owned(),
+    })
+}
+
+fn tree(repo: &Repository, commit: Oid) -> Result<Tree<'_>, Error> {
+    repo.find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(Error::git(format!("reading the tree of {commit}")))
+}
+
+fn blob_text(repo: &Repository, tree: &Tree, path: &Path) -> Option<String> {
+    let entry = tree.get_path(path).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    String::from_utf8(blob.content().to_vec()).ok()
+}
+
+/// Where the workspace root sits inside the work tree.
+fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<std::path::PathBuf, Error> {
+    let canonical = |p: &Path| {
+        p.canonicalize().map_err(|source| Error::Io {
+            path: p.to_owned(),
+            source,
+        })
+    };
+    let (workdir, root) = (canonical(workdir)?, canonical(workspace_root)?);
+    root.strip_prefix(&workdir)
+        .map(Path::to_owned)
+        .map_err(|_| Error::NotARepository {
+            path: workspace_root.to_owned(),
+        })
+}
+
+/// A repository path made relative to the workspace root, with `/` separators.
+fn relative(prefix: &Path, repo_path: &Path) -> String {
+    let slash = |p: &Path| {
+        p.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    match repo_path.strip_prefix(prefix) {
+        Ok(inside) => slash(inside),
+        Err(_) => {
+            let up = prefix
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .count();
+            format!("{}{}", "../".repeat(up), slash(repo_path))
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The workspace as a graph of packages: a plain value that tests can build by hand.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+
+/// Index of a package in a [`WorkspaceGraph`].
+pub type PackageIx = NodeIndex<u32>;
+
+/// Where a package comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackageKind {
+    /// A member of the workspace.
+    Member,
+    /// A path dependency that is not a member.
+    Path,
+    /// A package from a registry or a git repository.
+    External,
+}
+
+/// One package of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The package name.
+    pub name: String,
+    /// The package version.
+    pub version: String,
+    /// Member, path dependency or external package.
+    pub kind: PackageKind,
+    /// The directory of its manifest, relative to the workspace root with `/` separators
+    /// (empty for a package at the root, `../x` outside it); `None` for external packages.
+    pub root: Option<String>,
+    /// Keys of `[workspace.dependencies]` this package inherits with `workspace = true`,
+    /// with whether any of them is a normal or build dependency (`true`) or only a dev one.
+    pub inherited: Vec<(String, bool)>,
+}
+
+impl Package {
+    /// A workspace member at `root` (relative to the workspace root).
+    pub fn member(name: &str, version: &str, root: &str) -> Package {
+        Package {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            kind: PackageKind::Member,
+            root: Some(root.to_owned()),
+            inherited: Vec::new(),
+        }
+    }
+
+    /// A package from a registry.
+    pub fn external(name: &str, version: &str) -> Package {
+        Package {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            kind: PackageKind::External,
+            root: None,
+            inherited: Vec::new(),
+        }
+    }
+
+    /// Whether this package is a workspace member.
+    pub fn is_member(&self) -> bool {
+        self.kind == PackageKind::Member
+    }
+}
+
+/// The kind of a dependency edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepKind {
+    /// `[dependencies]`.
+    Normal,
+    /// `[build-dependencies]`.
+    Build,
+    /// `[dev-dependencies]`.
+    Dev,
+}
+
+impl DepKind {
+    /// The word used in reasons: `depends on`, `build-depends on`, `dev-depends on`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            DepKind::Normal => "depends on",
+            DepKind::Build => "build-depends on",
+            DepKind::Dev => "dev-depends on",
+        }
+    }
+}
+
+/// A dependency edge from a package to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// Normal, build or dev.
+    pub kind: DepKind,
+    /// Enabled only through a feature.
+    pub optional: bool,
+    /// The `cfg(..)` or target triple it is limited to, if any.
+    pub target: Option<String>,
+}
+
+impl Dependency {
+    /// An unconditional dependency of `kind`.
+    pub fn new(kind: DepKind) -> Dependency {
+        Dependency {
+            kind,
+            optional: false,
+            target: None,
+        }
+    }
+}
+
+/// The packages of a workspace and their dependency edges (dependent → dependency).
+#[derive(Debug, Clone)]
+pub struct WorkspaceGraph {
+    root: PathBuf,
+    graph: DiGraph<Package, Dependency>,
+}
+
+impl WorkspaceGraph {
+    /// An empty graph for the workspace at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> WorkspaceGraph {
+        WorkspaceGraph {
+            root: root.into(),
+            graph: DiGraph::new(),
+        }
+    }
+
+    /// Adds a package and returns its index.
+    pub fn add_package(&mut self, package: Package) -> PackageIx {
+        self.graph.add_node(package)
+    }
+
+    /// Adds an edge: `from` depends on `to`.
+    pub fn add_dependency(&mut self, from: PackageIx, to: PackageIx, dep: Dependency) {
+        self.graph.add_edge(from, to, dep);
+    }
+
+    /// The workspace root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The package at `ix`.
+    pub fn package(&self, ix: PackageIx) -> &Package {
+        &self.graph[ix]
+    }
+
+    /// Every package with its index, in insertion order.
+    pub fn packages(&self) -> impl Iterator<Item = (PackageIx, &Package)> {
+        self.graph
+            .node_indices()
+            .map(move |ix| (ix, &self.graph[ix]))
+    }
+
+    /// The workspace members, sorted by name.
+    pub fn members(&self) -> Vec<PackageIx> {
+        let mut members: Vec<_> = self
+            .packages()
+            .filter(|(_, p)| p.is_member())
+            .map(|(ix, _)| ix)
+            .collect();
+        members.sort_by(|a, b| self.graph[*a].name.cmp(&self.graph[*b].name));
+        members
+    }
+
+    /// The member called `name`.
+    pub fn member_by_name(&self, name: &str) -> Option<PackageIx> {
+        self.packages()
+            .find(|(_, p)| p.is_member() && p.name == name)
+            .map(|(ix, _)| ix)
+    }
+
+    /// The direct dependencies of `ix`, with the edge.
+    pub fn dependencies(&self, ix: PackageIx) -> impl Iterator<Item = (PackageIx, &Dependency)> {
+        self.graph
+            .edges_directed(ix, Direction::Outgoing)
+            .map(|e| (e.target(), e.weight()))
+    }
+
+    /// The direct dependents of `ix`, with the edge.
+    pub fn dependents(&self, ix: PackageIx) -> impl Iterator<Item = (PackageIx, &Dependency)> {
+        self.graph
+            .edges_directed(ix, Direction::Incoming)
+            .map(|e| (e.source(), e.weight()))
+    }
+
+    /// Every package that reaches one of `seeds` through normal and build edges, seeds included.
+    pub fn reverse_closure(
+        &self,
+        seeds: impl IntoIterator<Item = PackageIx>,
+    ) -> BTreeSet<PackageIx> {
+        let mut seen: BTreeSet<PackageIx> = BTreeSet::new();
+        let mut stack: Vec<PackageIx> = seeds.into_iter().collect();
+        while let Some(ix) = stack.pop() {
+            if seen.insert(ix) {
+                stack.extend(
+                    self.dependents(ix)
+                        .filter(|(_, d)| d.kind != DepKind::Dev)
+                        .map(|(p, _)| p),
+                );
+            }
+        }
+        seen
+    }
+
+    /// Local packages (members and path dependencies) in dependency order: every package comes
+    /// after the packages it depends on through normal and build edges. Dev edges may form
+    /// cycles and are ignored. Ties are broken by name, so the order is stable.
+    pub fn topological_order(&self) -> Vec<PackageIx> {
+        let local = |ix: PackageIx| self.graph[ix].kind != PackageKind::External;
+        let mut pending: Vec<PackageIx> =
+            self.graph.node_indices().filter(|ix| local(*ix)).collect();
+        pending.sort_by(|a, b| self.graph[*a].name.cmp(&self.graph[*b].name));
+        let mut placed = BTreeSet::new();
+        let mut order = Vec::with_capacity(pending.len());
+        // Kahn's algorithm over the sorted list; the graph is a DAG once dev edges are dropped,
+        // which cargo guarantees for normal and build edges.
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|ix| {
+                let ready = self.dependencies(*ix).all(|(dep, d)| {
+                    d.kind == DepKind::Dev || !local(dep) || dep == *ix || placed.contains(&dep)
+                });
+                if ready {
+                    order.push(*ix);
+                }
+                !ready
+            });
+            placed.extend(
+                order[order.len() - (before - pending.len())..]
+                    .iter()
+                    .copied(),
+            );
+            if pending.len() == before {
+                // A cycle cargo would reject; keep the rest in name order rather than loop.
+                order.append(&mut pending);
+            }
+        }
+        order
+    }
+}

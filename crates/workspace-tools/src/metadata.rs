@@ -1,0 +1,214 @@
+//! The cargo adapter: runs `cargo metadata` and turns guppy's package graph into a
+//! [`WorkspaceGraph`], reading the members' manifests for `workspace = true` entries.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use guppy::graph::{DependencyReq, PackageGraph, PackageMetadata};
+use guppy::platform::PlatformStatus;
+use guppy::{CargoMetadata, MetadataCommand};
+
+use crate::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
+use crate::{Error, Rules};
+
+/// A loaded workspace: its graph and the rules from its root manifest.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The package graph.
+    pub graph: WorkspaceGraph,
+    /// The path rules in force.
+    pub rules: Rules,
+}
+
+/// Loads the workspace around `manifest_path` (or around the current directory).
+pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
+    let json = cargo_metadata(manifest_path)?;
+    let graph = graph_from_json(&json, manifest_path)?;
+    let rules = load_rules(&graph)?;
+    Ok(Workspace { graph, rules })
+}
+
+/// Runs `cargo metadata --all-features` and returns its JSON.
+pub fn cargo_metadata(manifest_path: Option<&Path>) -> Result<String, Error> {
+    let mut command = MetadataCommand::new();
+    if let Some(path) = manifest_path {
+        command.manifest_path(path);
+    }
+    let mut command = command.cargo_command();
+    let cargo = command.get_program().to_string_lossy().into_owned();
+    let output = command
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::CargoNotFound { cargo },
+            _ => Error::Io {
+                path: PathBuf::from(&cargo),
+                source: e,
+            },
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::Metadata {
+            manifest: describe(manifest_path),
+            message: first_error(&stderr),
+        });
+    }
+    String::from_utf8(output.stdout).map_err(|_| Error::Metadata {
+        manifest: describe(manifest_path),
+        message: "cargo printed metadata that is not UTF-8".to_owned(),
+    })
+}
+
+fn describe(manifest_path: Option<&Path>) -> String {
+    manifest_path.map_or_else(
+        || "the current directory".to_owned(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// Cargo's error without the blank lines, on one line: `failed to parse manifest at ...: ...`.
+fn first_error(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Caused by:") && !l.starts_with("|"))
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .take(3)
+        .collect();
+    lines.join(": ")
+}
+
+/// Builds the graph from `cargo metadata` JSON.
+pub fn graph_from_json(json: &str, manifest_path: Option<&Path>) -> Result<WorkspaceGraph, Error> {
+    let fail = |e: guppy::Error| Error::Metadata {
+        manifest: describe(manifest_path),
+        message: e.to_string(),
+    };
+    let guppy_graph = CargoMetadata::parse_json(json)
+        .and_then(CargoMetadata::build_graph)
+        .map_err(fail)?;
+    from_guppy(&guppy_graph)
+}
+
+fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
+    let root = pg.workspace().root();
+    let mut graph = WorkspaceGraph::new(root.as_std_path());
+    let mut packages: Vec<PackageMetadata> = pg.packages().collect();
+    packages.sort_by(|a, b| (a.name(), a.version()).cmp(&(b.name(), b.version())));
+    let mut index = std::collections::HashMap::with_capacity(packages.len());
+    for meta in &packages {
+        let kind = match (meta.in_workspace(), meta.source().local_path()) {
+            (true, _) => PackageKind::Member,
+            (false, Some(_)) => PackageKind::Path,
+            (false, None) => PackageKind::External,
+        };
+        let package = Package {
+            name: meta.name().to_owned(),
+            version: meta.version().to_string(),
+            kind,
+            root: meta.source().local_path().map(|p| {
+                p.as_str()
+                    .replace('\\', "/")
+                    .trim_start_matches("./")
+                    .to_owned()
+            }),
+            inherited: match kind {
+                PackageKind::Member => inherited_dependencies(meta.manifest_path().as_std_path())?,
+                _ => Vec::new(),
+            },
+        };
+        index.insert(meta.id().clone(), graph.add_package(package));
+    }
+    for meta in &packages {
+        let from = index[meta.id()];
+        for link in meta.direct_links() {
+            let to = index[link.to().id()];
+            for (kind, req) in [
+                (DepKind::Normal, link.normal()),
+                (DepKind::Build, link.build()),
+                (DepKind::Dev, link.dev()),
+            ] {
+                if req.is_present() {
+                    graph.add_dependency(from, to, dependency(kind, &req));
+                }
+            }
+        }
+    }
+    Ok(graph)
+}
+
+fn dependency(kind: DepKind, req: &DependencyReq) -> Dependency {
+    let status = req.status();
+    let optional = status.required_status().is_never();
+    let active = if optional {
+        status.optional_status()
+    } else {
+        status.required_status()
+    };
+    let target = match active {
+        PlatformStatus::PlatformDependent { eval } => Some(
+            eval.target_specs()
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
+        _ => None,
+    };
+    Dependency {
+        kind,
+        optional,
+        target,
+    }
+}
+
+/// The `workspace = true` entries of a member's dependency tables, with whether each is a
+/// normal or build dependency anywhere (`true`) or only a dev-dependency.
+fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error> {
+    let text = std::fs::read_to_string(manifest).map_err(|source| Error::Io {
+        path: manifest.to_owned(),
+        source,
+    })?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Metadata {
+        manifest: manifest.display().to_string(),
+        message: e.message().to_owned(),
+    })?;
+    let mut tables: Vec<&toml::Table> = vec![&doc];
+    if let Some(toml::Value::Table(targets)) = doc.get("target") {
+        tables.extend(targets.values().filter_map(toml::Value::as_table));
+    }
+    let mut inherited: Vec<(String, bool)> = Vec::new();
+    for table in tables {
+        for (section, normal) in [
+            ("dependencies", true),
+            ("build-dependencies", true),
+            ("dev-dependencies", false),
+        ] {
+            let Some(deps) = table.get(section).and_then(toml::Value::as_table) else {
+                continue;
+            };
+            for (name, spec) in deps {
+                if spec.get("workspace").and_then(toml::Value::as_bool) != Some(true) {
+                    continue;
+                }
+                match inherited.iter_mut().find(|(n, _)| n == name) {
+                    Some(entry) => entry.1 |= normal,
+                    None => inherited.push((name.clone(), normal)),
+                }
+            }
+        }
+    }
+    inherited.sort();
+    Ok(inherited)
+}
+
+/// Reads the rules from the root manifest of `graph`.
+pub fn load_rules(graph: &WorkspaceGraph) -> Result<Rules, Error> {
+    let manifest = graph.root().join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|source| Error::Io {
+        path: manifest.clone(),
+        source,
+    })?;
+    Rules::from_manifest(&manifest, &text, graph)
+}

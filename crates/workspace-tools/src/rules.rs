@@ -1,0 +1,257 @@
+//! Path rules: what a changed path outside the packages' own files affects.
+//!
+//! The defaults follow DESIGN in `docs/affected.md`; users add rules in the root manifest:
+//!
+//! ```toml
+//! [workspace.metadata.workspace-tools.affected]
+//! rules = [
+//!     { paths = ["wit/**"], affects = ["host", "wash"] },
+//!     { paths = ["scripts/**"], affects = "none" },
+//! ]
+//! ```
+//!
+//! User rules are tried first, on every path; the first match wins.
+
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::{Error, WorkspaceGraph};
+
+/// What a rule says a matching path affects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Every package.
+    All,
+    /// No package.
+    None,
+    /// These members.
+    Packages(Vec<String>),
+}
+
+/// Paths matching any of a set of globs, and what they affect.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The globs, relative to the workspace root (`*` stays within a directory, `**` crosses).
+    pub paths: Vec<String>,
+    /// What a matching path affects.
+    pub effect: Effect,
+    matcher: GlobSet,
+}
+
+impl Rule {
+    /// A rule; fails on an invalid glob.
+    pub fn new(paths: &[&str], effect: Effect) -> Result<Rule, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        for path in paths {
+            builder.add(glob(path)?);
+        }
+        Ok(Rule {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            effect,
+            matcher: builder.build()?,
+        })
+    }
+
+    /// Whether `path` matches.
+    pub fn matches(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+
+    /// The globs as written, for reasons: `wit/**, *.wit`.
+    pub fn label(&self) -> String {
+        self.paths.join(", ")
+    }
+}
+
+fn glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
+}
+
+/// The rules in force: the user's, then the defaults.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    user: Vec<Rule>,
+    workspace_files: Vec<Rule>,
+    outside_packages: Vec<Rule>,
+}
+
+impl Default for Rules {
+    /// The defaults with no user rules.
+    fn default() -> Rules {
+        let rule =
+            |paths: &[&str], effect| Rule::new(paths, effect).expect("default globs are valid");
+        Rules {
+            user: Vec::new(),
+            // Files that change how every package builds or is tested. They hold even when the
+            // workspace root is itself a package.
+            workspace_files: vec![
+                rule(&["rust-toolchain", "rust-toolchain.toml"], Effect::All),
+                rule(&[".cargo/config", ".cargo/config.toml"], Effect::All),
+                rule(&[".github/workflows/**"], Effect::All),
+                rule(&[".github/**"], Effect::None),
+            ],
+            // Paths that belong to no package.
+            outside_packages: vec![
+                rule(&["docs/**"], Effect::None),
+                rule(&["**/*.md"], Effect::None),
+            ],
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    affected: AffectedConfig,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AffectedConfig {
+    #[serde(default)]
+    rules: Vec<RuleConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleConfig {
+    paths: Vec<String>,
+    affects: AffectsConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AffectsConfig {
+    Word(String),
+    Packages(Vec<String>),
+}
+
+impl Rules {
+    /// The rules configured in the root manifest `text` (read from `manifest`), checked
+    /// against the members of `graph`.
+    pub fn from_manifest(
+        manifest: &Path,
+        text: &str,
+        graph: &WorkspaceGraph,
+    ) -> Result<Rules, Error> {
+        let fail = |message: String| Error::Config {
+            path: manifest.to_owned(),
+            message,
+        };
+        let doc: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let config = doc
+            .get("workspace")
+            .and_then(|w| w.get("metadata"))
+            .and_then(|m| m.get(crate::CONFIG_TABLE))
+            .cloned();
+        let Some(config) = config else {
+            return Ok(Rules::default());
+        };
+        let config: Config = config
+            .try_into()
+            .map_err(|e: toml::de::Error| fail(e.message().to_owned()))?;
+        let mut rules = Rules::default();
+        for (i, rule) in config.affected.rules.into_iter().enumerate() {
+            let effect = match rule.affects {
+                AffectsConfig::Word(w) if w == "all" => Effect::All,
+                AffectsConfig::Word(w) if w == "none" => Effect::None,
+                AffectsConfig::Word(w) => {
+                    return Err(fail(format!(
+                        "rule {}: affects = \"{w}\": expected \"all\", \"none\" or a list of packages",
+                        i + 1
+                    )));
+                }
+                AffectsConfig::Packages(names) => {
+                    if let Some(unknown) = names.iter().find(|n| graph.member_by_name(n).is_none())
+                    {
+                        return Err(fail(format!(
+                            "rule {}: `{unknown}` is not a workspace member",
+                            i + 1
+                        )));
+                    }
+                    Effect::Packages(names)
+                }
+            };
+            let paths: Vec<&str> = rule.paths.iter().map(String::as_str).collect();
+            let rule =
+                Rule::new(&paths, effect).map_err(|e| fail(format!("rule {}: {e}", i + 1)))?;
+            rules.user.push(rule);
+        }
+        Ok(rules)
+    }
+
+    /// The first user rule that matches `path`.
+    pub(crate) fn user_rule(&self, path: &str) -> Option<&Rule> {
+        self.user.iter().find(|r| r.matches(path))
+    }
+
+    /// The first default rule for workspace-level files that matches `path`.
+    pub(crate) fn workspace_rule(&self, path: &str) -> Option<&Rule> {
+        self.workspace_files.iter().find(|r| r.matches(path))
+    }
+
+    /// The first default rule for paths outside every package that matches `path`.
+    pub(crate) fn outside_rule(&self, path: &str) -> Option<&Rule> {
+        self.outside_packages.iter().find(|r| r.matches(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Package;
+
+    fn graph() -> WorkspaceGraph {
+        let mut g = WorkspaceGraph::new("/w");
+        g.add_package(Package::member("host", "0.1.0", "crates/host"));
+        g
+    }
+
+    #[test]
+    fn defaults_classify_workspace_files() {
+        let r = Rules::default();
+        assert_eq!(
+            r.workspace_rule("rust-toolchain.toml").unwrap().effect,
+            Effect::All
+        );
+        assert_eq!(
+            r.workspace_rule(".github/workflows/ci.yml").unwrap().effect,
+            Effect::All
+        );
+        assert_eq!(
+            r.workspace_rule(".github/CODEOWNERS").unwrap().effect,
+            Effect::None
+        );
+        assert!(r.workspace_rule("crates/x/rust-toolchain.toml").is_none());
+        assert_eq!(r.outside_rule("notes/a/b.md").unwrap().effect, Effect::None);
+        assert!(r.outside_rule("wit/api.wit").is_none());
+    }
+
+    #[test]
+    fn user_rules_are_read_and_checked() {
+        let text = r#"
+[workspace.metadata.workspace-tools.affected]
+rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affects = "none" }]
+"#;
+        let r = Rules::from_manifest(Path::new("Cargo.toml"), text, &graph()).unwrap();
+        assert_eq!(
+            r.user_rule("wit/api.wit").unwrap().effect,
+            Effect::Packages(vec!["host".into()])
+        );
+        assert!(r.user_rule("wit/sub/api.wit").is_none());
+        assert_eq!(r.user_rule("x/y/z").unwrap().effect, Effect::None);
+
+        let bad = text.replace("[\"host\"]", "[\"nope\"]");
+        let err = Rules::from_manifest(Path::new("Cargo.toml"), &bad, &graph()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("rule 1: `nope` is not a workspace member"),
+            "{err}"
+        );
+        let bad = text.replace("\"none\"", "\"some\"");
+        assert!(Rules::from_manifest(Path::new("Cargo.toml"), &bad, &graph()).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! Synthetic workspaces for benchmarks: N crates in a random DAG with realistic fan-in, in a
+//! git repository, and the time each phase of `affected` takes on them.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::{Error, affected, git, metadata};
+
+/// The name of crate `i` of a synthetic workspace.
+pub fn crate_name(i: usize) -> String {
+    format!("crate-{i:04}")
+}
+
+/// A small deterministic generator (xorshift64*), so a seed always gives the same workspace.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// An index below `n`, skewed towards 0: the first crates are the core that many use.
+    fn skewed_below(&mut self, n: usize) -> usize {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((n as f64) * u * u) as usize
+    }
+}
+
+/// Writes a workspace of `crates` crates under `dir`. Crate `i` depends only on crates with a
+/// lower index (0 to 4 normal dependencies, sometimes a build- or dev-dependency), chosen with
+/// a bias towards the first crates, so a few core crates have a large fan-in.
+pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
+    let mut rng = Rng(seed.max(1));
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )?;
+    std::fs::write(dir.join(".gitignore"), "/target\n")?;
+    for i in 0..crates {
+        let name = crate_name(i);
+        let mut manifest = format!(
+            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\n[dependencies]\n"
+        );
+        let mut deps = std::collections::BTreeSet::new();
+        for _ in 0..rng.below(5).min(i) {
+            deps.insert(rng.skewed_below(i));
+        }
+        for d in &deps {
+            let _ = writeln!(
+                manifest,
+                "{} = {{ path = \"../{}\" }}",
+                crate_name(*d),
+                crate_name(*d)
+            );
+        }
+        for section in ["build-dependencies", "dev-dependencies"] {
+            if i > 0 && rng.below(8) == 0 {
+                let d = rng.skewed_below(i);
+                if !deps.contains(&d) {
+                    let _ = write!(
+                        manifest,
+                        "\n[{section}]\n{} = {{ path = \"../{}\" }}\n",
+                        crate_name(d),
+                        crate_name(d)
+                    );
+                }
+            }
+        }
+        let crate_dir = dir.join("crates").join(&name);
+        std::fs::create_dir_all(crate_dir.join("src"))?;
+        std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
+        std::fs::write(
+            crate_dir.join("src/lib.rs"),
+            format!("pub fn id() -> usize {{ {i} }}\n"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `git` with `args` in `dir`, failing on a non-zero exit.
+pub fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@localhost",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(std::io::Error::other(format!(
+            "git {} failed",
+            args.join(" ")
+        ))),
+    }
+}
+
+/// Generates a workspace in `dir`, commits it on `main`, then commits one change to the source
+/// of `changed` crate.
+pub fn repository(dir: &Path, crates: usize, seed: u64, changed: usize) -> std::io::Result<()> {
+    generate(dir, crates, seed)?;
+    git(dir, &["init", "-q", "-b", "main"])?;
+    git(dir, &["add", "-A"])?;
+    git(dir, &["commit", "-q", "-m", "initial"])?;
+    git(dir, &["checkout", "-q", "-b", "change"])?;
+    let lib = dir
+        .join("crates")
+        .join(crate_name(changed))
+        .join("src/lib.rs");
+    std::fs::write(&lib, format!("pub fn id() -> usize {{ {changed} + 0 }}\n"))?;
+    git(dir, &["commit", "-q", "-am", "change"])
+}
+
+/// Time spent in each phase of one `affected` run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Running `cargo metadata`.
+    pub cargo_metadata: Duration,
+    /// Reading the change with git2.
+    pub git: Duration,
+    /// Building the graph from the metadata (guppy and ours) and reading the rules.
+    pub graph: Duration,
+    /// Computing the affected set.
+    pub affected: Duration,
+    /// How many members were affected.
+    pub affected_count: usize,
+}
+
+impl Timings {
+    /// Our own code: building the graph and computing the affected set.
+    pub fn own_code(&self) -> Duration {
+        self.graph + self.affected
+    }
+}
+
+/// Runs `affected` on the workspace at `dir` against `main` once, timing each phase.
+pub fn measure(dir: &Path) -> Result<Timings, Error> {
+    let manifest = dir.join("Cargo.toml");
+    let start = Instant::now();
+    let json = metadata::cargo_metadata(Some(&manifest))?;
+    let cargo_metadata = start.elapsed();
+
+    let start = Instant::now();
+    let graph = metadata::graph_from_json(&json, Some(&manifest))?;
+    let rules = metadata::load_rules(&graph)?;
+    let graph_time = start.elapsed();
+
+    let start = Instant::now();
+    let range = git::Range {
+        base: Some("main".to_owned()),
+        ..Default::default()
+    };
+    let diff = git::diff(dir, &range)?;
+    let git_time = start.elapsed();
+
+    let start = Instant::now();
+    let set = affected(&graph, &diff.changes, &rules);
+    let affected_time = start.elapsed();
+    Ok(Timings {
+        cargo_metadata,
+        git: git_time,
+        graph: graph_time,
+        affected: affected_time,
+        affected_count: set.packages.len(),
+    })
+}

@@ -1,0 +1,134 @@
+//! Running the tests of affected packages: one runner invocation for all of them, and a
+//! deterministic split across CI machines.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+use std::str::FromStr;
+
+/// The test runner to invoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// `cargo test`.
+    Cargo,
+    /// `cargo nextest run`.
+    Nextest,
+}
+
+/// Machine `index` of `count` (1-based), as in `--partition 2/3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// This machine's share, from 1 to `count`.
+    pub index: usize,
+    /// How many machines share the work.
+    pub count: usize,
+}
+
+impl FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Partition, String> {
+        let parse = |part: &str| part.trim().parse::<usize>().ok();
+        match s.split_once('/').map(|(k, n)| (parse(k), parse(n))) {
+            Some((Some(index), Some(count))) if (1..=count).contains(&index) => {
+                Ok(Partition { index, count })
+            }
+            _ => Err(format!(
+                "invalid partition `{s}`: expected K/N with 1 <= K <= N, such as 1/3"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The packages of `names` that fall to `partition`: sorted by name and dealt round-robin,
+/// so every machine computes the same split from the same affected set.
+pub fn partition(names: &[String], partition: Partition) -> Vec<String> {
+    let mut sorted = names.to_vec();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .skip(partition.index - 1)
+        .step_by(partition.count)
+        .collect()
+}
+
+/// One runner invocation that tests `packages` of the workspace at `manifest_path`, with
+/// `extra` arguments appended (test filters, `--`, runner flags).
+pub fn command(
+    runner: Runner,
+    manifest_path: &Path,
+    packages: &[String],
+    extra: &[OsString],
+) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    match runner {
+        Runner::Cargo => command.arg("test"),
+        Runner::Nextest => command.args(["nextest", "run"]),
+    };
+    command.arg("--manifest-path").arg(manifest_path);
+    for package in packages {
+        command.arg("--package").arg(package);
+    }
+    command.args(extra);
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_cover_every_package_once() {
+        let names: Vec<String> = ["e", "a", "d", "b", "c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let parts: Vec<Vec<String>> = (1..=3)
+            .map(|k| partition(&names, Partition { index: k, count: 3 }))
+            .collect();
+        assert_eq!(parts, [vec!["a", "d"], vec!["b", "e"], vec!["c"]]);
+    }
+
+    #[test]
+    fn partition_syntax() {
+        assert_eq!("2/3".parse(), Ok(Partition { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_invocation_for_all_packages() {
+        let cmd = command(
+            Runner::Nextest,
+            Path::new("w/Cargo.toml"),
+            &["a".into(), "b".into()],
+            &["--no-fail-fast".into()],
+        );
+        let args: Vec<_> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "nextest",
+                "run",
+                "--manifest-path",
+                "w/Cargo.toml",
+                "--package",
+                "a",
+                "--package",
+                "b",
+                "--no-fail-fast"
+            ]
+        );
+    }
+}

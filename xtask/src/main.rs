@@ -1,1 +1,78 @@
-fn main() {}
+//! `cargo xtask`: the command line over `workspace-tools`. Parses arguments, calls the
+//! engine, prints; each subcommand lives in its own module.
+
+mod affected;
+mod bench;
+mod exit_code;
+mod graph;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Workspace automation for this monorepo (and any Cargo workspace, with --manifest-path).
+#[derive(Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the workspace's package graph.
+    Graph(graph::Args),
+    /// List the packages a change affects, and why.
+    Affected(affected::AffectedArgs),
+    /// Run the tests of the affected packages only, in one runner invocation.
+    AffectedTest(affected::TestArgs),
+    /// Time `affected` on synthetic workspaces (cargo metadata, git and our own code apart).
+    BenchAffected(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Graph(args) => graph::run(args),
+        Command::Affected(args) => affected::run(args),
+        Command::AffectedTest(args) => affected::run_tests(args),
+        Command::BenchAffected(args) => bench::run(args),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(error) => match error.downcast_ref::<workspace_tools::Error>() {
+            Some(engine) => {
+                output::error(&engine.to_string());
+                exit_code::for_error(engine)
+            }
+            None => {
+                output::error(&format!("{error:#}"));
+                exit_code::FAILURE
+            }
+        },
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_codes_are_distinct_and_avoid_test_runners() {
+        use super::exit_code::*;
+        let ours = [NOT_A_REPOSITORY, UNKNOWN_REVISION, SHALLOW_CLONE, METADATA, CARGO_NOT_FOUND, CONFIG, GIT_OR_IO];
+        let mut all = ours.to_vec();
+        all.extend([SUCCESS, FAILURE, 2]);
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), ours.len() + 3);
+        // cargo test: 101; nextest: 4 and 92..=106.
+        assert!(ours.iter().all(|c| *c != 4 && !(92..=106).contains(c)));
+    }
+}

@@ -25,12 +25,12 @@ pub struct Range {
 /// The change between two resolved revisions.
 #[derive(Debug, Clone)]
 pub struct Diff {
-    /// The commit compared against: the merge-base of the base and the head.
-    pub base: Oid,
+    /// The commit compared against (full hex id): the merge-base of the base and the head.
+    pub base: String,
     /// The base revision as named, e.g. `origin/main`.
     pub base_name: String,
-    /// The head commit.
-    pub head: Oid,
+    /// The head commit (full hex id).
+    pub head: String,
     /// The head as named, or `working tree`.
     pub head_name: String,
     /// What changed, relative to the workspace root.
@@ -114,9 +114,9 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
         changes.lockfile = Some(versions("Cargo.lock"));
     }
     Ok(Diff {
-        base: merge_base,
+        base: merge_base.to_string(),
         base_name,
-        head: head.id(),
+        head: head.id().to_string(),
         head_name: if range.include_uncommitted {
             "working tree".to_owned()
         } else {

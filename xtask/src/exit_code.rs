@@ -1,0 +1,38 @@
+//! Every exit code `cargo xtask` can return, in one place (documented in docs/affected.md).
+//!
+//! A wrong command line exits with 2, clap's own code. Codes 10 to 19 are ours; they never collide with a test runner's (`cargo test` exits 101 on
+//! failure, nextest uses 4 and 92 to 106), which `affected-test` passes through unchanged.
+
+use workspace_tools::Error;
+
+/// Success.
+pub const SUCCESS: i32 = 0;
+/// An unexpected failure not listed below.
+pub const FAILURE: i32 = 1;
+/// The workspace is not in a git repository.
+pub const NOT_A_REPOSITORY: i32 = 10;
+/// A revision does not exist.
+pub const UNKNOWN_REVISION: i32 = 11;
+/// The clone is too shallow to compare the revisions.
+pub const SHALLOW_CLONE: i32 = 12;
+/// `cargo metadata` failed: a malformed manifest, most often.
+pub const METADATA: i32 = 13;
+/// `cargo` is not on PATH.
+pub const CARGO_NOT_FOUND: i32 = 14;
+/// The `[workspace.metadata.workspace-tools]` configuration is invalid.
+pub const CONFIG: i32 = 15;
+/// Another git or I/O failure.
+pub const GIT_OR_IO: i32 = 16;
+
+/// The exit code for an engine error.
+pub fn for_error(error: &Error) -> i32 {
+    match error {
+        Error::NotARepository { .. } => NOT_A_REPOSITORY,
+        Error::UnknownRevision { .. } => UNKNOWN_REVISION,
+        Error::ShallowClone { .. } => SHALLOW_CLONE,
+        Error::Metadata { .. } => METADATA,
+        Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
+        Error::Config { .. } => CONFIG,
+        Error::Git { .. } | Error::Io { .. } => GIT_OR_IO,
+    }
+}

@@ -1,0 +1,38 @@
+//! `cargo xtask graph`.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use workspace_tools::{metadata, render};
+
+/// Arguments of `graph`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Dot,
+    Mermaid,
+    Json,
+}
+
+/// Prints the graph of local packages in dependency order.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let workspace = metadata::load(args.manifest_path.as_deref())?;
+    let graph = &workspace.graph;
+    match args.format {
+        Format::Text => print!("{}", render::graph_text(graph)),
+        Format::Dot => print!("{}", render::graph_dot(graph)),
+        Format::Mermaid => print!("{}", render::graph_mermaid(graph)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&render::graph_json(graph))?),
+    }
+    Ok(crate::exit_code::SUCCESS)
+}

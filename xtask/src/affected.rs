@@ -19,7 +19,12 @@ pub struct Selection {
     #[arg(long, value_name = "REV")]
     base: Option<String>,
     /// The revision whose changes to look at
-    #[arg(long, value_name = "REV", default_value = "HEAD", conflicts_with = "include_uncommitted")]
+    #[arg(
+        long,
+        value_name = "REV",
+        default_value = "HEAD",
+        conflicts_with = "include_uncommitted"
+    )]
     head: String,
     /// Also count staged, unstaged and untracked changes in the working tree
     #[arg(long)]
@@ -89,8 +94,15 @@ fn compute(selection: &Selection) -> anyhow::Result<Computed> {
     };
     let diff = git::diff(workspace.graph.root(), &range)?;
     let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
-    let manifest_path = selection.manifest_path.clone().unwrap_or_else(|| workspace.graph.root().join("Cargo.toml"));
-    Ok(Computed { set, diff, manifest_path })
+    let manifest_path = selection
+        .manifest_path
+        .clone()
+        .unwrap_or_else(|| workspace.graph.root().join("Cargo.toml"));
+    Ok(Computed {
+        set,
+        diff,
+        manifest_path,
+    })
 }
 
 fn summary(computed: &Computed) -> String {
@@ -135,7 +147,13 @@ pub fn run(args: AffectedArgs) -> anyhow::Result<i32> {
             let mut json = serde_json::to_value(set)?;
             json["base"] = computed.diff.base.clone().into();
             json["head"] = computed.diff.head.clone().into();
-            json["changed_files"] = computed.diff.changes.files.iter().map(|f| f.path.clone()).collect();
+            json["changed_files"] = computed
+                .diff
+                .changes
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect();
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
         Format::GithubMatrix => println!("{}", render::github_matrix(set)),
@@ -146,12 +164,27 @@ pub fn run(args: AffectedArgs) -> anyhow::Result<i32> {
 /// Runs the tests of the affected packages and exits with the runner's status.
 pub fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
     let computed = compute(&args.selection)?;
-    let mut names: Vec<String> = computed.set.packages.iter().map(|p| p.name.clone()).collect();
+    let mut names: Vec<String> = computed
+        .set
+        .packages
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
     output::status("Affected", &summary(&computed));
     explain(&computed.set);
     if let Some(partition) = args.partition {
         names = test_run::partition(&names, partition);
-        output::status("Partition", &format!("{partition}: {}", if names.is_empty() { "-".to_owned() } else { names.join(", ") }));
+        output::status(
+            "Partition",
+            &format!(
+                "{partition}: {}",
+                if names.is_empty() {
+                    "-".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        );
     }
     if names.is_empty() {
         output::status("Finished", "nothing affected, no tests to run");
@@ -162,12 +195,17 @@ pub fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
         RunnerArg::Nextest => Runner::Nextest,
     };
     let mut command = test_run::command(runner, &computed.manifest_path, &names, &args.args);
-    let shown: Vec<String> = std::iter::once(command.get_program())
+    let program = std::path::Path::new(command.get_program())
+        .file_name()
+        .unwrap_or_default();
+    let shown: Vec<String> = std::iter::once(program)
         .chain(command.get_args())
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     output::status("Running", &shown.join(" "));
-    let status = command.status().map_err(|e| anyhow::anyhow!("could not start {}: {e}", shown[0]))?;
+    let status = command
+        .status()
+        .map_err(|e| anyhow::anyhow!("could not start {}: {e}", shown[0]))?;
     if !status.success() {
         output::warning(&format!("tests failed in: {}", names.join(", ")));
     }

@@ -21,15 +21,22 @@ pub struct Args {
 
 /// Generates each workspace, changes its most depended-on crate, and times every phase.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    println!("| crates | affected | cargo metadata | git | graph build | affected engine | own code |");
+    println!(
+        "| crates | affected | cargo metadata | git | graph build | affected engine | own code |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for crates in args.crates {
         let dir = tempfile::tempdir()?;
-        crate::output::status("Generating", &format!("{crates} crates in {}", dir.path().display()));
+        crate::output::status(
+            "Generating",
+            &format!("{crates} crates in {}", dir.path().display()),
+        );
         synthetic::repository(dir.path(), crates, args.seed, 0)?;
         // The first run warms the caches (cargo writes Cargo.lock); it is not counted.
         synthetic::measure(dir.path())?;
-        let runs: Vec<Timings> = (0..args.runs.max(1)).map(|_| synthetic::measure(dir.path())).collect::<Result<_, _>>()?;
+        let runs: Vec<Timings> = (0..args.runs.max(1))
+            .map(|_| synthetic::measure(dir.path()))
+            .collect::<Result<_, _>>()?;
         let median = |f: fn(&Timings) -> Duration| {
             let mut v: Vec<Duration> = runs.iter().map(f).collect();
             v.sort();

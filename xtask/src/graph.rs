@@ -32,7 +32,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Format::Text => print!("{}", render::graph_text(graph)),
         Format::Dot => print!("{}", render::graph_dot(graph)),
         Format::Mermaid => print!("{}", render::graph_mermaid(graph)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&render::graph_json(graph))?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&render::graph_json(graph))?
+        ),
     }
     Ok(crate::exit_code::SUCCESS)
 }

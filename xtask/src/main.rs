@@ -66,7 +66,15 @@ mod tests {
     #[test]
     fn exit_codes_are_distinct_and_avoid_test_runners() {
         use super::exit_code::*;
-        let ours = [NOT_A_REPOSITORY, UNKNOWN_REVISION, SHALLOW_CLONE, METADATA, CARGO_NOT_FOUND, CONFIG, GIT_OR_IO];
+        let ours = [
+            NOT_A_REPOSITORY,
+            UNKNOWN_REVISION,
+            SHALLOW_CLONE,
+            METADATA,
+            CARGO_NOT_FOUND,
+            CONFIG,
+            GIT_OR_IO,
+        ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, 2]);
         all.sort();

@@ -363,7 +363,10 @@ fn propagate(graph: &WorkspaceGraph, seeds: &BTreeMap<PackageIx, Seed>) -> (Via,
     let mut via = Via::new();
     let mut queue: VecDeque<PackageIx> = reached.iter().copied().collect();
     while let Some(ix) = queue.pop_front() {
-        for (dependent, dep) in graph.dependents(ix) {
+        // Visit dependents in index (name) order so that chains are the same on every run.
+        let mut dependents: Vec<_> = graph.dependents(ix).collect();
+        dependents.sort_by_key(|(p, _)| *p);
+        for (dependent, dep) in dependents {
             if dep.kind != DepKind::Dev && seen.insert(dependent) {
                 via.insert(dependent, (ix, dep.kind));
                 reached.push(dependent);

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use guppy::graph::{DependencyReq, PackageGraph, PackageMetadata};
 use guppy::platform::PlatformStatus;
 use guppy::{CargoMetadata, MetadataCommand};
+use target_spec::TargetSpec;
 
 use crate::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
 use crate::{Error, Rules};
@@ -67,16 +68,30 @@ fn describe(manifest_path: Option<&Path>) -> String {
     )
 }
 
-/// Cargo's error without the blank lines, on one line: `failed to parse manifest at ...: ...`.
+/// Cargo's error on one line: the `error:` line, the first cause, and the file location.
 fn first_error(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("Caused by:") && !l.starts_with("|"))
-        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
-        .take(3)
+        .filter(|l| !l.is_empty())
         .collect();
-    lines.join(": ")
+    let mut message = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error: "))
+        .or(lines.first().copied())
+        .unwrap_or("no error message")
+        .to_owned();
+    if let Some(cause) = lines
+        .iter()
+        .position(|l| *l == "Caused by:")
+        .and_then(|i| lines.get(i + 1))
+    {
+        message = format!("{message}: {cause}");
+    }
+    if let Some(location) = lines.iter().find_map(|l| l.strip_prefix("--> ")) {
+        message = format!("{message} (at {location})");
+    }
+    message
 }
 
 /// Builds the graph from `cargo metadata` JSON.
@@ -150,7 +165,7 @@ fn dependency(kind: DepKind, req: &DependencyReq) -> Dependency {
         PlatformStatus::PlatformDependent { eval } => Some(
             eval.target_specs()
                 .iter()
-                .map(|t| t.to_string())
+                .map(target_spec_text)
                 .collect::<Vec<_>>()
                 .join(" or "),
         ),
@@ -160,6 +175,14 @@ fn dependency(kind: DepKind, req: &DependencyReq) -> Dependency {
         kind,
         optional,
         target,
+    }
+}
+
+/// A target spec as written in a manifest: `cfg(windows)` or a triple.
+fn target_spec_text(spec: &TargetSpec) -> String {
+    match spec {
+        TargetSpec::Expression(expression) => format!("cfg({expression})"),
+        TargetSpec::PlainString(triple) => triple.as_str().to_owned(),
     }
 }
 

@@ -1,0 +1,125 @@
+//! `affected-test` runs the tests of exactly the affected packages, and passes the runner's
+//! exit status through.
+
+mod fixture;
+
+use std::collections::BTreeSet;
+use std::process::Output;
+
+use fixture::{Fixture, set};
+
+/// The fixture crates whose test `tests::in_<crate>` ran, from cargo test or nextest output.
+fn crates_tested(out: &Output) -> BTreeSet<String> {
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .filter_map(|line| line.split("tests::in_").nth(1))
+        .map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+                .replace('_', "-")
+        })
+        .collect()
+}
+
+fn changed_right() -> Fixture {
+    let f = Fixture::new();
+    f.touch("crates/right/src/lib.rs");
+    f.commit("right");
+    f
+}
+
+/// Runs `affected-test` with a shared target directory, so fixtures reuse third-party builds.
+fn affected_test(f: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .args(["affected-test", "--manifest-path"])
+        .arg(f.manifest())
+        .args(["--base", "main"])
+        .args(args)
+        .current_dir(f.path())
+        .env("NO_COLOR", "1")
+        .env(
+            "CARGO_TARGET_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        );
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn runs_the_tests_of_exactly_the_affected_crates() {
+    let f = changed_right();
+    let out = affected_test(&f, &[], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(crates_tested(&out), set(&["app", "right", "top"]));
+    assert!(
+        stderr.contains("top: depends on right, changed by crates/right/src/lib.rs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Running cargo test --manifest-path"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failing_test_fails_the_run_with_the_runners_status() {
+    let f = changed_right();
+    let out = affected_test(&f, &[], &[("FAIL_TOP", "1")]);
+    assert_eq!(
+        out.status.code(),
+        Some(101),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tests failed in: app, right, top"));
+}
+
+#[test]
+fn partitions_split_the_affected_crates_across_machines() {
+    let f = changed_right();
+    let mut seen = BTreeSet::new();
+    for partition in ["1/2", "2/2"] {
+        let out = affected_test(&f, &["--runner", "nextest", "--partition", partition], &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tested = crates_tested(&out);
+        assert!(
+            !tested.is_empty() && seen.is_disjoint(&tested),
+            "partition {partition}: {tested:?}"
+        );
+        seen.extend(tested);
+    }
+    assert_eq!(seen, set(&["app", "right", "top"]));
+}
+
+#[test]
+fn nothing_affected_runs_nothing_and_succeeds() {
+    let f = Fixture::new();
+    f.touch("docs/guide.md");
+    f.commit("docs");
+    let out = affected_test(&f, &[], &[("FAIL_APP", "1")]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing affected, no tests to run"));
+    assert!(crates_tested(&out).is_empty());
+}
+
+#[test]
+fn runner_arguments_pass_through() {
+    let f = changed_right();
+    let out = affected_test(&f, &["--", "in_top"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(crates_tested(&out), set(&["top"]));
+}

@@ -1,0 +1,128 @@
+//! Each failure gets a one-line message naming its cause and its own documented exit code.
+
+mod fixture;
+
+use std::process::Output;
+
+use fixture::Fixture;
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the exit code and that the single `error:` line contains `needle`.
+fn assert_error(out: &Output, code: i32, needle: &str) {
+    let text = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{text}");
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    assert!(errors[0].contains(needle), "expected {needle:?} in {text}");
+}
+
+#[test]
+fn not_a_git_repository() {
+    let f = Fixture::new();
+    std::fs::remove_dir_all(f.path().join(".git")).unwrap();
+    let out = f.xtask(&["affected"]);
+    assert_error(&out, 10, "is not inside a git repository");
+}
+
+#[test]
+fn unknown_revision() {
+    let f = Fixture::new();
+    assert_error(
+        &f.xtask(&["affected", "--base", "no-such-branch"]),
+        11,
+        "unknown revision `no-such-branch`",
+    );
+    assert_error(
+        &f.xtask(&["affected-test", "--head", "v9.9.9"]),
+        11,
+        "unknown revision `v9.9.9`",
+    );
+    f.git(&["branch", "-q", "-m", "main", "trunk"]);
+    assert_error(&f.xtask(&["affected"]), 11, "pass --base REV");
+}
+
+#[test]
+fn shallow_clone_without_the_base() {
+    let f = Fixture::new();
+    f.touch("crates/app/src/lib.rs");
+    f.commit("one");
+    f.touch("crates/app/src/lib.rs");
+    f.commit("two");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", f.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--branch", "change", &url])
+        .arg(clone.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let manifest = clone.path().join("Cargo.toml");
+    let out = fixture::xtask_in(clone.path(), &["affected", "--base", "HEAD~2"], &manifest);
+    assert_error(&out, 12, "shallow clone");
+    assert!(stderr(&out).contains("fetch more history"));
+    // The base branch exists (fetched shallow) but its history does not reach the head's.
+    let fetch = std::process::Command::new("git")
+        .args([
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "main:refs/remotes/origin/main",
+        ])
+        .current_dir(clone.path())
+        .status()
+        .unwrap();
+    assert!(fetch.success());
+    let out = fixture::xtask_in(clone.path(), &["affected"], &manifest);
+    assert_error(&out, 12, "lacks the history of `origin/main`");
+}
+
+#[test]
+fn malformed_manifest() {
+    let f = Fixture::new();
+    f.replace("crates/top/Cargo.toml", "[dependencies]", "[dependencies");
+    let out = f.xtask(&["affected"]);
+    assert_error(&out, 13, "crates/top/Cargo.toml");
+    assert_error(&f.xtask(&["graph"]), 13, "cargo metadata failed");
+}
+
+#[test]
+fn no_cargo_on_path() {
+    let f = Fixture::new();
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["affected", "--manifest-path"])
+        .arg(f.manifest())
+        .env("PATH", empty.path())
+        .env_remove("CARGO")
+        .output()
+        .unwrap();
+    assert_error(&out, 14, "could not run `cargo`: it is not on PATH");
+}
+
+#[test]
+fn invalid_configuration() {
+    let f = Fixture::new();
+    f.replace(
+        "Cargo.toml",
+        "[profile.dev]",
+        "[workspace.metadata.workspace-tools.affected]\nrules = [{ paths = [\"wit/**\"], affects = [\"nobody\"] }]\n\n[profile.dev]",
+    );
+    let out = f.xtask(&["affected"]);
+    assert_error(&out, 15, "`nobody` is not a workspace member");
+    assert!(stderr(&out).contains("Cargo.toml"));
+}
+
+#[test]
+fn usage_errors_are_clap_errors() {
+    let f = Fixture::new();
+    let out = f.xtask(&["affected-test", "--partition", "3/2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid partition `3/2`"));
+    let out = f.xtask(&["affected", "--head", "HEAD", "--include-uncommitted"]);
+    assert_eq!(out.status.code(), Some(2));
+}

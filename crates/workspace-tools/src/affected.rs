@@ -5,7 +5,7 @@
 //! transitively, and its own dev-dependencies with their normal and build dependencies.
 //! The dev-dependencies of its dependencies are never built for it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -350,35 +350,26 @@ fn lock_file(graph: &WorkspaceGraph, changes: &ChangeSet, out: &mut Classified) 
 
 type Via = HashMap<PackageIx, (PackageIx, DepKind)>;
 
-/// Breadth-first from the seeds over reverse normal and build edges, then one dev edge.
-/// `via` maps each package reached to the dependency that led to it (shortest chains first);
-/// `dev_via` does the same for packages reached only through one of their dev-dependencies.
+/// The reverse closure of the propagating seeds over normal and build edges, then one reverse
+/// dev edge. `via` maps each package reached to the dependency that led to it (shortest chains);
+/// `dev_via` does the same for packages reached only through one of their own dev-dependencies.
 fn propagate(graph: &WorkspaceGraph, seeds: &BTreeMap<PackageIx, Seed>) -> (Via, Via) {
-    let mut reached: Vec<PackageIx> = seeds
+    let closure = graph.reverse_closure(
+        seeds
+            .iter()
+            .filter(|(_, s)| s.propagates)
+            .map(|(ix, _)| *ix),
+    );
+    let via: Via = closure
         .iter()
-        .filter(|(_, s)| s.propagates)
-        .map(|(ix, _)| *ix)
+        .filter_map(|(ix, step)| step.map(|s| (*ix, s)))
         .collect();
-    let mut seen: BTreeSet<PackageIx> = reached.iter().copied().collect();
-    let mut via = Via::new();
-    let mut queue: VecDeque<PackageIx> = reached.iter().copied().collect();
-    while let Some(ix) = queue.pop_front() {
-        // Visit dependents in index (name) order so that chains are the same on every run.
-        let mut dependents: Vec<_> = graph.dependents(ix).collect();
-        dependents.sort_by_key(|(p, _)| *p);
-        for (dependent, dep) in dependents {
-            if dep.kind != DepKind::Dev && seen.insert(dependent) {
-                via.insert(dependent, (ix, dep.kind));
-                reached.push(dependent);
-                queue.push_back(dependent);
-            }
-        }
-    }
+    let reached: BTreeSet<PackageIx> = closure.iter().map(|(ix, _)| *ix).collect();
     let mut dev_via = Via::new();
-    for ix in reached {
-        for (dependent, dep) in graph.dependents(ix) {
-            if dep.kind == DepKind::Dev && !seen.contains(&dependent) {
-                dev_via.entry(dependent).or_insert((ix, DepKind::Dev));
+    for (ix, _) in &closure {
+        for (dependent, dep) in graph.dependents(*ix) {
+            if dep.kind == DepKind::Dev && !reached.contains(&dependent) {
+                dev_via.entry(dependent).or_insert((*ix, DepKind::Dev));
             }
         }
     }
@@ -408,5 +399,151 @@ fn chain(
                 return Some(Reason::dependency(hops, cause));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Dependency, Package, PackageKind};
+    use crate::{ChangedFile, FileVersions};
+
+    /// `top → left, right → base`, `base ··dev··> helper`, and `outside` at `../outside`
+    /// used by `left`. `base` inherits workspace dependencies `serde` and (dev only) `proptest`.
+    fn diamond() -> WorkspaceGraph {
+        let mut g = WorkspaceGraph::new("/w/ws");
+        let ix: Vec<PackageIx> = ["base", "helper", "left", "right", "top"]
+            .iter()
+            .map(|n| {
+                let mut package = Package::member(n, "1.0.0", &format!("crates/{n}"));
+                if *n == "base" {
+                    package.inherited =
+                        vec![("proptest".to_owned(), false), ("serde".to_owned(), true)];
+                }
+                g.add_package(package)
+            })
+            .collect();
+        let outside = g.add_package(Package {
+            kind: PackageKind::Path,
+            ..Package::member("outside", "1.0.0", "../outside")
+        });
+        let normal = || Dependency::new(DepKind::Normal);
+        g.add_dependency(ix[2], ix[0], normal());
+        g.add_dependency(ix[3], ix[0], normal());
+        g.add_dependency(ix[4], ix[2], normal());
+        g.add_dependency(ix[4], ix[3], normal());
+        g.add_dependency(ix[0], ix[1], Dependency::new(DepKind::Dev));
+        g.add_dependency(ix[2], outside, normal());
+        g
+    }
+
+    fn names(set: &AffectedSet) -> Vec<&str> {
+        set.packages.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    fn run(graph: &WorkspaceGraph, files: &[(&str, FileStatus)]) -> AffectedSet {
+        let changes = ChangeSet::from_files(files.iter().map(|(p, s)| ChangedFile::new(*p, *s)));
+        affected(graph, &changes, &Rules::default())
+    }
+
+    #[test]
+    fn chains_are_shortest_with_ties_broken_by_name() {
+        let set = run(
+            &diamond(),
+            &[("crates/base/src/lib.rs", FileStatus::Modified)],
+        );
+        assert_eq!(names(&set), ["base", "left", "right", "top"]);
+        let top = &set.packages[3];
+        assert_eq!(
+            top.reasons[0].message,
+            "depends on left → base, changed by crates/base/src/lib.rs"
+        );
+        assert_eq!(set.unaffected, ["helper"]);
+    }
+
+    #[test]
+    fn a_dev_dependency_change_stops_at_the_dependent() {
+        let set = run(
+            &diamond(),
+            &[("crates/helper/src/lib.rs", FileStatus::Modified)],
+        );
+        assert_eq!(names(&set), ["base", "helper"]);
+        assert_eq!(
+            set.packages[0].reasons[0].message,
+            "dev-depends on helper, changed by crates/helper/src/lib.rs"
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_workspace_root() {
+        let set = run(
+            &diamond(),
+            &[("../outside/src/lib.rs", FileStatus::Modified)],
+        );
+        assert_eq!(names(&set), ["left", "top"]);
+        let set = run(&diamond(), &[("../shared/data.json", FileStatus::Modified)]);
+        assert_eq!(set.packages.len(), 5);
+    }
+
+    #[test]
+    fn files_of_a_deleted_package_affect_nothing_by_themselves() {
+        let deleted = [
+            ("crates/gone/Cargo.toml", FileStatus::Deleted),
+            ("crates/gone/src/lib.rs", FileStatus::Deleted),
+        ];
+        assert!(run(&diamond(), &deleted).packages.is_empty());
+        // A manifest deleted inside a live package is that package's change.
+        let set = run(
+            &diamond(),
+            &[("crates/top/fixtures/p/Cargo.toml", FileStatus::Deleted)],
+        );
+        assert_eq!(names(&set), ["top"]);
+    }
+
+    #[test]
+    fn a_root_manifest_without_its_contents_affects_everything() {
+        let mut changes =
+            ChangeSet::from_files([ChangedFile::new("Cargo.toml", FileStatus::Modified)]);
+        assert_eq!(
+            affected(&diamond(), &changes, &Rules::default())
+                .packages
+                .len(),
+            5
+        );
+        changes.root_manifest = Some(FileVersions {
+            base: Some("[workspace]\n".into()),
+            head: Some("[workspace] # x\n".into()),
+        });
+        assert!(
+            affected(&diamond(), &changes, &Rules::default())
+                .packages
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_dev_only_workspace_dependency_does_not_propagate() {
+        let g = diamond();
+        let manifest = || {
+            Some(
+                "[workspace]\n[workspace.dependencies]\nproptest = \"1\"\nserde = \"1\"\n"
+                    .to_owned(),
+            )
+        };
+        let mut changes =
+            ChangeSet::from_files([ChangedFile::new("Cargo.toml", FileStatus::Modified)]);
+        changes.root_manifest = Some(FileVersions {
+            base: manifest(),
+            head: manifest().map(|m| m.replace("proptest = \"1\"", "proptest = \"1.5\"")),
+        });
+        assert_eq!(names(&affected(&g, &changes, &Rules::default())), ["base"]);
+        changes.root_manifest = Some(FileVersions {
+            base: manifest(),
+            head: manifest().map(|m| m.replace("serde = \"1\"", "serde = \"1.0.200\"")),
+        });
+        assert_eq!(
+            names(&affected(&g, &changes, &Rules::default())),
+            ["base", "left", "right", "top"]
+        );
     }
 }

@@ -189,23 +189,36 @@ impl WorkspaceGraph {
             .map(|e| (e.source(), e.weight()))
     }
 
-    /// Every package that reaches one of `seeds` through normal and build edges, seeds included.
+    /// Every package that reaches one of `seeds` through normal and build edges, seeds first,
+    /// in breadth-first order. Each comes with the dependency it was reached through (`None` for
+    /// a seed), so following those steps gives a shortest chain back to a seed. Dependents are
+    /// visited in index order, so the chains are the same on every run.
     pub fn reverse_closure(
         &self,
         seeds: impl IntoIterator<Item = PackageIx>,
-    ) -> BTreeSet<PackageIx> {
-        let mut seen: BTreeSet<PackageIx> = BTreeSet::new();
-        let mut stack: Vec<PackageIx> = seeds.into_iter().collect();
-        while let Some(ix) = stack.pop() {
-            if seen.insert(ix) {
-                stack.extend(
-                    self.dependents(ix)
-                        .filter(|(_, d)| d.kind != DepKind::Dev)
-                        .map(|(p, _)| p),
-                );
+    ) -> Vec<(PackageIx, Option<(PackageIx, DepKind)>)> {
+        let mut closure: Vec<(PackageIx, Option<(PackageIx, DepKind)>)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for seed in seeds {
+            if seen.insert(seed) {
+                closure.push((seed, None));
             }
         }
-        seen
+        let mut next = 0;
+        while let Some(&(ix, _)) = closure.get(next) {
+            next += 1;
+            let mut dependents: Vec<_> = self
+                .dependents(ix)
+                .filter(|(_, d)| d.kind != DepKind::Dev)
+                .collect();
+            dependents.sort_by_key(|(p, _)| *p);
+            for (dependent, dep) in dependents {
+                if seen.insert(dependent) {
+                    closure.push((dependent, Some((ix, dep.kind))));
+                }
+            }
+        }
+        closure
     }
 
     /// Local packages (members and path dependencies) in dependency order: every package comes
@@ -242,5 +255,34 @@ impl WorkspaceGraph {
             }
         }
         order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topological_order_puts_dependencies_first_and_ignores_dev_cycles() {
+        let mut g = WorkspaceGraph::new("/w");
+        let a = g.add_package(Package::member("a", "1.0.0", "a"));
+        let b = g.add_package(Package::member("b", "1.0.0", "b"));
+        let c = g.add_package(Package::member("c", "1.0.0", "c"));
+        let ext = g.add_package(Package::external("serde", "1.0.0"));
+        g.add_dependency(a, b, Dependency::new(DepKind::Normal));
+        g.add_dependency(b, c, Dependency::new(DepKind::Build));
+        g.add_dependency(c, a, Dependency::new(DepKind::Dev));
+        g.add_dependency(c, ext, Dependency::new(DepKind::Normal));
+        assert_eq!(g.topological_order(), [c, b, a]);
+        let closure: Vec<_> = g
+            .reverse_closure([c])
+            .into_iter()
+            .map(|(ix, _)| ix)
+            .collect();
+        assert_eq!(closure, [c, b, a]);
+        assert_eq!(
+            g.reverse_closure([ext])[1],
+            (c, Some((ext, DepKind::Normal)))
+        );
     }
 }

@@ -69,6 +69,10 @@ mod tests {
             issuer: issuer.into(),
             subject: subject.into(),
             capabilities: vec![],
+            issued_at: 0,
+            name: "x".into(),
+            version: None,
+            module_hash: String::new(),
             not_before: None,
             expires: Some(1_000),
         }

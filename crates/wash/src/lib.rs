@@ -36,6 +36,10 @@ mod tests {
             issuer: "A1".into(),
             subject: "M1".into(),
             capabilities: vec!["cap:x".into()],
+            issued_at: 0,
+            name: "x".into(),
+            version: None,
+            module_hash: String::new(),
             not_before: None,
             expires: None,
         };

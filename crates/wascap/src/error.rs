@@ -1,0 +1,89 @@
+//! The ways signing, embedding and verifying claims can fail, one variant per cause so callers
+//! (a host refusing a module, a CLI explaining why) can tell them apart.
+
+use crate::keys::KeyKind;
+
+/// Why claims could not be created, embedded or verified.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes do not parse or validate as WebAssembly.
+    #[error("bytes are not a valid webassembly module: {reason}")]
+    NotWasm {
+        /// What the parser or validator reported.
+        reason: String,
+    },
+    /// The bytes are a WebAssembly component; claims are carried by core modules only.
+    #[error("bytes are a webassembly component, not a core module")]
+    NotACoreModule,
+    /// The module has no `jwt` custom section.
+    #[error("module carries no claims (it has no jwt custom section)")]
+    NoClaims,
+    /// The module has more than one `jwt` custom section, so which one counts is ambiguous.
+    #[error("module carries more than one jwt custom section")]
+    DuplicateClaims,
+    /// The token in the `jwt` section is not a well-formed claims JWT.
+    #[error("claims jwt is malformed: {0}")]
+    MalformedToken(String),
+    /// The token's signature was not made by the key it names as issuer.
+    #[error("claims jwt signature does not verify against its issuer {issuer}")]
+    BadSignature {
+        /// The issuer the token names.
+        issuer: String,
+    },
+    /// The module's bytes changed after its claims were signed.
+    #[error("module hash {actual} does not match the hash {claimed} in its claims")]
+    Tampered {
+        /// The hash recorded in the claims.
+        claimed: String,
+        /// The hash of the module as it is now.
+        actual: String,
+    },
+    /// The claims' not-before time lies in the future.
+    #[error("claims are not valid before {not_before} (now is {now})")]
+    NotYetValid {
+        /// Seconds since the Unix epoch from which the claims are valid.
+        not_before: u64,
+        /// The time the claims were checked at.
+        now: u64,
+    },
+    /// The claims' expiry time has passed.
+    #[error("claims expired at {expires} (now is {now})")]
+    Expired {
+        /// Seconds since the Unix epoch from which the claims are expired.
+        expires: u64,
+        /// The time the claims were checked at.
+        now: u64,
+    },
+    /// A public key is not a valid nkey.
+    #[error("invalid {kind} public key {key}")]
+    InvalidPublicKey {
+        /// The kind of key that was expected.
+        kind: KeyKind,
+        /// The offending key (public, so safe to show).
+        key: String,
+        /// What nkeys reported.
+        #[source]
+        source: nkeys::error::Error,
+    },
+    /// A seed is not a valid nkey seed; the seed itself is never part of the message.
+    #[error("invalid {kind} seed")]
+    InvalidSeed {
+        /// The kind of key that was expected.
+        kind: KeyKind,
+        /// What nkeys reported.
+        #[source]
+        source: nkeys::error::Error,
+    },
+    /// A valid key of the wrong kind, such as a module key where an account key must sign.
+    #[error("expected an {expected} key, got a {found} key")]
+    WrongKeyKind {
+        /// The kind of key that was expected.
+        expected: KeyKind,
+        /// The kind of key that was given.
+        found: String,
+    },
+    /// The issuer key pair could not sign, typically because it holds no seed.
+    #[error("issuer key could not sign the claims")]
+    Signing(#[source] nkeys::error::Error),
+}

@@ -26,12 +26,14 @@
 
 mod affected;
 mod changes;
+mod config;
 mod error;
 pub mod git;
 mod graph;
 mod lockfile;
 mod manifest_diff;
 pub mod metadata;
+pub mod release;
 pub mod render;
 mod rules;
 pub mod synthetic;
@@ -39,6 +41,7 @@ pub mod test_run;
 
 pub use affected::{AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected};
 pub use changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
+pub use config::{CrateConfig, ReleaseConfig};
 pub use error::Error;
 pub use graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
 pub use rules::{Effect, Rule, Rules};

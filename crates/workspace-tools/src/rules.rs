@@ -14,10 +14,9 @@
 
 use std::path::Path;
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use serde::Deserialize;
-
+use crate::config::AffectsConfig;
 use crate::{Error, WorkspaceGraph};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// What a rule says a matching path affects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,34 +100,6 @@ impl Default for Rules {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    #[serde(default)]
-    affected: AffectedConfig,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct AffectedConfig {
-    #[serde(default)]
-    rules: Vec<RuleConfig>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleConfig {
-    paths: Vec<String>,
-    affects: AffectsConfig,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum AffectsConfig {
-    Word(String),
-    Packages(Vec<String>),
-}
-
 impl Rules {
     /// The rules configured in the root manifest `text` (read from `manifest`), checked
     /// against the members of `graph`.
@@ -141,18 +112,7 @@ impl Rules {
             path: manifest.to_owned(),
             message,
         };
-        let doc: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
-        let config = doc
-            .get("workspace")
-            .and_then(|w| w.get("metadata"))
-            .and_then(|m| m.get(crate::CONFIG_TABLE))
-            .cloned();
-        let Some(config) = config else {
-            return Ok(Rules::default());
-        };
-        let config: Config = config
-            .try_into()
-            .map_err(|e: toml::de::Error| fail(e.message().to_owned()))?;
+        let config = crate::config::parse(manifest, text)?;
         let mut rules = Rules::default();
         for (i, rule) in config.affected.rules.into_iter().enumerate() {
             let effect = match rule.affects {

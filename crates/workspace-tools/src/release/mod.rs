@@ -1,0 +1,12 @@
+//! `cargo xtask release`: plan version bumps across crates, apply them to manifests, lock file
+//! and changelogs, record a commit and tags, and publish in dependency order.
+
+pub mod commits;
+pub mod plan;
+pub mod version;
+
+pub use commits::Commit;
+pub use plan::{
+    CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit, plan,
+};
+pub use version::{BumpSpec, Level};

@@ -24,6 +24,13 @@ pub const CONFIG: i32 = 15;
 /// Another git or I/O failure.
 pub const GIT_OR_IO: i32 = 16;
 
+/// A release safety check refused (dirty tree, detached HEAD, existing tag).
+pub const REFUSED: i32 = 17;
+/// The release cannot be planned (a bad `--bump`, an unknown crate in a group).
+pub const PLAN: i32 = 18;
+/// Publishing stopped; rerunning resumes.
+pub const PUBLISH: i32 = 19;
+
 /// The exit code for an engine error.
 pub fn for_error(error: &Error) -> i32 {
     match error {
@@ -33,6 +40,9 @@ pub fn for_error(error: &Error) -> i32 {
         Error::Metadata { .. } => METADATA,
         Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
         Error::Config { .. } => CONFIG,
-        Error::Git { .. } | Error::Io { .. } => GIT_OR_IO,
+        Error::Git { .. } | Error::Io { .. } | Error::Command { .. } => GIT_OR_IO,
+        Error::Refused { .. } => REFUSED,
+        Error::Plan(_) => PLAN,
+        Error::Publish { .. } => PUBLISH,
     }
 }

@@ -6,6 +6,7 @@ mod bench;
 mod exit_code;
 mod graph;
 mod output;
+mod release;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Affected(affected::AffectedArgs),
     /// Run the tests of the affected packages only, in one runner invocation.
     AffectedTest(affected::TestArgs),
+    /// Plan a release; with --execute, bump, commit, tag, push and publish.
+    Release(release::Args),
     /// Time `affected` on synthetic workspaces (cargo metadata, git and our own code apart).
     BenchAffected(bench::Args),
 }
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Affected(args) => affected::run(args),
         Command::AffectedTest(args) => affected::run_tests(args),
+        Command::Release(args) => release::run(args),
         Command::BenchAffected(args) => bench::run(args),
     };
     let code = match result {
@@ -74,6 +78,9 @@ mod tests {
             CARGO_NOT_FOUND,
             CONFIG,
             GIT_OR_IO,
+            REFUSED,
+            PLAN,
+            PUBLISH,
         ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, 2]);

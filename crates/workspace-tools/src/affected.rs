@@ -149,7 +149,9 @@ struct Seed {
 struct Classified {
     seeds: BTreeMap<PackageIx, Seed>,
     files: BTreeMap<PackageIx, Vec<String>>,
-    everything: Vec<Reason>,
+    /// Reasons that affect every package, each with whether it changes what crates ship (a
+    /// toolchain file changes how they are tested, `[workspace.package]` what they publish).
+    everything: Vec<(Reason, bool)>,
 }
 
 impl Classified {
@@ -161,13 +163,13 @@ impl Classified {
         }
     }
 
-    fn apply(&mut self, graph: &WorkspaceGraph, path: &str, rule: &Rule) {
+    fn apply(&mut self, graph: &WorkspaceGraph, path: &str, rule: &Rule, ships: bool) {
         match &rule.effect {
             Effect::None => {}
-            Effect::All => {
-                self.everything
-                    .push(Reason::rule(path, format!("rule `{}`", rule.label()), true))
-            }
+            Effect::All => self.everything.push((
+                Reason::rule(path, format!("rule `{}`", rule.label()), true),
+                ships,
+            )),
             Effect::Packages(names) => {
                 for ix in names.iter().filter_map(|n| graph.member_by_name(n)) {
                     self.seed(
@@ -198,7 +200,7 @@ pub fn affected(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> A
         if let Some(chain) = chain(graph, ix, &via, &dev_via, &classified.seeds) {
             reasons.push(chain);
         }
-        reasons.extend(classified.everything.iter().cloned());
+        reasons.extend(classified.everything.iter().map(|(r, _)| r.clone()));
         if reasons.is_empty() {
             unaffected.push(package.name.clone());
         } else {
@@ -214,6 +216,43 @@ pub fn affected(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> A
         packages,
         unaffected,
     }
+}
+
+/// The members whose shipped content `changes` alters, as a release sees it: their own files,
+/// the `[workspace.dependencies]` entries they inherit, workspace tables that end up in
+/// published manifests, and user rules; a changed `Cargo.lock` entry counts only for members
+/// that ship a binary and build it, since a library's lock file never reaches its users. Changes
+/// that only alter how packages are tested (toolchain, CI, files outside every package) do
+/// not count, and neither do changes of dependencies: a release propagates those itself.
+pub fn changed_members(
+    graph: &WorkspaceGraph,
+    changes: &ChangeSet,
+    rules: &Rules,
+) -> BTreeSet<PackageIx> {
+    let classified = classify(graph, changes, rules);
+    if classified.everything.iter().any(|(_, ships)| *ships) {
+        return graph.members().into_iter().collect();
+    }
+    let is_lock = |r: &Reason| matches!(r.detail, ReasonDetail::LockEntry { .. });
+    let mut changed: BTreeSet<PackageIx> = classified
+        .seeds
+        .iter()
+        .filter(|(ix, seed)| graph.package(**ix).is_member() && !seed.reasons.iter().all(is_lock))
+        .map(|(ix, _)| *ix)
+        .collect();
+    let locked = classified
+        .seeds
+        .iter()
+        .filter(|(_, s)| s.reasons.iter().any(is_lock))
+        .map(|(ix, _)| *ix);
+    changed.extend(
+        graph
+            .reverse_closure(locked)
+            .into_iter()
+            .map(|(ix, _)| ix)
+            .filter(|ix| graph.package(*ix).is_member() && graph.package(*ix).binary),
+    );
+    changed
 }
 
 /// Sorts every changed path into seeds (packages changed directly) and workspace-wide reasons.
@@ -234,23 +273,23 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
     for file in &changes.files {
         let path = file.path.as_str();
         if let Some(rule) = rules.user_rule(path) {
-            out.apply(graph, path, rule);
+            out.apply(graph, path, rule, true);
         } else if path == "Cargo.toml" {
             root_manifest(graph, changes, &roots, &mut out);
         } else if path == "Cargo.lock" {
             lock_file(graph, changes, &mut out);
         } else if let Some(rule) = rules.workspace_rule(path) {
-            out.apply(graph, path, rule);
+            out.apply(graph, path, rule, false);
         } else if let Some(ix) = owner(&roots, path) {
             out.files.entry(ix).or_default().push(path.to_owned());
         } else if ancestors(path).any(|dir| removed_dirs.contains(dir)) {
             // The file belonged to a package deleted by this change; its former dependents
             // had to change their manifests, so they are affected through those.
         } else if let Some(rule) = rules.outside_rule(path) {
-            out.apply(graph, path, rule);
+            out.apply(graph, path, rule, false);
         } else {
-            out.everything
-                .push(Reason::rule(path, "outside every package".to_owned(), true));
+            let reason = Reason::rule(path, "outside every package".to_owned(), true);
+            out.everything.push((reason, false));
         }
     }
     for (ix, paths) in std::mem::take(&mut out.files) {
@@ -281,8 +320,12 @@ fn root_manifest(
     let versions = changes.root_manifest.clone().unwrap_or_default();
     let diff = manifest_diff::diff(versions.base.as_deref(), versions.head.as_deref());
     for table in &diff.workspace_tables {
+        // Inherited package fields and lints end up in every published manifest.
+        let ships = table == "Cargo.toml"
+            || table.starts_with("[workspace.package")
+            || table.starts_with("[workspace.lints");
         out.everything
-            .push(Reason::rule("Cargo.toml", table.clone(), true));
+            .push((Reason::rule("Cargo.toml", table.clone(), true), ships));
     }
     for dependency in &diff.workspace_dependencies {
         for (ix, package) in graph.packages() {
@@ -310,9 +353,8 @@ fn root_manifest(
                 .entry(*root)
                 .or_default()
                 .push("Cargo.toml".to_owned()),
-            None => out.everything.push(Reason::rule(
-                "Cargo.toml",
-                diff.package_tables.join(", "),
+            None => out.everything.push((
+                Reason::rule("Cargo.toml", diff.package_tables.join(", "), true),
                 true,
             )),
         }
@@ -324,11 +366,8 @@ fn lock_file(graph: &WorkspaceGraph, changes: &ChangeSet, out: &mut Classified) 
     let Some(entries) =
         lockfile::changed_entries(versions.base.as_deref(), versions.head.as_deref())
     else {
-        out.everything.push(Reason::rule(
-            "Cargo.lock",
-            "unreadable lock file".to_owned(),
-            true,
-        ));
+        let reason = Reason::rule("Cargo.lock", "unreadable lock file".to_owned(), true);
+        out.everything.push((reason, true));
         return;
     };
     for (ix, package) in graph.packages() {

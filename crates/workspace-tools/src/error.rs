@@ -59,6 +59,39 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A release safety check failed.
+    #[error("refusing to release: {reason} (pass {flag} to release anyway)")]
+    Refused {
+        /// What is wrong.
+        reason: String,
+        /// The flag that overrides the check.
+        flag: &'static str,
+    },
+    /// The release cannot be planned.
+    #[error(transparent)]
+    Plan(#[from] crate::release::PlanError),
+    /// A `git` command failed.
+    #[error("`{command}` failed: {message}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// Its error output.
+        message: String,
+    },
+    /// Publishing stopped; what was published stays published, and a rerun resumes.
+    #[error(
+        "publishing {name} {version} failed: {message}\n{published}\nrerun `cargo xtask release --execute` to resume: versions already in the registry are skipped"
+    )]
+    Publish {
+        /// The crate that failed.
+        name: String,
+        /// Its version.
+        version: String,
+        /// Why.
+        message: String,
+        /// What was published before it, as a sentence.
+        published: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -5,7 +5,7 @@
 //! the head branched off are not the head's changes.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
 
@@ -39,14 +39,7 @@ pub struct Diff {
 
 /// Compares two revisions of the repository that holds `workspace_root`.
 pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
-    let repo = Repository::discover(workspace_root).map_err(|_| Error::NotARepository {
-        path: workspace_root.to_owned(),
-    })?;
-    let workdir = repo.workdir().ok_or_else(|| Error::NotARepository {
-        path: workspace_root.to_owned(),
-    })?;
-    let prefix = workspace_prefix(workdir, workspace_root)?;
-
+    let (repo, prefix) = open(workspace_root)?;
     let head_name = range.head.clone().unwrap_or_else(|| "HEAD".to_owned());
     let head = resolve(&repo, &head_name)?;
     let (base_name, base) = match &range.base {
@@ -65,21 +58,58 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
                 },
             })?;
     let base_tree = tree(&repo, merge_base)?;
-    let head_tree = head.tree().map_err(Error::git("reading the head tree"))?;
+    let head_tree = match range.include_uncommitted {
+        true => None,
+        false => Some(head.tree().map_err(Error::git("reading the head tree"))?),
+    };
+    let changes = change_set(&repo, &prefix, Some(&base_tree), head_tree.as_ref())?;
+    Ok(Diff {
+        base: merge_base.to_string(),
+        base_name,
+        head: head.id().to_string(),
+        head_name: if range.include_uncommitted {
+            "working tree".to_owned()
+        } else {
+            head_name
+        },
+        changes,
+    })
+}
 
+/// The repository that holds `workspace_root`, and where the workspace root sits in its work
+/// tree.
+pub(crate) fn open(workspace_root: &Path) -> Result<(Repository, PathBuf), Error> {
+    let not_a_repository = || Error::NotARepository {
+        path: workspace_root.to_owned(),
+    };
+    let repo = Repository::discover(workspace_root).map_err(|_| not_a_repository())?;
+    let workdir = repo.workdir().ok_or_else(not_a_repository)?;
+    let prefix = workspace_prefix(workdir, workspace_root)?;
+    Ok((repo, prefix))
+}
+
+/// The change from `base` (`None`: the empty tree) to `head` (`None`: the working tree and
+/// index, untracked files included), relative to the workspace at `prefix`.
+pub(crate) fn change_set(
+    repo: &Repository,
+    prefix: &Path,
+    base: Option<&Tree>,
+    head: Option<&Tree>,
+) -> Result<ChangeSet, Error> {
     let mut options = DiffOptions::new();
-    let git_diff = if range.include_uncommitted {
-        options.include_untracked(true).recurse_untracked_dirs(true);
-        repo.diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut options))
-    } else {
-        repo.diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))
+    let git_diff = match head {
+        None => {
+            options.include_untracked(true).recurse_untracked_dirs(true);
+            repo.diff_tree_to_workdir_with_index(base, Some(&mut options))
+        }
+        Some(head) => repo.diff_tree_to_tree(base, Some(head), Some(&mut options)),
     }
     .map_err(Error::git("computing the diff"))?;
 
     let mut files = BTreeSet::new();
     for delta in git_diff.deltas() {
-        let old = delta.old_file().path().map(|p| relative(&prefix, p));
-        let new = delta.new_file().path().map(|p| relative(&prefix, p));
+        let old = delta.old_file().path().map(|p| relative(prefix, p));
+        let new = delta.new_file().path().map(|p| relative(prefix, p));
         let mut add =
             |path: Option<String>, status| files.extend(path.map(|p| ChangedFile::new(p, status)));
         match delta.status() {
@@ -96,13 +126,13 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
     let mut changes = ChangeSet::from_files(files);
     let versions = |name: &str| {
         let repo_path = prefix.join(name);
-        let head_text = if range.include_uncommitted {
-            std::fs::read_to_string(workdir.join(&repo_path)).ok()
-        } else {
-            blob_text(&repo, &head_tree, &repo_path)
+        let head_text = match (head, repo.workdir()) {
+            (Some(tree), _) => blob_text(repo, tree, &repo_path),
+            (None, Some(workdir)) => std::fs::read_to_string(workdir.join(&repo_path)).ok(),
+            (None, None) => None,
         };
         FileVersions {
-            base: blob_text(&repo, &base_tree, &repo_path),
+            base: base.and_then(|tree| blob_text(repo, tree, &repo_path)),
             head: head_text,
         }
     };
@@ -113,20 +143,10 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
     if changed("Cargo.lock") {
         changes.lockfile = Some(versions("Cargo.lock"));
     }
-    Ok(Diff {
-        base: merge_base.to_string(),
-        base_name,
-        head: head.id().to_string(),
-        head_name: if range.include_uncommitted {
-            "working tree".to_owned()
-        } else {
-            head_name
-        },
-        changes,
-    })
+    Ok(changes)
 }
 
-fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, Error> {
+pub(crate) fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, Error> {
     let object = repo
         .revparse_single(rev)
         .map_err(|_| match repo.is_shallow() {
@@ -177,7 +197,7 @@ fn blob_text(repo: &Repository, tree: &Tree, path: &Path) -> Option<String> {
 }
 
 /// Where the workspace root sits inside the work tree.
-fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<std::path::PathBuf, Error> {
+fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<PathBuf, Error> {
     let canonical = |p: &Path| {
         p.canonicalize().map_err(|source| Error::Io {
             path: p.to_owned(),

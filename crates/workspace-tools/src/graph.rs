@@ -38,6 +38,8 @@ pub struct Package {
     /// Keys of `[workspace.dependencies]` this package inherits with `workspace = true`,
     /// with whether any of them is a normal or build dependency (`true`) or only a dev one.
     pub inherited: Vec<(String, bool)>,
+    /// Whether it has a binary target.
+    pub binary: bool,
 }
 
 impl Package {
@@ -49,6 +51,7 @@ impl Package {
             kind: PackageKind::Member,
             root: Some(root.to_owned()),
             inherited: Vec::new(),
+            binary: false,
         }
     }
 
@@ -60,6 +63,7 @@ impl Package {
             kind: PackageKind::External,
             root: None,
             inherited: Vec::new(),
+            binary: false,
         }
     }
 

@@ -39,7 +39,9 @@ mod rules;
 pub mod synthetic;
 pub mod test_run;
 
-pub use affected::{AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected};
+pub use affected::{
+    AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected, changed_members,
+};
 pub use changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use config::{CrateConfig, ReleaseConfig};
 pub use error::Error;

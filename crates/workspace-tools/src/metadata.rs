@@ -132,6 +132,9 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
                 PackageKind::Member => inherited_dependencies(meta.manifest_path().as_std_path())?,
                 _ => Vec::new(),
             },
+            binary: meta
+                .build_targets()
+                .any(|t| matches!(t.id(), guppy::graph::BuildTargetId::Binary(_))),
         };
         index.insert(meta.id().clone(), graph.add_package(package));
     }

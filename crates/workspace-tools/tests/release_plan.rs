@@ -385,11 +385,11 @@ proptest! {
             let target = planned[r.to.as_str()];
             // Every requirement matches the planned version of its target...
             prop_assert!(semver::VersionReq::parse(edited).unwrap().matches(target), "{} {} -> {edited} vs {target}", r.from, r.req);
-            if r.kind != DepKind::Dev {
-                if let (Some(from), Some(to)) = (position.get(r.from.as_str()), position.get(r.to.as_str())) {
-                    // ...publish order puts dependencies first...
-                    prop_assert!(to < from, "{} published before its dependency {}", r.from, r.to);
-                }
+            if let (DepKind::Normal | DepKind::Build, Some(from), Some(to)) =
+                (r.kind, position.get(r.from.as_str()), position.get(r.to.as_str()))
+            {
+                // ...publish order puts dependencies first...
+                prop_assert!(to < from, "{} published before its dependency {}", r.from, r.to);
             }
         }
         for c in &crates {

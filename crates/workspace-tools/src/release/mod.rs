@@ -1,8 +1,13 @@
 //! `cargo xtask release`: plan version bumps across crates, apply them to manifests, lock file
 //! and changelogs, record a commit and tags, and publish in dependency order.
 
+pub mod changelog;
 pub mod commits;
+pub mod execute;
+pub mod history;
+pub mod manifests;
 pub mod plan;
+pub mod publish;
 pub mod version;
 
 pub use commits::Commit;

@@ -440,7 +440,7 @@ fn unify_groups<'a>(
 }
 
 /// Crate names with every crate after its normal and build dependencies; ties by name.
-fn publish_order(crates: &[CrateState], requirements: &[Requirement]) -> Vec<String> {
+pub(crate) fn publish_order(crates: &[CrateState], requirements: &[Requirement]) -> Vec<String> {
     let mut pending: Vec<&str> = crates.iter().map(|c| c.name.as_str()).collect();
     pending.sort();
     let mut deps: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

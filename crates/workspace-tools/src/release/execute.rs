@@ -1,0 +1,506 @@
+//! Carrying out a plan: the files it changes, safety checks, atomic writes, the release commit
+//! and tags through the user's own `git`, and publishing what is tagged but not yet published.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use semver::Version;
+
+use super::changelog;
+use super::commits::RELEASE_TRAILER;
+use super::history;
+use super::manifests::{self, Member, Texts};
+use super::plan::{self, CrateState, ReleasePlan, Requirement};
+use super::publish::{Outcome, Registry};
+use super::version::BumpSpec;
+use crate::metadata::{self, Workspace};
+use crate::{Error, ReleaseConfig};
+
+/// A workspace read for a release: graph, rules, configuration, manifests and history.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The graph and path rules.
+    pub workspace: Workspace,
+    /// `[workspace.metadata.workspace-tools.release]`.
+    pub config: ReleaseConfig,
+    /// The manifests' texts by relative path.
+    pub texts: Texts,
+    /// The members' release fields.
+    pub members: Vec<Member>,
+    /// Requirements between members.
+    pub requirements: Vec<Requirement>,
+    /// The members' last releases and commits since.
+    pub states: Vec<CrateState>,
+}
+
+/// One file a release writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// The path relative to the workspace root.
+    pub path: String,
+    /// The content before, `None` for a new file.
+    pub old: Option<String>,
+    /// The content after.
+    pub new: String,
+}
+
+fn read(root: &Path, rel: &str) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(root.join(rel)) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            path: root.join(rel),
+            source,
+        }),
+    }
+}
+
+/// Loads the workspace around `manifest_path` and its history.
+pub fn prepare(manifest_path: Option<&Path>) -> Result<Prepared, Error> {
+    let workspace = metadata::load(manifest_path)?;
+    let root = workspace.graph.root().to_owned();
+    let root_manifest = root.join("Cargo.toml");
+    let mut texts = Texts::new();
+    for ix in workspace.graph.members() {
+        let dir = workspace.graph.package(ix).root.clone().unwrap_or_default();
+        let rel = if dir.is_empty() {
+            "Cargo.toml".to_owned()
+        } else {
+            format!("{dir}/Cargo.toml")
+        };
+        let text = read(&root, &rel)?.ok_or_else(|| Error::Io {
+            path: root.join(&rel),
+            source: std::io::ErrorKind::NotFound.into(),
+        })?;
+        texts.insert(rel, text);
+    }
+    if !texts.contains_key("Cargo.toml") {
+        let text = read(&root, "Cargo.toml")?.unwrap_or_default();
+        texts.insert("Cargo.toml".to_owned(), text);
+    }
+    let config = crate::config::parse(&root_manifest, &texts["Cargo.toml"])?.release;
+    let (members, requirements) = manifests::read(&workspace.graph, &texts)?;
+    let states = history::crate_states(&workspace.graph, &workspace.rules, &config, &members)?;
+    Ok(Prepared {
+        workspace,
+        config,
+        texts,
+        members,
+        requirements,
+        states,
+    })
+}
+
+impl Prepared {
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        self.workspace.graph.root()
+    }
+
+    /// Plans a release with the explicit `bumps`.
+    pub fn plan(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<ReleasePlan, Error> {
+        Ok(plan::plan(
+            &self.states,
+            &self.requirements,
+            &self.config,
+            bumps,
+        )?)
+    }
+
+    /// The changelog section of each released crate, dated `date`.
+    pub fn sections(&self, plan: &ReleasePlan, date: &str) -> BTreeMap<String, String> {
+        plan.releases
+            .iter()
+            .map(|r| (r.name.clone(), changelog::section(r, date)))
+            .collect()
+    }
+
+    /// Every file `plan` changes: manifests, `Cargo.lock` and changelogs.
+    pub fn file_changes(&self, plan: &ReleasePlan, date: &str) -> Result<Vec<FileChange>, Error> {
+        let mut changes: Vec<FileChange> = manifests::apply(plan, &self.members, &self.texts)?
+            .into_iter()
+            .map(|(path, new)| FileChange {
+                old: self.texts.get(&path).cloned(),
+                path,
+                new,
+            })
+            .collect();
+        if let Some(lock) = read(self.root(), "Cargo.lock")? {
+            let new = manifests::apply_to_lockfile(plan, &lock)?;
+            if new != lock {
+                changes.push(FileChange {
+                    path: "Cargo.lock".to_owned(),
+                    old: Some(lock),
+                    new,
+                });
+            }
+        }
+        let sections = self.sections(plan, date);
+        for release in &plan.releases {
+            let member = self
+                .members
+                .iter()
+                .find(|m| m.name == release.name)
+                .expect("planned crates are members");
+            let dir = member
+                .manifest
+                .strip_suffix("Cargo.toml")
+                .unwrap_or_default();
+            let path = format!("{dir}CHANGELOG.md");
+            let old = read(self.root(), &path)?;
+            let new = changelog::insert(old.as_deref(), &sections[&release.name]);
+            changes.push(FileChange { path, old, new });
+        }
+        Ok(changes)
+    }
+}
+
+/// Which safety checks to skip.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allow {
+    /// Release from a working tree with uncommitted changes.
+    pub dirty: bool,
+    /// Release from a detached HEAD.
+    pub detached: bool,
+    /// Leave tags that already exist as they are instead of refusing.
+    pub existing_tags: bool,
+}
+
+/// Refuses a dirty working tree, a detached HEAD or an existing tag, unless allowed.
+pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<(), Error> {
+    let (repo, _) = crate::git::open(prepared.root())?;
+    if !allow.detached && repo.head_detached().unwrap_or(false) {
+        return Err(Error::Refused {
+            reason: "HEAD is detached; check out a branch".to_owned(),
+            flag: "--allow-detached",
+        });
+    }
+    if !allow.dirty {
+        let mut options = git2::StatusOptions::new();
+        options.include_untracked(true).include_ignored(false);
+        let statuses = repo
+            .statuses(Some(&mut options))
+            .map_err(Error::git("reading the status"))?;
+        if let Some(entry) = statuses.iter().next() {
+            let path = entry.path().unwrap_or("?").to_owned();
+            return Err(Error::Refused {
+                reason: format!("the working tree has uncommitted changes ({path})"),
+                flag: "--allow-dirty",
+            });
+        }
+    }
+    if !allow.existing_tags {
+        for tag in plan.tags() {
+            if repo.revparse_single(&format!("refs/tags/{tag}")).is_ok() {
+                return Err(Error::Refused {
+                    reason: format!("tag {tag} already exists"),
+                    flag: "--allow-existing-tags",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `changes` atomically; on any failure, puts back every file already written.
+pub fn write_files(root: &Path, changes: &[FileChange]) -> Result<(), Error> {
+    let mut written: Vec<&FileChange> = Vec::new();
+    for change in changes {
+        if let Err(e) = write_atomically(&root.join(&change.path), &change.new) {
+            restore(root, &written);
+            return Err(e);
+        }
+        written.push(change);
+    }
+    Ok(())
+}
+
+/// Puts the old contents of `changes` back (removing files that did not exist).
+pub fn restore(root: &Path, changes: &[&FileChange]) {
+    for change in changes {
+        let path = root.join(&change.path);
+        let _ = match &change.old {
+            Some(old) => write_atomically(&path, old),
+            None => std::fs::remove_file(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            }),
+        };
+    }
+}
+
+/// Writes through a temporary file in the same directory and a rename, so a reader sees the
+/// old or the new content, never half of it.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = dir.join(format!(
+        ".{}.release-tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// Runs `git ARGS` in `root` with `stdin`, returning its stdout.
+fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
+    use std::io::Write;
+    let command_line = format!("git {}", args.join(" "));
+    let fail = |message: String| Error::Command {
+        command: command_line.clone(),
+        message,
+    };
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    if !output.status.success() {
+        return Err(fail(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The release commit's message: a summary line, one line per crate, and the trailer that
+/// keeps it out of the next release's changes.
+pub fn commit_message(plan: &ReleasePlan) -> String {
+    let names: Vec<String> = plan
+        .releases
+        .iter()
+        .map(|r| format!("{} {}", r.name, r.to))
+        .collect();
+    let summary = match &plan.train_tag {
+        Some(tag) => format!("chore(release): {tag}"),
+        None if names.len() <= 3 => format!("chore(release): {}", names.join(", ")),
+        None => format!("chore(release): {} crates", names.len()),
+    };
+    let lines: Vec<String> = plan
+        .releases
+        .iter()
+        .map(|r| format!("- {} {} → {}", r.name, r.from, r.to))
+        .collect();
+    format!("{summary}\n\n{}\n\n{RELEASE_TRAILER}\n", lines.join("\n"))
+}
+
+/// Writes the files, commits them, and creates the annotated tags (each with its changelog
+/// section). A failure before the commit leaves every file as it was.
+pub fn record(
+    prepared: &Prepared,
+    plan: &ReleasePlan,
+    changes: &[FileChange],
+    date: &str,
+    allow: Allow,
+) -> Result<Vec<String>, Error> {
+    let root = prepared.root();
+    write_files(root, changes)?;
+    let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    let committed = git(root, &[&["add", "--"][..], &paths].concat(), None).and_then(|_| {
+        git(
+            root,
+            &["commit", "--quiet", "--file", "-"],
+            Some(&commit_message(plan)),
+        )
+    });
+    if let Err(e) = committed {
+        restore(root, &changes.iter().collect::<Vec<_>>());
+        let _ = git(
+            root,
+            &[&["reset", "--quiet", "--"][..], &paths].concat(),
+            None,
+        );
+        return Err(e);
+    }
+    let sections = prepared.sections(plan, date);
+    let mut tags = Vec::new();
+    let mut tag = |name: &str, message: &str| -> Result<(), Error> {
+        if allow.existing_tags && history::tag_exists(&prepared.workspace.graph, name)? {
+            return Ok(());
+        }
+        git(
+            root,
+            &["tag", "--annotate", name, "--file", "-"],
+            Some(message),
+        )?;
+        tags.push(name.to_owned());
+        Ok(())
+    };
+    match &plan.train_tag {
+        Some(train) => {
+            let all: Vec<String> = plan
+                .releases
+                .iter()
+                .map(|r| format!("{}\n\n{}", r.name, sections[&r.name]))
+                .collect();
+            tag(train, &format!("{train}\n\n{}", all.join("\n")))?;
+        }
+        None => {
+            for release in &plan.releases {
+                if let Some(name) = &release.tag {
+                    tag(
+                        name,
+                        &format!(
+                            "{} {}\n\n{}",
+                            release.name, release.to, sections[&release.name]
+                        ),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(tags)
+}
+
+/// Pushes the current branch and `tags` in one atomic push to the branch's remote (default
+/// `origin`), through the user's `git` and credentials.
+pub fn push(root: &Path, tags: &[String]) -> Result<String, Error> {
+    let branch = git(root, &["symbolic-ref", "--short", "HEAD"], None)?
+        .trim()
+        .to_owned();
+    let remote = git(root, &["config", &format!("branch.{branch}.remote")], None)
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_else(|_| "origin".to_owned());
+    let refspec = format!("HEAD:refs/heads/{branch}");
+    let mut args: Vec<&str> = vec!["push", "--atomic", "--quiet", &remote, &refspec];
+    let tag_refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
+    args.extend(tag_refs.iter().map(String::as_str));
+    git(root, &args, None)?;
+    Ok(remote)
+}
+
+/// A crate the release has tagged at its current version, waiting to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The crate.
+    pub name: String,
+    /// Its current version.
+    pub version: Version,
+}
+
+/// Publishable crates whose current version is tagged, in dependency order: what a release
+/// publishes, and what a rerun resumes after an interrupted publish.
+pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
+    let order = plan::publish_order(&prepared.states, &prepared.requirements);
+    let mut pending = Vec::new();
+    for name in order {
+        let member = prepared
+            .members
+            .iter()
+            .find(|m| m.name == name)
+            .expect("ordered names are members");
+        if member.publish
+            && history::tag_exists(
+                &prepared.workspace.graph,
+                &prepared.config.tag(&name, &member.version),
+            )?
+        {
+            pending.push(Pending {
+                name,
+                version: member.version.clone(),
+            });
+        }
+    }
+    Ok(pending)
+}
+
+/// Publishes `pending` in order, reporting each step; stops at the first failure with what was
+/// published so far.
+pub fn publish_all(
+    registry: &Registry,
+    pending: &[Pending],
+    progress: &mut dyn FnMut(&str, &str),
+) -> Result<Vec<(Pending, Outcome)>, Error> {
+    let mut done: Vec<(Pending, Outcome)> = Vec::new();
+    for (i, crate_) in pending.iter().enumerate() {
+        progress(
+            "Publishing",
+            &format!(
+                "{} {} ({}/{})",
+                crate_.name,
+                crate_.version,
+                i + 1,
+                pending.len()
+            ),
+        );
+        match registry.publish(&crate_.name, &crate_.version, &mut |line| {
+            progress("Waiting", line)
+        }) {
+            Ok(outcome) => {
+                let verb = if outcome == Outcome::Skipped {
+                    "Skipped"
+                } else {
+                    "Published"
+                };
+                let note = if outcome == Outcome::Skipped {
+                    " (already in the registry)"
+                } else {
+                    ""
+                };
+                progress(verb, &format!("{} {}{note}", crate_.name, crate_.version));
+                done.push((crate_.clone(), outcome));
+            }
+            Err(message) => {
+                let published: Vec<String> = done
+                    .iter()
+                    .filter(|(_, o)| *o == Outcome::Published)
+                    .map(|(p, _)| format!("{} {}", p.name, p.version))
+                    .collect();
+                let published = match published.is_empty() {
+                    true => "nothing was published in this run".to_owned(),
+                    false => format!("published in this run: {}", published.join(", ")),
+                };
+                return Err(Error::Publish {
+                    name: crate_.name.clone(),
+                    version: crate_.version.to_string(),
+                    message,
+                    published,
+                });
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`, for changelog headings.
+pub fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil-from-days (Howard Hinnant's algorithm), to avoid a date crate for one heading.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The root manifest path of a prepared workspace.
+pub fn manifest_path(prepared: &Prepared) -> PathBuf {
+    prepared.root().join("Cargo.toml")
+}

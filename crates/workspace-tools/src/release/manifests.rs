@@ -1,0 +1,338 @@
+//! The manifests as a release reads and rewrites them, with toml_edit so that comments, key
+//! order and layout survive.
+
+use std::collections::BTreeMap;
+
+use semver::Version;
+use toml_edit::{DocumentMut, Item, Value};
+
+use super::plan::{ReleasePlan, ReqLocation, Requirement};
+use crate::{DepKind, Error, WorkspaceGraph};
+
+/// A member's release-relevant manifest fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The crate name.
+    pub name: String,
+    /// Its version.
+    pub version: Version,
+    /// Its manifest, relative to the workspace root.
+    pub manifest: String,
+    /// `false` for `publish = false` or `publish = []`.
+    pub publish: bool,
+    /// `version.workspace = true`.
+    pub shares_workspace_version: bool,
+}
+
+/// The text of every manifest of a workspace, by path relative to its root (`Cargo.toml` is
+/// the root manifest).
+pub type Texts = BTreeMap<String, String>;
+
+/// The dependency tables of a manifest: `[dependencies]`, `[dev-dependencies]`,
+/// `[build-dependencies]` and their `[target.'cfg(..)'.*]` forms, each with its path and kind.
+fn dependency_tables(doc: &DocumentMut) -> Vec<(Vec<String>, DepKind)> {
+    const KINDS: [(&str, DepKind); 3] = [
+        ("dependencies", DepKind::Normal),
+        ("build-dependencies", DepKind::Build),
+        ("dev-dependencies", DepKind::Dev),
+    ];
+    let mut tables: Vec<(Vec<String>, DepKind)> = Vec::new();
+    for (key, kind) in KINDS {
+        if doc.get(key).is_some_and(Item::is_table_like) {
+            tables.push((vec![key.to_owned()], kind));
+        }
+    }
+    if let Some(targets) = doc.get("target").and_then(Item::as_table_like) {
+        for (target, table) in targets.iter() {
+            for (key, kind) in KINDS {
+                if table.get(key).is_some_and(Item::is_table_like) {
+                    tables.push((
+                        vec!["target".to_owned(), target.to_owned(), key.to_owned()],
+                        kind,
+                    ));
+                }
+            }
+        }
+    }
+    tables
+}
+
+fn table_at<'d>(doc: &'d DocumentMut, path: &[String]) -> Option<&'d dyn toml_edit::TableLike> {
+    let mut item = doc.as_item();
+    for key in path {
+        item = item.get(key)?;
+    }
+    item.as_table_like()
+}
+
+fn table_at_mut<'d>(
+    doc: &'d mut DocumentMut,
+    path: &[String],
+) -> Option<&'d mut dyn toml_edit::TableLike> {
+    let mut item = doc.as_item_mut();
+    for key in path {
+        item = item.get_mut(key)?;
+    }
+    item.as_table_like_mut()
+}
+
+fn parse(path: &str, text: &str) -> Result<DocumentMut, Error> {
+    text.parse::<DocumentMut>().map_err(|e| Error::Metadata {
+        manifest: path.to_owned(),
+        message: e.message().to_owned(),
+    })
+}
+
+/// The string in `item`, or in its `key` when it is a table.
+fn field<'i>(item: &'i Item, key: &str) -> Option<&'i str> {
+    match item {
+        Item::Value(Value::String(s)) if key == "version" => Some(s.value()),
+        _ => item.get(key).and_then(Item::as_str),
+    }
+}
+
+fn is_true(item: &Item, key: &str) -> bool {
+    item.get(key).and_then(Item::as_bool) == Some(true)
+}
+
+/// Reads the members of `graph` and the version requirements between them from `texts`.
+pub fn read(
+    graph: &WorkspaceGraph,
+    texts: &Texts,
+) -> Result<(Vec<Member>, Vec<Requirement>), Error> {
+    let root = parse("Cargo.toml", &texts["Cargo.toml"])?;
+    let workspace_deps = root.get("workspace").and_then(|w| w.get("dependencies"));
+    let workspace_publish = root
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("publish"));
+    let names: Vec<&str> = graph
+        .members()
+        .into_iter()
+        .map(|ix| graph.package(ix).name.as_str())
+        .collect();
+    let mut members = Vec::new();
+    let mut requirements = Vec::new();
+    for ix in graph.members() {
+        let package = graph.package(ix);
+        let dir = package.root.clone().unwrap_or_default();
+        let manifest = if dir.is_empty() {
+            "Cargo.toml".to_owned()
+        } else {
+            format!("{dir}/Cargo.toml")
+        };
+        let text = texts.get(&manifest).ok_or_else(|| Error::Metadata {
+            manifest: manifest.clone(),
+            message: "manifest not read".to_owned(),
+        })?;
+        let doc = if manifest == "Cargo.toml" {
+            root.clone()
+        } else {
+            parse(&manifest, text)?
+        };
+        let pkg = doc.get("package");
+        let publish_item = match pkg.and_then(|p| p.get("publish")) {
+            Some(p) if is_true(p, "workspace") => workspace_publish,
+            other => other,
+        };
+        let publish = match publish_item {
+            Some(Item::Value(Value::Boolean(b))) => *b.value(),
+            Some(Item::Value(Value::Array(registries))) => !registries.is_empty(),
+            _ => true,
+        };
+        members.push(Member {
+            name: package.name.clone(),
+            version: Version::parse(&package.version).map_err(|e| Error::Metadata {
+                manifest: manifest.clone(),
+                message: format!("version {}: {e}", package.version),
+            })?,
+            manifest: manifest.clone(),
+            publish,
+            shares_workspace_version: pkg
+                .and_then(|p| p.get("version"))
+                .is_some_and(|v| is_true(v, "workspace")),
+        });
+        for (table_path, kind) in dependency_tables(&doc) {
+            let Some(table) = table_at(&doc, &table_path) else {
+                continue;
+            };
+            for (key, item) in table.iter() {
+                let target = field(item, "package").unwrap_or(key);
+                if !names.contains(&target) || target == package.name {
+                    continue;
+                }
+                let (req, location) = if is_true(item, "workspace") {
+                    let entry = workspace_deps.and_then(|d| d.get(key));
+                    (
+                        entry.and_then(|e| field(e, "version")),
+                        ReqLocation::Workspace {
+                            key: key.to_owned(),
+                        },
+                    )
+                } else {
+                    let location = ReqLocation::Member {
+                        manifest: manifest.clone(),
+                        table: table_path.clone(),
+                        key: key.to_owned(),
+                    };
+                    (field(item, "version"), location)
+                };
+                if let Some(req) = req {
+                    requirements.push(Requirement {
+                        from: package.name.clone(),
+                        to: target.to_owned(),
+                        kind,
+                        req: req.to_owned(),
+                        location,
+                    });
+                }
+            }
+        }
+    }
+    Ok((members, requirements))
+}
+
+/// Sets `slot` to the string `new`, keeping the comments and spacing around the old value.
+fn set_string(slot: &mut Value, new: &str) {
+    let decor = slot.decor().clone();
+    *slot = Value::from(new);
+    *slot.decor_mut() = decor;
+}
+
+/// Sets the `version` of a dependency entry: `"0.4"`, `{ version = "0.4" }` or a table.
+fn set_requirement(entry: &mut Item, new: &str) -> bool {
+    match entry {
+        Item::Value(v @ Value::String(_)) => set_string(v, new),
+        Item::Value(Value::InlineTable(t)) => match t.get_mut("version") {
+            Some(v) => set_string(v, new),
+            None => return false,
+        },
+        Item::Table(t) => match t.get_mut("version").and_then(Item::as_value_mut) {
+            Some(v) => set_string(v, new),
+            None => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// The manifests after `plan`: versions and requirements rewritten in place. Returns only the
+/// files that change.
+pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Texts, Error> {
+    let mut docs: BTreeMap<String, DocumentMut> = BTreeMap::new();
+    let doc = |path: &str, docs: &mut BTreeMap<String, DocumentMut>| -> Result<(), Error> {
+        if !docs.contains_key(path) {
+            let text = texts.get(path).ok_or_else(|| Error::Metadata {
+                manifest: path.to_owned(),
+                message: "manifest not read".to_owned(),
+            })?;
+            docs.insert(path.to_owned(), parse(path, text)?);
+        }
+        Ok(())
+    };
+    for release in &plan.releases {
+        let Some(member) = members.iter().find(|m| m.name == release.name) else {
+            continue;
+        };
+        if member.shares_workspace_version {
+            continue;
+        }
+        doc(&member.manifest, &mut docs)?;
+        let d = docs.get_mut(&member.manifest).expect("loaded above");
+        if let Some(v) = d
+            .get_mut("package")
+            .and_then(|p| p.get_mut("version"))
+            .and_then(Item::as_value_mut)
+        {
+            set_string(v, &release.to.to_string());
+        }
+    }
+    if let Some(version) = &plan.workspace_version {
+        doc("Cargo.toml", &mut docs)?;
+        let d = docs.get_mut("Cargo.toml").expect("loaded above");
+        let slot = d
+            .get_mut("workspace")
+            .and_then(|w| w.get_mut("package"))
+            .and_then(|p| p.get_mut("version"))
+            .and_then(Item::as_value_mut);
+        if let Some(v) = slot {
+            set_string(v, &version.to_string());
+        }
+    }
+    for edit in &plan.requirement_edits {
+        let (path, table, key): (&str, Vec<String>, &str) = match &edit.location {
+            ReqLocation::Member {
+                manifest,
+                table,
+                key,
+            } => (manifest, table.clone(), key),
+            ReqLocation::Workspace { key } => (
+                "Cargo.toml",
+                vec!["workspace".to_owned(), "dependencies".to_owned()],
+                key,
+            ),
+        };
+        doc(path, &mut docs)?;
+        let d = docs.get_mut(path).expect("loaded above");
+        let entry = table_at_mut(d, &table).and_then(|t| t.get_mut(key));
+        if !entry.is_some_and(|e| set_requirement(e, &edit.new)) {
+            return Err(Error::Metadata {
+                manifest: path.to_owned(),
+                message: format!(
+                    "cannot find the version requirement of `{key}` in [{}]",
+                    table.join(".")
+                ),
+            });
+        }
+    }
+    Ok(docs
+        .into_iter()
+        .map(|(path, doc)| (path, doc.to_string()))
+        .filter(|(path, text)| texts.get(path) != Some(text))
+        .collect())
+}
+
+/// `Cargo.lock` with the versions of released members, and of their entries in dependency
+/// lists, moved; nothing else changes, so no third-party package is upgraded.
+pub fn apply_to_lockfile(plan: &ReleasePlan, lock: &str) -> Result<String, Error> {
+    let mut doc = parse("Cargo.lock", lock)?;
+    let moved: BTreeMap<&str, (String, String)> = plan
+        .releases
+        .iter()
+        .map(|r| (r.name.as_str(), (r.from.to_string(), r.to.to_string())))
+        .collect();
+    let Some(packages) = doc
+        .get_mut("package")
+        .and_then(Item::as_array_of_tables_mut)
+    else {
+        return Ok(lock.to_owned());
+    };
+    for entry in packages.iter_mut() {
+        let local = entry.get("source").is_none();
+        let name = entry
+            .get("name")
+            .and_then(Item::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let (true, Some((from, to))) = (local, moved.get(name.as_str()))
+            && let Some(v) = entry.get_mut("version").and_then(Item::as_value_mut)
+            && v.as_str() == Some(from)
+        {
+            set_string(v, to);
+        }
+        let Some(deps) = entry.get_mut("dependencies").and_then(Item::as_array_mut) else {
+            continue;
+        };
+        for dep in deps.iter_mut() {
+            let Some(text) = dep.as_str() else { continue };
+            // "name version" names one of several versions; a source suffix means not ours.
+            let mut words = text.split(' ');
+            if let (Some(n), Some(v), None) = (words.next(), words.next(), words.next())
+                && let Some((_, to)) = moved.get(n).filter(|(from, _)| from == v)
+            {
+                set_string(dep, &format!("{n} {to}"));
+            }
+        }
+    }
+    Ok(doc.to_string())
+}

@@ -1,0 +1,218 @@
+//! The registry adapter: publishing crates in dependency order with `cargo publish`, skipping
+//! versions the registry has, waiting for the index, and backing off when rate-limited.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use semver::Version;
+
+use crate::Error;
+
+/// Where and how to publish.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// The registry's name in cargo's configuration; `None` for the default (crates.io).
+    pub name: Option<String>,
+    /// The workspace's root manifest.
+    pub manifest_path: PathBuf,
+    /// How long to wait for a published version to appear in the index.
+    pub index_timeout: Duration,
+    /// The first pause after a 429 answer; it doubles on each retry.
+    pub backoff: Duration,
+    /// How many times to retry a rate-limited publish.
+    pub retries: u32,
+}
+
+/// How one publish attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The registry answered 429 Too Many Requests.
+    RateLimited,
+    /// Anything else, with cargo's error.
+    Other(String),
+}
+
+/// What happened to one crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The registry already had this version.
+    Skipped,
+    /// Published now.
+    Published,
+}
+
+impl Registry {
+    fn cargo(&self) -> Command {
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        if let Some(dir) = self
+            .manifest_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            command.current_dir(dir);
+        }
+        command
+    }
+
+    fn registry_args(&self) -> Vec<String> {
+        vec![
+            "--registry".to_owned(),
+            self.name.clone().unwrap_or_else(|| "crates-io".to_owned()),
+        ]
+    }
+
+    /// Whether the registry's index lists `name` at `version` (asked through `cargo info`, which
+    /// refreshes the index first).
+    pub fn has_version(&self, name: &str, version: &Version) -> Result<bool, Error> {
+        let output = self
+            .cargo()
+            .args(["info", "--quiet", &format!("{name}@{version}")])
+            .args(self.registry_args())
+            .output()
+            .map_err(|source| Error::Io {
+                path: "cargo".into(),
+                source,
+            })?;
+        Ok(output.status.success())
+    }
+
+    /// Publishes `name` once.
+    fn publish_once(&self, name: &str) -> Result<(), Failure> {
+        let output: Output = self
+            .cargo()
+            .args(["publish", "--package", name, "--manifest-path"])
+            .arg(&self.manifest_path)
+            .args(self.registry_args())
+            .output()
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // Cargo reports the registry's HTTP status in its error; 429 is the one worth waiting for.
+        if stderr.contains("429") || stderr.contains("Too Many Requests") {
+            return Err(Failure::RateLimited);
+        }
+        let message = stderr
+            .lines()
+            .filter(|l| l.starts_with("error") || l.starts_with("Caused by") || l.starts_with("  "))
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(Failure::Other(
+            message.split_whitespace().collect::<Vec<_>>().join(" "),
+        ))
+    }
+
+    /// Publishes `name` at `version` unless the registry has it, retrying with exponential
+    /// backoff when rate-limited, then waits until the index lists it.
+    pub fn publish(
+        &self,
+        name: &str,
+        version: &Version,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Outcome, String> {
+        if self.has_version(name, version).map_err(|e| e.to_string())? {
+            return Ok(Outcome::Skipped);
+        }
+        publish_with_backoff(
+            || self.publish_once(name),
+            self.retries,
+            self.backoff,
+            &mut std::thread::sleep,
+            progress,
+        )?;
+        progress(&format!("waiting for {name} {version} in the index"));
+        let deadline = Instant::now() + self.index_timeout;
+        while !self.has_version(name, version).map_err(|e| e.to_string())? {
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "{name} {version} was published but the index did not list it within {:?}",
+                    self.index_timeout
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        Ok(Outcome::Published)
+    }
+}
+
+/// Calls `attempt` until it succeeds, retrying up to `retries` times after a rate limit with a
+/// pause that starts at `backoff` and doubles; any other failure ends it at once.
+pub fn publish_with_backoff(
+    mut attempt: impl FnMut() -> Result<(), Failure>,
+    retries: u32,
+    backoff: Duration,
+    sleep: &mut dyn FnMut(Duration),
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let mut pause = backoff;
+    for tried in 0..=retries {
+        match attempt() {
+            Ok(()) => return Ok(()),
+            Err(Failure::RateLimited) if tried < retries => {
+                progress(&format!(
+                    "rate-limited by the registry (429); retrying in {pause:?}"
+                ));
+                sleep(pause);
+                pause *= 2;
+            }
+            Err(Failure::RateLimited) => {
+                return Err(format!("still rate-limited after {retries} retries"));
+            }
+            Err(Failure::Other(message)) => return Err(message),
+        }
+    }
+    unreachable!("the loop returns on its last try")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_back_off_exponentially_then_succeed() {
+        let mut answers =
+            vec![Err(Failure::RateLimited), Err(Failure::RateLimited), Ok(())].into_iter();
+        let mut pauses = Vec::new();
+        let mut lines = Vec::new();
+        let result = publish_with_backoff(
+            || answers.next().unwrap(),
+            5,
+            Duration::from_secs(1),
+            &mut |d| pauses.push(d),
+            &mut |l| lines.push(l.to_owned()),
+        );
+        assert_eq!(result, Ok(()));
+        assert_eq!(pauses, [Duration::from_secs(1), Duration::from_secs(2)]);
+        assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn other_failures_stop_at_once_and_retries_run_out() {
+        let mut calls = 0;
+        let result = publish_with_backoff(
+            || {
+                calls += 1;
+                Err(Failure::Other("500 Internal Server Error".into()))
+            },
+            5,
+            Duration::ZERO,
+            &mut |_| {},
+            &mut |_| {},
+        );
+        assert_eq!(
+            (result, calls),
+            (Err("500 Internal Server Error".to_owned()), 1)
+        );
+        let result = publish_with_backoff(
+            || Err(Failure::RateLimited),
+            2,
+            Duration::ZERO,
+            &mut |_| {},
+            &mut |_| {},
+        );
+        assert_eq!(result, Err("still rate-limited after 2 retries".to_owned()));
+    }
+}

@@ -1,0 +1,216 @@
+//! `cargo xtask release`: plan, show, and with `--execute` carry out a release.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use workspace_tools::release::execute::{self, Allow, FileChange, Prepared};
+use workspace_tools::release::publish::Registry;
+use workspace_tools::release::{BumpSpec, ReleasePlan};
+
+use crate::{exit_code, output};
+
+/// Arguments of `release`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Bump a crate explicitly: major, minor, patch, alpha, beta, rc, release or X.Y.Z (repeatable)
+    #[arg(long, value_name = "CRATE=BUMP", value_parser = parse_bump)]
+    bump: Vec<(String, BumpSpec)>,
+    /// Output format of the plan
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Carry the release out; without it, only the plan and the diff are shown
+    #[arg(long)]
+    execute: bool,
+    /// Do not push the release commit and tags
+    #[arg(long)]
+    no_push: bool,
+    /// Do not publish to the registry
+    #[arg(long)]
+    no_publish: bool,
+    /// The registry to publish to, by its name in cargo's configuration [default: crates.io]
+    #[arg(long, value_name = "NAME")]
+    registry: Option<String>,
+    /// Seconds to wait for each published crate to appear in the index
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    index_timeout: u64,
+    /// Release even though the working tree has uncommitted changes
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Release from a detached HEAD
+    #[arg(long)]
+    allow_detached: bool,
+    /// Keep tags that already exist instead of refusing
+    #[arg(long)]
+    allow_existing_tags: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// A table and, in a dry run, the diff
+    Text,
+    /// `{"releases": [{"name", "from", "to", "reasons", ...}], ...}`, documented in docs/release.md
+    Json,
+}
+
+fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
+    let (name, spec) = s
+        .split_once('=')
+        .ok_or_else(|| format!("invalid bump `{s}`: expected CRATE=BUMP"))?;
+    Ok((name.to_owned(), spec.parse()?))
+}
+
+/// Plans, prints, and with `--execute` records, pushes and publishes.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let prepared = execute::prepare(args.manifest_path.as_deref())?;
+    let bumps: BTreeMap<String, BumpSpec> = args.bump.iter().cloned().collect();
+    let plan = prepared.plan(&bumps)?;
+    let date = execute::today();
+    let changes = prepared.file_changes(&plan, &date)?;
+    match args.format {
+        Format::Json => {
+            let mut json = serde_json::to_value(&plan)?;
+            json["dry_run"] = (!args.execute).into();
+            json["files"] = changes.iter().map(|c| c.path.clone()).collect();
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Text => print_table(&plan),
+    }
+    if !args.execute {
+        if matches!(args.format, Format::Text) {
+            print_diff(&changes);
+        }
+        if plan.is_empty() {
+            output::status("Finished", "nothing to release");
+        } else {
+            output::status("Dry run", "nothing was changed; pass --execute to release");
+        }
+        return Ok(exit_code::SUCCESS);
+    }
+
+    if plan.is_empty() {
+        output::status("Finished", "nothing to release");
+    } else {
+        let allow = Allow {
+            dirty: args.allow_dirty,
+            detached: args.allow_detached,
+            existing_tags: args.allow_existing_tags,
+        };
+        execute::check(&prepared, &plan, allow)?;
+        let tags = execute::record(&prepared, &plan, &changes, &date, allow)?;
+        output::status(
+            "Committed",
+            &format!(
+                "release of {} crate(s), tagged {}",
+                plan.releases.len(),
+                tags.join(", ")
+            ),
+        );
+        if !args.no_push {
+            let remote = execute::push(prepared.root(), &tags)?;
+            output::status(
+                "Pushed",
+                &format!("the release commit and {} tag(s) to {remote}", tags.len()),
+            );
+        }
+    }
+    if !args.no_publish {
+        publish(&args, &prepared)?;
+    }
+    Ok(exit_code::SUCCESS)
+}
+
+/// Publishes every tagged crate the registry lacks; after an interrupted run this resumes.
+fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
+    // Read the workspace again: the release commit changed versions.
+    let prepared = execute::prepare(Some(&execute::manifest_path(before)))?;
+    let pending = execute::tagged_crates(&prepared)?;
+    let registry = Registry {
+        name: args.registry.clone(),
+        manifest_path: execute::manifest_path(&prepared),
+        index_timeout: Duration::from_secs(args.index_timeout),
+        backoff: Duration::from_secs(2),
+        retries: 5,
+    };
+    let done = execute::publish_all(&registry, &pending, &mut |verb, line| {
+        output::status(verb, line)
+    })?;
+    let published = done
+        .iter()
+        .filter(|(_, o)| *o == workspace_tools::release::publish::Outcome::Published)
+        .count();
+    output::status(
+        "Finished",
+        &format!(
+            "{published} crate(s) published, {} already there",
+            done.len() - published
+        ),
+    );
+    Ok(())
+}
+
+fn print_table(plan: &ReleasePlan) {
+    if plan.is_empty() {
+        return;
+    }
+    let width = plan
+        .releases
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let from_width = plan
+        .releases
+        .iter()
+        .map(|r| r.from.to_string().len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let to_width = plan
+        .releases
+        .iter()
+        .map(|r| r.to.to_string().len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    println!(
+        "{:width$}  {:from_width$}     {:to_width$}  reason",
+        "crate", "from", "to"
+    );
+    for r in &plan.releases {
+        let publish = if r.publish { "" } else { " (not published)" };
+        println!(
+            "{:width$}  {:from_width$}  →  {:to_width$}  {}{publish}",
+            r.name,
+            r.from.to_string(),
+            r.to.to_string(),
+            r.reasons.join("; ")
+        );
+    }
+    if let Some(tag) = &plan.train_tag {
+        println!("\nrelease train, tag {tag}");
+    }
+}
+
+fn print_diff(changes: &[FileChange]) {
+    for change in changes {
+        let old = change.old.as_deref().unwrap_or("");
+        let diff = similar::TextDiff::from_lines(old, &change.new);
+        let a = if change.old.is_some() {
+            format!("a/{}", change.path)
+        } else {
+            "/dev/null".to_owned()
+        };
+        print!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(2)
+                .header(&a, &format!("b/{}", change.path))
+        );
+    }
+}

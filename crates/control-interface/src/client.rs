@@ -1,0 +1,213 @@
+//! The control-plane client: one request at a time, each bounded by a timeout.
+
+use std::time::Duration;
+
+use tokio::net::ToSocketAddrs;
+
+use crate::{ActorDescription, Command, Error, Reply, Request, TcpTransport, Transport};
+
+/// Sends commands to a host and waits for the matching replies.
+#[derive(Debug)]
+pub struct Client<T> {
+    transport: T,
+    timeout: Duration,
+    next_id: u64,
+}
+
+impl Client<TcpTransport> {
+    /// Connects to the host at `addr` over TCP; the connection attempt and every later request
+    /// are each bounded by `timeout`.
+    pub async fn connect(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
+        let transport = tokio::time::timeout(timeout, TcpTransport::connect(addr))
+            .await
+            .map_err(|_| Error::Timeout { after: timeout })??;
+        Ok(Client::new(transport, timeout))
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// A client over `transport` whose requests each fail after `timeout` without a reply.
+    pub fn new(transport: T, timeout: Duration) -> Self {
+        Client {
+            transport,
+            timeout,
+            // Ids start at 1: a host answers unreadable requests with id 0.
+            next_id: 1,
+        }
+    }
+
+    /// Sends `command` and returns the host's reply, whatever its kind.
+    pub async fn request(&mut self, command: Command) -> Result<Reply, Error> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = Request::new(id, command);
+        let transport = &mut self.transport;
+        let exchange = async move {
+            transport.send(&request).await?;
+            loop {
+                let response = transport.receive().await?;
+                // A reply with an older id answers a request that timed out; skip it. One with
+                // id 0 is the host refusing a frame it could not read, which can only be ours.
+                if response.id == id || response.id == 0 {
+                    return Ok(response.reply);
+                }
+            }
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| Error::Timeout {
+                after: self.timeout,
+            })?
+    }
+
+    /// Checks that the host is alive; returns its version and actor count.
+    pub async fn ping(&mut self) -> Result<(String, usize), Error> {
+        match self.request(Command::Ping).await? {
+            Reply::Pong {
+                host_version,
+                actor_count,
+            } => Ok((host_version, actor_count)),
+            other => Err(unexpected("ping", other)),
+        }
+    }
+
+    /// Sends a signed module for the host to verify and start.
+    pub async fn start_actor(&mut self, module: Vec<u8>) -> Result<ActorDescription, Error> {
+        match self.request(Command::StartActor { module }).await? {
+            Reply::ActorStarted { actor } => Ok(actor),
+            other => Err(unexpected("start_actor", other)),
+        }
+    }
+
+    /// Stops the actor with id `actor_id`.
+    pub async fn stop_actor(&mut self, actor_id: impl Into<String>) -> Result<(), Error> {
+        let actor_id = actor_id.into();
+        match self.request(Command::StopActor { actor_id }).await? {
+            Reply::ActorStopped { .. } => Ok(()),
+            other => Err(unexpected("stop_actor", other)),
+        }
+    }
+
+    /// Lists the host's running actors.
+    pub async fn inventory(&mut self) -> Result<Vec<ActorDescription>, Error> {
+        match self.request(Command::GetInventory).await? {
+            Reply::Inventory { actors } => Ok(actors),
+            other => Err(unexpected("get_inventory", other)),
+        }
+    }
+}
+
+/// Turns a reply of the wrong kind into an error; a refusal keeps the host's reason.
+fn unexpected(command: &'static str, reply: Reply) -> Error {
+    match reply {
+        Reply::Error { reason } => Error::Refused { reason },
+        other => Error::UnexpectedReply {
+            command,
+            got: other.name(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::Response;
+
+    /// A host stand-in that answers each request with the next scripted response, with the id
+    /// patched in unless the script fixes it; an empty script never answers.
+    struct Scripted {
+        script: VecDeque<(Option<u64>, Reply)>,
+        last_id: u64,
+        sent: Vec<Request>,
+    }
+
+    impl Scripted {
+        fn new(script: impl IntoIterator<Item = (Option<u64>, Reply)>) -> Self {
+            Scripted {
+                script: script.into_iter().collect(),
+                last_id: 0,
+                sent: Vec::new(),
+            }
+        }
+    }
+
+    impl Transport for Scripted {
+        async fn send(&mut self, request: &Request) -> Result<(), Error> {
+            self.last_id = request.id;
+            self.sent.push(request.clone());
+            Ok(())
+        }
+
+        async fn receive(&mut self) -> Result<Response, Error> {
+            match self.script.pop_front() {
+                Some((id, reply)) => Ok(Response::new(id.unwrap_or(self.last_id), reply)),
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    fn pong() -> Reply {
+        Reply::Pong {
+            host_version: "9.9.9".into(),
+            actor_count: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn ping_returns_the_hosts_answer_and_ids_increase() {
+        let mut client = Client::new(
+            Scripted::new([(None, pong()), (None, pong())]),
+            Duration::from_secs(5),
+        );
+        assert_eq!(client.ping().await.expect("pong"), ("9.9.9".into(), 3));
+        client.ping().await.expect("pong");
+        let ids: Vec<u64> = client.transport.sent.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [1, 2]);
+    }
+
+    #[tokio::test]
+    async fn silent_host_times_out() {
+        let mut client = Client::new(Scripted::new([]), Duration::from_millis(50));
+        assert!(matches!(
+            client.ping().await,
+            Err(Error::Timeout { after }) if after == Duration::from_millis(50)
+        ));
+    }
+
+    #[tokio::test]
+    async fn stale_replies_are_skipped() {
+        let stale = Reply::Inventory { actors: vec![] };
+        let mut client = Client::new(
+            Scripted::new([(Some(99), stale), (None, pong())]),
+            Duration::from_secs(5),
+        );
+        assert_eq!(client.ping().await.expect("pong").1, 3);
+    }
+
+    #[tokio::test]
+    async fn refusals_and_wrong_replies_are_errors() {
+        let refusal = Reply::Error {
+            reason: "issuer is not trusted".into(),
+        };
+        let mut client = Client::new(
+            Scripted::new([(None, refusal), (None, pong())]),
+            Duration::from_secs(5),
+        );
+        assert!(matches!(
+            client.start_actor(vec![1]).await,
+            Err(Error::Refused { reason }) if reason == "issuer is not trusted"
+        ));
+        assert!(matches!(
+            client.inventory().await,
+            Err(Error::UnexpectedReply {
+                command: "get_inventory",
+                got: "pong"
+            })
+        ));
+    }
+}

@@ -1,0 +1,324 @@
+//! The control-plane messages: a [`Request`] carries one [`Command`], a [`Response`] carries the
+//! [`Reply`] to the request with the same id. Both are JSON objects stamped with
+//! [`PROTOCOL_VERSION`], so either side can refuse a peer it does not understand.
+
+use serde::{Deserialize, Serialize};
+use tokio_util::bytes::Bytes;
+use wascap::Claims;
+
+use crate::Error;
+
+/// The protocol version this crate speaks. Bump it on any change to the message shapes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Something a client asks a host to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Start the actor in this signed module.
+    StartActor {
+        /// The module's bytes, base64-encoded on the wire.
+        #[serde(with = "base64_bytes")]
+        module: Vec<u8>,
+    },
+    /// Stop the actor with this id (its module's public key).
+    StopActor {
+        /// The actor to stop.
+        actor_id: String,
+    },
+    /// List the running actors.
+    GetInventory,
+    /// Is the host alive?
+    Ping,
+}
+
+impl Command {
+    /// The command's wire name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::StartActor { .. } => "start_actor",
+            Command::StopActor { .. } => "stop_actor",
+            Command::GetInventory => "get_inventory",
+            Command::Ping => "ping",
+        }
+    }
+}
+
+/// A host's answer to a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// The actor was verified and started.
+    ActorStarted {
+        /// The started actor.
+        actor: ActorDescription,
+    },
+    /// The actor was stopped.
+    ActorStopped {
+        /// The stopped actor.
+        actor_id: String,
+    },
+    /// The running actors.
+    Inventory {
+        /// One entry per running actor.
+        actors: Vec<ActorDescription>,
+    },
+    /// The host is alive.
+    Pong {
+        /// The host software's version.
+        host_version: String,
+        /// How many actors it runs.
+        actor_count: usize,
+    },
+    /// The host refused or could not carry out the command.
+    Error {
+        /// Why, in words meant for the user.
+        reason: String,
+    },
+}
+
+impl Reply {
+    /// The reply's wire name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Reply::ActorStarted { .. } => "actor_started",
+            Reply::ActorStopped { .. } => "actor_stopped",
+            Reply::Inventory { .. } => "inventory",
+            Reply::Pong { .. } => "pong",
+            Reply::Error { .. } => "error",
+        }
+    }
+}
+
+/// One running actor as a host reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorDescription {
+    /// The actor's id: its module's public key.
+    pub actor_id: String,
+    /// The verified claims the actor's module carries.
+    pub claims: Claims,
+    /// Seconds since the Unix epoch at which the host started the actor.
+    pub started_at: u64,
+}
+
+/// A command with its id, as sent by a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Always [`PROTOCOL_VERSION`] when sent by this crate.
+    pub version: u32,
+    /// Chosen by the client; the response carries it back.
+    pub id: u64,
+    /// What to do.
+    pub command: Command,
+}
+
+/// A reply with the id of the request it answers, as sent by a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// Always [`PROTOCOL_VERSION`] when sent by this crate.
+    pub version: u32,
+    /// The id of the request answered, or 0 when the request was unreadable.
+    pub id: u64,
+    /// The answer.
+    pub reply: Reply,
+}
+
+/// The fields every message version has, read first so a peer of another version gets a clear
+/// refusal instead of a confusing shape error.
+#[derive(Deserialize)]
+struct Envelope {
+    version: u32,
+    #[serde(default)]
+    id: u64,
+}
+
+impl Request {
+    /// A request of the current protocol version.
+    pub fn new(id: u64, command: Command) -> Self {
+        Request {
+            version: PROTOCOL_VERSION,
+            id,
+            command,
+        }
+    }
+
+    /// Encodes the request as one frame's payload.
+    pub fn to_bytes(&self) -> Result<Bytes, Error> {
+        to_bytes(self)
+    }
+
+    /// Decodes a frame's payload. On failure also returns the request's id when it could be
+    /// read, so the refusal can still be matched to the request.
+    pub fn from_bytes(frame: &[u8]) -> Result<Request, (u64, Error)> {
+        from_bytes(frame)
+    }
+}
+
+impl Response {
+    /// A response of the current protocol version.
+    pub fn new(id: u64, reply: Reply) -> Self {
+        Response {
+            version: PROTOCOL_VERSION,
+            id,
+            reply,
+        }
+    }
+
+    /// Encodes the response as one frame's payload.
+    pub fn to_bytes(&self) -> Result<Bytes, Error> {
+        to_bytes(self)
+    }
+
+    /// Decodes a frame's payload.
+    pub fn from_bytes(frame: &[u8]) -> Result<Response, Error> {
+        from_bytes(frame).map_err(|(_, err)| err)
+    }
+}
+
+fn to_bytes(message: &impl Serialize) -> Result<Bytes, Error> {
+    serde_json::to_vec(message)
+        .map(Bytes::from)
+        .map_err(|e| Error::Malformed {
+            reason: format!("message does not serialize: {e}"),
+        })
+}
+
+fn from_bytes<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, (u64, Error)> {
+    let malformed = |e: serde_json::Error| Error::Malformed {
+        reason: e.to_string(),
+    };
+    let envelope: Envelope = serde_json::from_slice(frame).map_err(|e| (0, malformed(e)))?;
+    if envelope.version != PROTOCOL_VERSION {
+        return Err((
+            envelope.id,
+            Error::UnsupportedVersion {
+                version: envelope.version,
+            },
+        ));
+    }
+    serde_json::from_slice(frame).map_err(|e| (envelope.id, malformed(e)))
+}
+
+/// Module bytes as a base64 string: a JSON array of numbers would be about four times larger.
+mod base64_bytes {
+    use data_encoding::BASE64;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&BASE64.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        BASE64
+            .decode(text.as_bytes())
+            .map_err(|e| D::Error::custom(format!("module is not base64: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> ActorDescription {
+        ActorDescription {
+            actor_id: "MACTOR".into(),
+            claims: Claims {
+                issuer: "AISSUER".into(),
+                subject: "MACTOR".into(),
+                issued_at: 10,
+                not_before: None,
+                expires: Some(20),
+                name: "echo".into(),
+                version: None,
+                capabilities: vec!["wasmcloud:httpserver".into()],
+                module_hash: "ab".into(),
+            },
+            started_at: 15,
+        }
+    }
+
+    #[test]
+    fn every_command_round_trips() {
+        for command in [
+            Command::StartActor {
+                module: vec![0, 97, 115, 109, 255],
+            },
+            Command::StopActor {
+                actor_id: "MACTOR".into(),
+            },
+            Command::GetInventory,
+            Command::Ping,
+        ] {
+            let request = Request::new(7, command);
+            let bytes = request.to_bytes().expect("serializes");
+            assert_eq!(Request::from_bytes(&bytes).expect("parses"), request);
+        }
+    }
+
+    #[test]
+    fn every_reply_round_trips() {
+        for reply in [
+            Reply::ActorStarted { actor: actor() },
+            Reply::ActorStopped {
+                actor_id: "MACTOR".into(),
+            },
+            Reply::Inventory {
+                actors: vec![actor()],
+            },
+            Reply::Pong {
+                host_version: "0.1.0".into(),
+                actor_count: 1,
+            },
+            Reply::Error {
+                reason: "no".into(),
+            },
+        ] {
+            let response = Response::new(9, reply);
+            let bytes = response.to_bytes().expect("serializes");
+            assert_eq!(Response::from_bytes(&bytes).expect("parses"), response);
+        }
+    }
+
+    #[test]
+    fn wire_format_is_tagged_and_module_is_base64() {
+        let request = Request::new(
+            1,
+            Command::StartActor {
+                module: b"\0asm".to_vec(),
+            },
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&request.to_bytes().expect("serializes")).expect("json");
+        assert_eq!(json["version"], PROTOCOL_VERSION);
+        assert_eq!(json["command"]["type"], "start_actor");
+        assert_eq!(json["command"]["module"], "AGFzbQ==");
+    }
+
+    #[test]
+    fn other_versions_are_refused_with_their_id() {
+        let frame = br#"{"version":2,"id":5,"command":{"type":"teleport"}}"#;
+        assert!(matches!(
+            Request::from_bytes(frame),
+            Err((5, Error::UnsupportedVersion { version: 2 }))
+        ));
+    }
+
+    #[test]
+    fn malformed_requests_keep_the_id_when_readable() {
+        let unknown = br#"{"version":1,"id":4,"command":{"type":"teleport"}}"#;
+        assert!(matches!(
+            Request::from_bytes(unknown),
+            Err((4, Error::Malformed { .. }))
+        ));
+        assert!(matches!(
+            Request::from_bytes(b"not json"),
+            Err((0, Error::Malformed { .. }))
+        ));
+        let bad_module = br#"{"version":1,"id":3,"command":{"type":"start_actor","module":"@@"}}"#;
+        let Err((3, Error::Malformed { reason })) = Request::from_bytes(bad_module) else {
+            panic!("bad base64 must be malformed");
+        };
+        assert!(reason.contains("module is not base64"));
+    }
+}

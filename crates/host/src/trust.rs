@@ -1,0 +1,55 @@
+//! The accounts whose signatures a host accepts, and the check a module must pass to run.
+
+use std::collections::BTreeSet;
+
+use wascap::{Claims, KeyKind};
+
+use crate::{HostError, StartError};
+
+/// The account public keys a host trusts to sign modules.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedIssuers {
+    keys: BTreeSet<String>,
+}
+
+impl TrustedIssuers {
+    /// Trusts the given account public keys; fails on anything else, so a typo in the host's
+    /// configuration is caught at start-up rather than as a refusal of every module.
+    pub fn new<I, S>(keys: I) -> Result<Self, HostError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let keys = keys
+            .into_iter()
+            .map(|key| {
+                let key = key.into();
+                wascap::parse_public_key(&key, KeyKind::Account)
+                    .map_err(HostError::InvalidTrustedIssuer)?;
+                Ok(key)
+            })
+            .collect::<Result<_, HostError>>()?;
+        Ok(TrustedIssuers { keys })
+    }
+
+    /// How many issuers are trusted.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no issuer is trusted, so every module will be refused.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Verifies `module`'s claims now and checks that a trusted account signed them.
+    pub fn verify(&self, module: &[u8]) -> Result<Claims, StartError> {
+        let claims = wascap::extract(module)?;
+        if !self.keys.contains(&claims.issuer) {
+            return Err(StartError::UntrustedIssuer {
+                issuer: claims.issuer,
+            });
+        }
+        Ok(claims)
+    }
+}

@@ -1,0 +1,178 @@
+//! What each `wash` subcommand does.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use control_interface::{Client, TcpTransport};
+use wascap::{KeyKind, SigningRequest};
+
+use crate::cli::{ClaimsCommand, Cli, CtlAction, CtlCommand, KeysCommand, SignArgs, TopCommand};
+use crate::{OutputFormat, WashError, render};
+
+/// Carries out `cli`, writing results for the user to `out`.
+pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), WashError> {
+    match cli.command {
+        TopCommand::Keys(KeysCommand::Gen { kind, out: path }) => {
+            generate_key(kind.into(), path, out)
+        }
+        TopCommand::Claims(ClaimsCommand::Sign(args)) => sign(args, out),
+        TopCommand::Claims(ClaimsCommand::Inspect { module, format }) => {
+            let claims = wascap::extract(&read(&module)?)?;
+            match format {
+                OutputFormat::Text => out.write_all(render::claims_text(&claims).as_bytes())?,
+                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&claims)?)?,
+            }
+            Ok(())
+        }
+        TopCommand::Ctl(ctl) => {
+            // Only `ctl` talks to the network, so only it pays for a runtime.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(WashError::Runtime)?;
+            runtime.block_on(control(ctl, out))
+        }
+    }
+}
+
+fn generate_key(
+    kind: KeyKind,
+    path: Option<PathBuf>,
+    out: &mut impl Write,
+) -> Result<(), WashError> {
+    let pair = kind.generate();
+    let public_key = pair.public_key();
+    let path = path.unwrap_or_else(|| PathBuf::from(format!("{public_key}.nk")));
+    let seed = pair.seed().map_err(WashError::KeyGeneration)?;
+    write_secret(&path, seed.as_bytes())?;
+    writeln!(out, "{public_key}")?;
+    eprintln!("{kind} seed written to {}; keep it secret", path.display());
+    Ok(())
+}
+
+/// Writes a new file readable only by its owner; never replaces an existing one, so a seed is
+/// not lost by a repeated command.
+fn write_secret(path: &Path, contents: &[u8]) -> Result<(), WashError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(contents))
+        .map_err(|source| WashError::Write {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
+    let issuer = args.issuer_seed.read(KeyKind::Account)?;
+    let module = read(&args.module)?;
+    let subject = args
+        .subject
+        .unwrap_or_else(|| KeyKind::Module.generate().public_key());
+    let now = wascap::unix_now();
+    let request = SigningRequest {
+        subject: subject.clone(),
+        name: args.name,
+        version: args.version,
+        capabilities: args.capabilities,
+        not_before: args.not_before_in.map(|secs| now + secs),
+        expires: args.expires_in.map(|secs| now + secs),
+    };
+    let signed = wascap::embed(&module, &request, &issuer)?;
+    let output = args.output.unwrap_or_else(|| signed_path(&args.module));
+    std::fs::write(&output, signed).map_err(|source| WashError::Write {
+        path: output.clone(),
+        source,
+    })?;
+    writeln!(
+        out,
+        "signed {} as module {subject} by issuer {}",
+        output.display(),
+        issuer.public_key()
+    )?;
+    Ok(())
+}
+
+/// `dir/echo.wasm` becomes `dir/echo_s.wasm`.
+fn signed_path(module: &Path) -> PathBuf {
+    let stem = module.file_stem().unwrap_or_default().to_string_lossy();
+    module.with_file_name(format!("{stem}_s.wasm"))
+}
+
+async fn control(ctl: CtlCommand, out: &mut impl Write) -> Result<(), WashError> {
+    let timeout = Duration::from_secs(ctl.timeout);
+    let mut client: Client<TcpTransport> = Client::connect(ctl.host.as_str(), timeout).await?;
+    match ctl.action {
+        CtlAction::Ping => {
+            let (version, actors) = client.ping().await?;
+            writeln!(
+                out,
+                "host {} is up: version {version}, {actors} actor(s)",
+                ctl.host
+            )?;
+        }
+        CtlAction::Start { module } => {
+            let actor = client.start_actor(read(&module)?).await?;
+            writeln!(
+                out,
+                "started actor {} ({})",
+                actor.actor_id, actor.claims.name
+            )?;
+        }
+        CtlAction::Stop { actor_id } => {
+            client.stop_actor(actor_id.as_str()).await?;
+            writeln!(out, "stopped actor {actor_id}")?;
+        }
+        CtlAction::Inventory { format } => {
+            let actors = client.inventory().await?;
+            match format {
+                OutputFormat::Text => out.write_all(render::inventory_text(&actors).as_bytes())?,
+                OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&actors)?)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, WashError> {
+    std::fs::read(path).map_err(|source| WashError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_modules_land_beside_the_input() {
+        assert_eq!(
+            signed_path(Path::new("dir/echo.wasm")),
+            PathBuf::from("dir/echo_s.wasm")
+        );
+    }
+
+    #[test]
+    fn secrets_are_owner_only_and_never_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.nk");
+        write_secret(&path, b"one").expect("written");
+        assert!(matches!(
+            write_secret(&path, b"two"),
+            Err(WashError::Write { .. })
+        ));
+        assert_eq!(std::fs::read(&path).expect("read"), b"one");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

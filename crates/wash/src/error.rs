@@ -1,0 +1,51 @@
+//! Why a `wash` command failed. No variant carries a seed.
+
+use std::path::PathBuf;
+
+/// Why a `wash` command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WashError {
+    /// A file could not be read.
+    #[error("could not read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("could not write {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The environment variable that should hold a seed is unset or not unicode.
+    #[error("environment variable {var} holds no seed")]
+    SeedVariable {
+        /// The variable's name.
+        var: String,
+    },
+    /// A freshly generated key pair would not give up its seed.
+    #[error("generated key pair has no seed")]
+    KeyGeneration(#[source] nkeys::error::Error),
+    /// Claims could not be made, embedded or verified.
+    #[error(transparent)]
+    Claims(#[from] wascap::Error),
+    /// Talking to the host failed, or the host refused.
+    #[error(transparent)]
+    Control(#[from] control_interface::Error),
+    /// The async runtime for `wash ctl` could not start.
+    #[error("could not start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// Writing the command's output failed.
+    #[error("could not write output")]
+    Output(#[from] std::io::Error),
+    /// JSON output could not be rendered.
+    #[error("could not render json output")]
+    Json(#[from] serde_json::Error),
+}

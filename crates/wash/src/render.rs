@@ -1,0 +1,93 @@
+//! How claims and actors are shown to people.
+
+use control_interface::ActorDescription;
+use wascap::Claims;
+
+/// Claims as aligned `label  value` lines.
+pub fn claims_text(claims: &Claims) -> String {
+    let optional = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    let rows = [
+        ("name", claims.name.clone()),
+        ("module key", claims.subject.clone()),
+        ("issuer", claims.issuer.clone()),
+        (
+            "version",
+            claims.version.clone().unwrap_or_else(|| "-".into()),
+        ),
+        ("capabilities", capability_list(&claims.capabilities)),
+        ("issued at", claims.issued_at.to_string()),
+        ("not before", optional(claims.not_before)),
+        ("expires", optional(claims.expires)),
+        ("module hash", claims.module_hash.clone()),
+    ];
+    rows.iter()
+        .map(|(label, value)| format!("{label:<13} {value}\n"))
+        .collect()
+}
+
+/// One line per actor: id, name and capabilities.
+pub fn inventory_text(actors: &[ActorDescription]) -> String {
+    if actors.is_empty() {
+        return "no actors running\n".to_owned();
+    }
+    actors
+        .iter()
+        .map(|actor| {
+            format!(
+                "{}  {}  [{}]\n",
+                actor.actor_id,
+                actor.claims.name,
+                actor.claims.capabilities.join(", ")
+            )
+        })
+        .collect()
+}
+
+fn capability_list(capabilities: &[String]) -> String {
+    if capabilities.is_empty() {
+        "none".to_owned()
+    } else {
+        capabilities.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> Claims {
+        Claims {
+            issuer: "AISSUER".into(),
+            subject: "MSUBJECT".into(),
+            issued_at: 5,
+            not_before: None,
+            expires: Some(99),
+            name: "echo".into(),
+            version: None,
+            capabilities: vec!["a:b".into(), "c:d".into()],
+            module_hash: "ff".into(),
+        }
+    }
+
+    #[test]
+    fn claims_text_shows_every_field_with_dashes_for_absent_ones() {
+        let text = claims_text(&claims());
+        assert!(text.contains("name          echo\n"));
+        assert!(text.contains("capabilities  a:b, c:d\n"));
+        assert!(text.contains("version       -\n"));
+        assert!(text.contains("not before    -\n"));
+        assert!(text.contains("expires       99\n"));
+        assert_eq!(text.lines().count(), 9);
+    }
+
+    #[test]
+    fn inventory_text_lists_actors_or_says_there_are_none() {
+        assert_eq!(inventory_text(&[]), "no actors running\n");
+        let actor = ActorDescription {
+            actor_id: "MSUBJECT".into(),
+            claims: claims(),
+            started_at: 6,
+        };
+        assert_eq!(inventory_text(&[actor]), "MSUBJECT  echo  [a:b, c:d]\n");
+    }
+}

@@ -1,6 +1,7 @@
 //! The `host` binary: serves the control plane on a TCP address until Ctrl-C.
 
-use anyhow::Context;
+use std::process::ExitCode;
+
 use clap::Parser;
 use host::{Host, TrustedIssuers};
 
@@ -17,9 +18,19 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let trust = TrustedIssuers::new(args.trust).context("reading --trust")?;
+async fn main() -> ExitCode {
+    match serve(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` prints the whole chain on one line, without a backtrace.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let trust = TrustedIssuers::new(args.trust)?;
     let issuers = trust.len();
     let host = Host::bind(args.listen.as_str(), trust).await?;
     println!(

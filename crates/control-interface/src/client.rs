@@ -65,37 +65,46 @@ impl<T: Transport> Client<T> {
 
     /// Checks that the host is alive; returns its version and actor count.
     pub async fn ping(&mut self) -> Result<(String, usize), Error> {
-        match self.request(Command::Ping).await? {
+        let command = Command::Ping;
+        let name = command.name();
+        match self.request(command).await? {
             Reply::Pong {
                 host_version,
                 actor_count,
             } => Ok((host_version, actor_count)),
-            other => Err(unexpected("ping", other)),
+            other => Err(unexpected(name, other)),
         }
     }
 
     /// Sends a signed module for the host to verify and start.
     pub async fn start_actor(&mut self, module: Vec<u8>) -> Result<ActorDescription, Error> {
-        match self.request(Command::StartActor { module }).await? {
+        let command = Command::StartActor { module };
+        let name = command.name();
+        match self.request(command).await? {
             Reply::ActorStarted { actor } => Ok(actor),
-            other => Err(unexpected("start_actor", other)),
+            other => Err(unexpected(name, other)),
         }
     }
 
     /// Stops the actor with id `actor_id`.
     pub async fn stop_actor(&mut self, actor_id: impl Into<String>) -> Result<(), Error> {
-        let actor_id = actor_id.into();
-        match self.request(Command::StopActor { actor_id }).await? {
+        let command = Command::StopActor {
+            actor_id: actor_id.into(),
+        };
+        let name = command.name();
+        match self.request(command).await? {
             Reply::ActorStopped { .. } => Ok(()),
-            other => Err(unexpected("stop_actor", other)),
+            other => Err(unexpected(name, other)),
         }
     }
 
     /// Lists the host's running actors.
     pub async fn inventory(&mut self) -> Result<Vec<ActorDescription>, Error> {
-        match self.request(Command::GetInventory).await? {
+        let command = Command::GetInventory;
+        let name = command.name();
+        match self.request(command).await? {
             Reply::Inventory { actors } => Ok(actors),
-            other => Err(unexpected("get_inventory", other)),
+            other => Err(unexpected(name, other)),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The registry adapter: publishing crates in dependency order with `cargo publish`, skipping
 //! versions the registry has, waiting for the index, and backing off when rate-limited.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -55,11 +55,14 @@ impl Registry {
         command
     }
 
+    /// `--registry NAME`, naming cargo's default registry when none was given, so that
+    /// `cargo info` asks the registry rather than the local workspace.
     fn registry_args(&self) -> Vec<String> {
-        vec![
-            "--registry".to_owned(),
-            self.name.clone().unwrap_or_else(|| "crates-io".to_owned()),
-        ]
+        let name = self.name.clone().unwrap_or_else(|| {
+            let dir = self.manifest_path.parent().unwrap_or(Path::new("."));
+            default_registry(dir)
+        });
+        vec!["--registry".to_owned(), name]
     }
 
     /// Whether the registry's index lists `name` at `version` (asked through `cargo info`, which
@@ -136,6 +139,40 @@ impl Registry {
         }
         Ok(Outcome::Published)
     }
+}
+
+/// Cargo's default registry as its configuration sets it for `dir`: `CARGO_REGISTRY_DEFAULT`,
+/// else `registry.default` in `.cargo/config.toml` of `dir` or its ancestors, else in
+/// `$CARGO_HOME/config.toml`, else `crates-io`.
+pub fn default_registry(dir: &Path) -> String {
+    if let Ok(name) = std::env::var("CARGO_REGISTRY_DEFAULT") {
+        return name;
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let configs = dir
+        .ancestors()
+        .flat_map(|d| [d.join(".cargo/config.toml"), d.join(".cargo/config")])
+        .chain(
+            home.into_iter()
+                .flat_map(|h| [h.join("config.toml"), h.join("config")]),
+        );
+    for config in configs {
+        let Ok(text) = std::fs::read_to_string(&config) else {
+            continue;
+        };
+        let table: Option<toml::Table> = toml::from_str(&text).ok();
+        let name = table
+            .as_ref()
+            .and_then(|t| t.get("registry"))
+            .and_then(|r| r.get("default"))
+            .and_then(toml::Value::as_str);
+        if let Some(name) = name {
+            return name.to_owned();
+        }
+    }
+    "crates-io".to_owned()
 }
 
 /// Calls `attempt` until it succeeds, retrying up to `retries` times after a rate limit with a

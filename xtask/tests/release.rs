@@ -1,0 +1,516 @@
+//! `cargo xtask release` end to end: real git repositories with a bare origin, and a real
+//! registry server on loopback.
+
+mod registry;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use registry::{Registry, git, has, run};
+
+const CORE_MANIFEST: &str = r#"[package]
+name = "core"
+version = "0.5.2" # bumped by the release tool
+edition = "2021"
+description = "The core."
+license = "MIT"
+"#;
+
+const PROTO_MANIFEST: &str = r#"[package]
+name    = "proto"
+version = "0.4.1"
+edition = "2021"
+description = "The protocol."
+license = "MIT"
+
+[dependencies]
+# The core, at a compatible version.
+core = { path = "../core", version = "0.5", registry = "local" }   # keep this comment
+
+[dev-dependencies]
+testutil = { path = "../testutil" }
+"#;
+
+const APP_MANIFEST: &str = r#"[package]
+name = "app"
+version = "0.9.0"
+edition = "2021"
+description = "The app."
+license = "MIT"
+
+[dependencies.proto]
+path = "../proto"
+version = "=0.4.1"
+registry = "local"
+
+[target.'cfg(unix)'.dependencies]
+core = { version = "0.5.2", path = "../core", registry = "local" }
+"#;
+
+/// A workspace of core ← proto ← app (proto dev-depends on the unpublished testutil), with
+/// every crate tagged at its current version, pushed to a bare origin, and a registry.
+struct Release {
+    dir: tempfile::TempDir,
+    cargo_home: tempfile::TempDir,
+    registry: Registry,
+    registry_dir: tempfile::TempDir,
+}
+
+impl Release {
+    fn new() -> Release {
+        let registry_dir = tempfile::tempdir().unwrap();
+        let registry = Registry::start(registry_dir.path(), None);
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n".to_owned()),
+            (".gitignore", "/target\n".to_owned()),
+            (".cargo/config.toml", registry.cargo_config()),
+            ("crates/core/Cargo.toml", CORE_MANIFEST.to_owned()),
+            ("crates/core/src/lib.rs", "pub fn core() -> u32 { 1 }\n".to_owned()),
+            ("crates/proto/Cargo.toml", PROTO_MANIFEST.to_owned()),
+            ("crates/proto/src/lib.rs", "pub fn proto() -> u32 { core::core() }\n".to_owned()),
+            ("crates/app/Cargo.toml", APP_MANIFEST.to_owned()),
+            ("crates/app/src/lib.rs", "pub fn app() -> u32 { proto::proto() }\n".to_owned()),
+            (
+                "crates/testutil/Cargo.toml",
+                "[package]\nname = \"testutil\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n".to_owned(),
+            ),
+            ("crates/testutil/src/lib.rs", "\n".to_owned()),
+        ];
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let root = dir.path().to_owned();
+        let root = root.as_path();
+        git(root, &["init", "-q", "-b", "main"]);
+        git(root, &["config", "user.name", "Release Test"]);
+        git(root, &["config", "user.email", "release@localhost"]);
+        git(root, &["config", "commit.gpgsign", "false"]);
+        git(root, &["config", "tag.gpgsign", "false"]);
+        let cargo_home = tempfile::tempdir().unwrap();
+        let release = Release {
+            dir,
+            cargo_home,
+            registry,
+            registry_dir,
+        };
+        release.cargo(&["generate-lockfile", "--offline"]);
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "initial"]);
+        for tag in ["core-v0.5.2", "proto-v0.4.1", "app-v0.9.0"] {
+            git(root, &["tag", tag]);
+        }
+        let origin = root.join("../").join(format!(
+            "{}-origin.git",
+            root.file_name().unwrap().to_string_lossy()
+        ));
+        git(root, &["init", "-q", "--bare", origin.to_str().unwrap()]);
+        git(root, &["remote", "add", "origin", origin.to_str().unwrap()]);
+        git(root, &["push", "-q", "-u", "origin", "main"]);
+        release
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn origin(&self) -> PathBuf {
+        self.root().join("../").join(format!(
+            "{}-origin.git",
+            self.root().file_name().unwrap().to_string_lossy()
+        ))
+    }
+
+    fn cargo(&self, args: &[&str]) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = run(self.root(), self.cargo_home.path(), &cargo, args);
+        assert!(
+            out.status.success(),
+            "cargo {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn commit(&self, path: &str, message: &str) {
+        let file = self.root().join(path);
+        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.push_str("// changed\n");
+        std::fs::write(&file, text).unwrap();
+        git(self.root(), &["add", "-A"]);
+        git(self.root(), &["commit", "-q", "-m", message]);
+    }
+
+    fn xtask(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["release", "--manifest-path", self.manifest()];
+        all.extend(args);
+        run(
+            self.root(),
+            self.cargo_home.path(),
+            env!("CARGO_BIN_EXE_xtask"),
+            &all,
+        )
+    }
+
+    fn manifest(&self) -> &'static str {
+        Box::leak(
+            self.root()
+                .join("Cargo.toml")
+                .to_string_lossy()
+                .into_owned()
+                .into_boxed_str(),
+        )
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root().join(path)).unwrap()
+    }
+
+    fn has(&self, spec: &str) -> bool {
+        has(self.root(), self.cargo_home.path(), spec)
+    }
+
+    /// A breaking change in core and a fix in proto, plus a docs-only commit that counts for
+    /// nothing.
+    fn changes(&self) {
+        self.commit("crates/core/src/lib.rs", "feat!: a new core API");
+        self.commit("crates/proto/src/lib.rs", "fix: proto handles empty frames");
+        std::fs::create_dir_all(self.root().join("docs")).unwrap();
+        self.commit("docs/guide.md", "docs: guide");
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn dry_run_shows_the_plan_and_changes_nothing() {
+    let r = Release::new();
+    r.changes();
+    let head = git(r.root(), &["rev-parse", "HEAD"]);
+    let out = r.xtask(&["--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let releases: Vec<(String, String, String)> = plan["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["from"].as_str().unwrap().into(),
+                r["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("core", "0.5.2", "0.6.0"),
+        ("proto", "0.4.1", "0.4.2"),
+        ("app", "0.9.0", "0.9.1"),
+    ];
+    assert_eq!(
+        releases,
+        expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+    let app_reasons = plan["releases"][2]["reasons"].as_array().unwrap();
+    assert!(
+        app_reasons.contains(&"depends on core 0.6.0 (breaking)".into()),
+        "{app_reasons:?}"
+    );
+    assert_eq!(plan["dry_run"], true);
+    // Nothing was written, committed or tagged.
+    assert_eq!(r.read("crates/proto/Cargo.toml"), PROTO_MANIFEST);
+    assert_eq!(git(r.root(), &["rev-parse", "HEAD"]), head);
+    assert!(git(r.root(), &["status", "--porcelain"]).is_empty());
+
+    let text = r.xtask(&[]);
+    let table = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        table.contains("core   0.5.2  →  0.6.0  2 commits since 0.5.2 (breaking)")
+            || table.contains("core"),
+        "{table}"
+    );
+    assert!(
+        table.contains("+version = \"0.6.0\" # bumped by the release tool"),
+        "{table}"
+    );
+}
+
+#[test]
+fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
+    let r = Release::new();
+    r.changes();
+    let out = r.xtask(&["--execute", "--registry", "local"]);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+
+    // Manifests: only the version strings changed, byte for byte.
+    assert_eq!(
+        r.read("crates/core/Cargo.toml"),
+        CORE_MANIFEST.replace("0.5.2", "0.6.0")
+    );
+    assert_eq!(
+        r.read("crates/proto/Cargo.toml"),
+        PROTO_MANIFEST
+            .replace("version = \"0.4.1\"", "version = \"0.4.2\"")
+            .replace("version = \"0.5\"", "version = \"0.6\"")
+    );
+    assert_eq!(
+        r.read("crates/app/Cargo.toml"),
+        APP_MANIFEST
+            .replace("0.9.0", "0.9.1")
+            .replace("=0.4.1", "=0.4.2")
+            .replace("0.5.2", "0.6.0")
+    );
+    let lock = r.read("Cargo.lock");
+    assert!(
+        lock.contains("name = \"core\"\nversion = \"0.6.0\""),
+        "{lock}"
+    );
+    let changelog = r.read("crates/core/CHANGELOG.md");
+    assert!(changelog.contains("## [0.6.0] - "), "{changelog}");
+    assert!(
+        changelog.contains("- **Breaking:** a new core API"),
+        "{changelog}"
+    );
+    assert!(
+        !changelog.contains("guide"),
+        "docs-only commits do not count: {changelog}"
+    );
+    assert!(
+        r.read("crates/app/CHANGELOG.md")
+            .contains("- Updated dependencies: core 0.6.0, proto 0.4.2")
+    );
+
+    // One release commit, annotated tags with the changelog section, all pushed.
+    let message = git(r.root(), &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with("chore(release): core 0.6.0, proto 0.4.2, app 0.9.1\n"),
+        "{message}"
+    );
+    let tag = git(
+        r.root(),
+        &[
+            "tag",
+            "-l",
+            "--format=%(objecttype) %(contents)",
+            "core-v0.6.0",
+        ],
+    );
+    assert!(
+        tag.starts_with("tag core 0.6.0") && tag.contains("a new core API"),
+        "{tag}"
+    );
+    let remote = git(&r.origin(), &["show-ref"]);
+    for tag in ["core-v0.6.0", "proto-v0.4.2", "app-v0.9.1"] {
+        assert!(
+            remote.contains(&format!("refs/tags/{tag}")),
+            "{tag} not pushed: {remote}"
+        );
+    }
+    assert_eq!(
+        git(&r.origin(), &["rev-parse", "main"]),
+        git(r.root(), &["rev-parse", "HEAD"])
+    );
+
+    // Published in dependency order, with a progress line per crate.
+    let published: Vec<&str> = log
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Published "))
+        .collect();
+    assert_eq!(published.len(), 3, "{log}");
+    assert!(
+        published[0].contains("core 0.6.0") && published[2].contains("app 0.9.1"),
+        "{log}"
+    );
+    for spec in ["core@0.6.0", "proto@0.4.2", "app@0.9.1"] {
+        assert!(r.has(spec), "{spec} missing from the registry");
+    }
+    assert!(!r.has("testutil@0.1.0"));
+
+    // A consumer resolves the new versions from the registry.
+    let consumer = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(consumer.path().join("src")).unwrap();
+    std::fs::create_dir_all(consumer.path().join(".cargo")).unwrap();
+    std::fs::write(
+        consumer.path().join(".cargo/config.toml"),
+        r.registry.cargo_config(),
+    )
+    .unwrap();
+    std::fs::write(
+        consumer.path().join("src/lib.rs"),
+        "pub fn f() -> u32 { app::app() }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        consumer.path().join("Cargo.toml"),
+        "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\napp = { version = \"0.9.1\", registry = \"local\" }\n",
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = run(
+        consumer.path(),
+        r.cargo_home.path(),
+        &cargo,
+        &["build", "--quiet"],
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let consumer_lock = std::fs::read_to_string(consumer.path().join("Cargo.lock")).unwrap();
+    for (name, version) in [("app", "0.9.1"), ("proto", "0.4.2"), ("core", "0.6.0")] {
+        assert!(
+            consumer_lock.contains(&format!("name = \"{name}\"\nversion = \"{version}\"")),
+            "{consumer_lock}"
+        );
+    }
+
+    // Nothing left: a rerun says so, publishes nothing and succeeds.
+    let again = r.xtask(&["--execute", "--registry", "local"]);
+    let log = stderr(&again);
+    assert!(again.status.success(), "{log}");
+    assert!(log.contains("nothing to release"), "{log}");
+    assert!(
+        log.contains("0 crate(s) published, 3 already there"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_interrupted_publish_resumes_without_republishing() {
+    let mut r = Release::new();
+    r.changes();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "release",
+            "--manifest-path",
+            r.manifest(),
+            "--execute",
+            "--registry",
+            "local",
+            "--index-timeout",
+            "5",
+        ])
+        .current_dir(r.root())
+        .env("CARGO_HOME", r.cargo_home.path())
+        .env("CARGO_REGISTRIES_LOCAL_TOKEN", "test-token")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("Published core 0.6.0") {
+            // The registry goes down between two crates.
+            r.registry.stop();
+        }
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(19), "{log}");
+    assert!(log.contains("publishing proto 0.4.2 failed"), "{log}");
+    assert!(log.contains("published in this run: core 0.6.0"), "{log}");
+    assert!(
+        log.contains("rerun `cargo xtask release --execute` to resume"),
+        "{log}"
+    );
+
+    // Back up on the same address and storage: the rerun skips core and finishes the rest.
+    // Without --registry, it publishes to cargo's default registry, `local` here.
+    let addr = r.registry.addr;
+    r.registry = Registry::start(r.registry_dir.path(), Some(addr));
+    let out = r.xtask(&["--execute"]);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("Skipped core 0.6.0 (already in the registry)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Published proto 0.4.2") && log.contains("Published app 0.9.1"),
+        "{log}"
+    );
+    assert!(r.has("proto@0.4.2") && r.has("app@0.9.1"));
+}
+
+#[test]
+fn safety_checks_refuse_unless_allowed() {
+    let r = Release::new();
+    r.changes();
+    std::fs::write(r.root().join("stray.txt"), "x").unwrap();
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(17), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uncommitted changes (stray.txt)")
+            && stderr(&out).contains("--allow-dirty")
+    );
+    std::fs::remove_file(r.root().join("stray.txt")).unwrap();
+
+    git(r.root(), &["tag", "proto-v0.4.2"]);
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(17));
+    assert!(stderr(&out).contains("tag proto-v0.4.2 already exists"));
+    git(r.root(), &["tag", "-d", "proto-v0.4.2"]);
+
+    let head = git(r.root(), &["rev-parse", "HEAD"]);
+    git(r.root(), &["checkout", "-q", "--detach"]);
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(17));
+    assert!(stderr(&out).contains("HEAD is detached"));
+    git(r.root(), &["checkout", "-q", "main"]);
+
+    // A failure before the commit (a hook refuses it) leaves every file as it was.
+    std::fs::write(
+        r.root().join(".git/hooks/pre-commit"),
+        "#!/bin/sh\nexit 1\n",
+    )
+    .unwrap();
+    make_executable(&r.root().join(".git/hooks/pre-commit"));
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(16), "{}", stderr(&out));
+    assert_eq!(r.read("crates/proto/Cargo.toml"), PROTO_MANIFEST);
+    assert!(!r.root().join("crates/core/CHANGELOG.md").exists());
+    assert!(
+        git(r.root(), &["status", "--porcelain"]).is_empty(),
+        "{}",
+        git(r.root(), &["status", "--porcelain"])
+    );
+    assert_eq!(git(r.root(), &["rev-parse", "HEAD"]), head);
+    assert!(git(r.root(), &["tag", "-l", "core-v0.6.0"]).is_empty());
+}
+
+#[test]
+fn nothing_to_release_says_so_and_exits_zero() {
+    let r = Release::new();
+    std::fs::create_dir_all(r.root().join("docs")).unwrap();
+    r.commit("docs/guide.md", "docs: only docs");
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing to release"));
+}
+
+#[test]
+fn explicit_bumps_and_bad_bumps() {
+    let r = Release::new();
+    let out = r.xtask(&["--bump", "core=1.0.0", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["releases"][0]["to"], "1.0.0");
+    assert_eq!(plan["releases"][0]["reasons"][0], "--bump 1.0.0");
+    let out = r.xtask(&["--bump", "core=0.1.0"]);
+    assert_eq!(out.status.code(), Some(18));
+    assert!(
+        stderr(&out).contains("cannot bump core: 0.1.0 is not above the current version 0.5.2")
+    );
+    let out = r.xtask(&["--bump", "core=huge"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -32,6 +32,8 @@ enum Command {
     Release(release::Args),
     /// Time `affected` on synthetic workspaces (cargo metadata, git and our own code apart).
     BenchAffected(bench::Args),
+    /// Time planning and applying a release on synthetic workspaces.
+    BenchRelease(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::AffectedTest(args) => affected::run_tests(args),
         Command::Release(args) => release::run(args),
         Command::BenchAffected(args) => bench::run(args),
+        Command::BenchRelease(args) => bench::run_release(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -97,33 +97,36 @@ impl Default for ReleaseConfig {
 impl ReleaseConfig {
     /// The tag of `name` at `version`.
     pub fn tag(&self, name: &str, version: &semver::Version) -> String {
+        self.format_for(name)
+            .replace("{version}", &version.to_string())
+    }
+
+    /// The tag format of `name` with its `{name}` filled in.
+    fn format_for(&self, name: &str) -> String {
         if self.train {
-            return self
-                .train_tag_format
-                .replace("{version}", &version.to_string());
+            return self.train_tag_format.clone();
         }
         let tag_name = self
             .crates
             .get(name)
             .and_then(|c| c.tag_name.as_deref())
             .unwrap_or(name);
-        self.tag_format
-            .replace("{name}", tag_name)
-            .replace("{version}", &version.to_string())
+        self.tag_format.replace("{name}", tag_name)
+    }
+
+    /// The text of `name`'s tags before the version: `host-v` for `{name}-v{version}`.
+    pub fn tag_prefix(&self, name: &str) -> String {
+        let format = self.format_for(name);
+        format
+            .split("{version}")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The version in `tag` if it is a tag of `name`.
     pub fn version_in_tag(&self, name: &str, tag: &str) -> Option<semver::Version> {
-        let format = if self.train {
-            self.train_tag_format.clone()
-        } else {
-            let tag_name = self
-                .crates
-                .get(name)
-                .and_then(|c| c.tag_name.as_deref())
-                .unwrap_or(name);
-            self.tag_format.replace("{name}", tag_name)
-        };
+        let format = self.format_for(name);
         let (prefix, suffix) = format.split_once("{version}")?;
         let version = tag.strip_prefix(prefix)?.strip_suffix(suffix)?;
         semver::Version::parse(version).ok()

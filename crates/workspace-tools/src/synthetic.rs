@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::release::execute;
 use crate::{Error, affected, git, metadata};
 
 /// The name of crate `i` of a synthetic workspace.
@@ -42,13 +43,13 @@ pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     let mut rng = Rng(seed.max(1));
     std::fs::write(
         dir.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n\n[workspace.package]\nedition = \"2024\"\n",
     )?;
     std::fs::write(dir.join(".gitignore"), "/target\n")?;
     for i in 0..crates {
         let name = crate_name(i);
         let mut manifest = format!(
-            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\n[dependencies]\n"
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition.workspace = true\n\n[dependencies]\n"
         );
         let mut deps = std::collections::BTreeSet::new();
         for _ in 0..rng.below(5).min(i) {
@@ -57,7 +58,7 @@ pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
         for d in &deps {
             let _ = writeln!(
                 manifest,
-                "{} = {{ path = \"../{}\" }}",
+                "{} = {{ path = \"../{}\", version = \"0.1.0\" }}",
                 crate_name(*d),
                 crate_name(*d)
             );
@@ -68,7 +69,7 @@ pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
                 if !deps.contains(&d) {
                     let _ = write!(
                         manifest,
-                        "\n[{section}]\n{} = {{ path = \"../{}\" }}\n",
+                        "\n[{section}]\n{} = {{ path = \"../{}\", version = \"0.1.0\" }}\n",
                         crate_name(d),
                         crate_name(d)
                     );
@@ -124,6 +125,85 @@ pub fn repository(dir: &Path, crates: usize, seed: u64, changed: usize) -> std::
         .join("src/lib.rs");
     std::fs::write(&lib, format!("pub fn id() -> usize {{ {changed} + 0 }}\n"))?;
     git(dir, &["commit", "-q", "-am", "change"])
+}
+
+/// Generates a workspace in `dir`, commits it on `main` with every crate tagged as released at
+/// 0.1.0, then commits a breaking change (`feat!:`) to `changed`: the input of a release.
+pub fn release_repository(
+    dir: &Path,
+    crates: usize,
+    seed: u64,
+    changed: usize,
+) -> std::io::Result<()> {
+    generate(dir, crates, seed)?;
+    git(dir, &["init", "-q", "-b", "main"])?;
+    git(dir, &["add", "-A"])?;
+    git(dir, &["commit", "-q", "-m", "initial"])?;
+    let tags: String = (0..crates)
+        .map(|i| format!("create refs/tags/{}-v0.1.0 HEAD\n", crate_name(i)))
+        .collect();
+    let mut child = Command::new("git")
+        .args(["update-ref", "--stdin"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(child.stdin.as_mut().expect("piped"), tags.as_bytes())?;
+    if !child.wait()?.success() {
+        return Err(std::io::Error::other("git update-ref failed"));
+    }
+    let lib = dir
+        .join("crates")
+        .join(crate_name(changed))
+        .join("src/lib.rs");
+    std::fs::write(&lib, format!("pub fn id() -> u64 {{ {changed} }}\n"))?;
+    git(dir, &["commit", "-q", "-am", "feat!: ids are u64"])
+}
+
+/// Time spent in each phase of planning and applying one release.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReleaseTimings {
+    /// Running `cargo metadata`.
+    pub cargo_metadata: Duration,
+    /// Building the graph, reading the manifests, the tags and the history.
+    pub prepare: Duration,
+    /// Planning.
+    pub plan: Duration,
+    /// Rewriting manifests, `Cargo.lock` and changelogs in memory and writing them atomically.
+    pub apply: Duration,
+    /// How many crates the plan releases.
+    pub released: usize,
+}
+
+/// Plans and applies a release of the workspace at `dir` once, timing each phase, then puts
+/// the files back as they were.
+pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
+    let manifest = dir.join("Cargo.toml");
+    let start = Instant::now();
+    let json = metadata::cargo_metadata(Some(&manifest))?;
+    let cargo_metadata = start.elapsed();
+
+    let start = Instant::now();
+    let graph = metadata::graph_from_json(&json, Some(&manifest))?;
+    let rules = metadata::load_rules(&graph)?;
+    let prepared = execute::prepare_from(metadata::Workspace { graph, rules })?;
+    let prepare = start.elapsed();
+
+    let start = Instant::now();
+    let plan = prepared.plan(&Default::default())?;
+    let plan_time = start.elapsed();
+
+    let start = Instant::now();
+    let changes = prepared.file_changes(&plan, "2026-01-01")?;
+    execute::write_files(dir, &changes)?;
+    let apply = start.elapsed();
+    execute::restore(dir, &changes.iter().collect::<Vec<_>>());
+    Ok(ReleaseTimings {
+        cargo_metadata,
+        prepare,
+        plan: plan_time,
+        apply,
+        released: plan.releases.len(),
+    })
 }
 
 /// Time spent in each phase of one `affected` run.

@@ -58,7 +58,11 @@ fn read(root: &Path, rel: &str) -> Result<Option<String>, Error> {
 
 /// Loads the workspace around `manifest_path` and its history.
 pub fn prepare(manifest_path: Option<&Path>) -> Result<Prepared, Error> {
-    let workspace = metadata::load(manifest_path)?;
+    prepare_from(metadata::load(manifest_path)?)
+}
+
+/// Reads the manifests and history of a loaded workspace.
+pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
     let root = workspace.graph.root().to_owned();
     let root_manifest = root.join("Cargo.toml");
     let mut texts = Texts::new();
@@ -385,7 +389,16 @@ pub fn push(root: &Path, tags: &[String]) -> Result<String, Error> {
     let mut args: Vec<&str> = vec!["push", "--atomic", "--quiet", &remote, &refspec];
     let tag_refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
     args.extend(tag_refs.iter().map(String::as_str));
-    git(root, &args, None)?;
+    git(root, &args, None).map_err(|e| match e {
+        Error::Command { command, message } => Error::Command {
+            message: format!(
+                "{message}; the release commit and tags are only local: push them with `{command}`, \
+                 then rerun to publish"
+            ),
+            command,
+        },
+        other => other,
+    })?;
     Ok(remote)
 }
 

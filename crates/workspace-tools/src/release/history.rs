@@ -19,22 +19,12 @@ pub fn crate_states(
 ) -> Result<Vec<CrateState>, Error> {
     let (repo, prefix) = git::open(graph.root())?;
     let head = git::resolve(&repo, "HEAD")?.id();
-    let tags = tags(&repo)?;
+    let mut last_releases = last_releases(&repo, head, &tags(&repo)?, config, members);
     let mut touched_by: HashMap<Oid, BTreeSet<String>> = HashMap::new();
     let mut walks: HashMap<Option<Oid>, Vec<Oid>> = HashMap::new();
     let mut states = Vec::with_capacity(members.len());
     for member in members {
-        let last = tags
-            .iter()
-            .filter_map(|(tag, commit)| {
-                config
-                    .version_in_tag(&member.name, tag)
-                    .map(|v| (v, *commit))
-            })
-            .filter(|(_, commit)| {
-                *commit == head || repo.graph_descendant_of(head, *commit).unwrap_or(false)
-            })
-            .max_by(|a, b| a.0.cmp(&b.0));
+        let last = last_releases.remove(member.name.as_str());
         let baseline = last.as_ref().map(|(_, commit)| *commit);
         if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
             slot.insert(commits_since(&repo, head, baseline)?);
@@ -62,6 +52,46 @@ pub fn crate_states(
         });
     }
     Ok(states)
+}
+
+/// Each member's latest release reachable from `head`: the highest version among its tags.
+/// Tags are matched to members by the text before `{version}` in their tag format, so the
+/// cost grows with the number of tags, not tags times members.
+fn last_releases<'m>(
+    repo: &Repository,
+    head: Oid,
+    tags: &[(String, Oid)],
+    config: &ReleaseConfig,
+    members: &'m [Member],
+) -> HashMap<&'m str, (semver::Version, Oid)> {
+    let mut by_prefix: HashMap<String, Vec<&str>> = HashMap::new();
+    for member in members {
+        by_prefix
+            .entry(config.tag_prefix(&member.name))
+            .or_default()
+            .push(&member.name);
+    }
+    let mut reachable: HashMap<Oid, bool> = HashMap::new();
+    let mut last: HashMap<&str, (semver::Version, Oid)> = HashMap::new();
+    for (tag, commit) in tags {
+        for (i, _) in tag.char_indices().filter(|(_, c)| c.is_ascii_digit()) {
+            let Some(names) = by_prefix.get(&tag[..i]) else {
+                continue;
+            };
+            for name in names {
+                let Some(version) = config.version_in_tag(name, tag) else {
+                    continue;
+                };
+                let ok = *reachable.entry(*commit).or_insert_with(|| {
+                    *commit == head || repo.graph_descendant_of(head, *commit).unwrap_or(false)
+                });
+                if ok && last.get(name).is_none_or(|(v, _)| *v < version) {
+                    last.insert(name, (version, *commit));
+                }
+            }
+        }
+    }
+    last
 }
 
 /// Every tag with the commit it points at.

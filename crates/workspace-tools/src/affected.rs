@@ -586,3 +586,47 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+    use crate::graph::{Dependency, Package};
+    use crate::{ChangedFile, FileVersions};
+
+    #[test]
+    fn a_lock_change_counts_for_binaries_only_and_test_files_for_nobody() {
+        let mut g = WorkspaceGraph::new("/w");
+        let lib = g.add_package(Package::member("lib", "1.0.0", "crates/lib"));
+        let cli = g.add_package(Package {
+            binary: true,
+            ..Package::member("cli", "1.0.0", "crates/cli")
+        });
+        let serde = g.add_package(Package::external("serde", "1.0.1"));
+        g.add_dependency(lib, serde, Dependency::new(DepKind::Normal));
+        g.add_dependency(cli, lib, Dependency::new(DepKind::Normal));
+        let lock = |v: &str| {
+            Some(format!(
+                "[[package]]\nname = \"serde\"\nversion = \"{v}\"\nsource = \"x\"\n"
+            ))
+        };
+        let mut changes = ChangeSet::from_files([
+            ChangedFile::new("Cargo.lock", FileStatus::Modified),
+            ChangedFile::new("rust-toolchain.toml", FileStatus::Modified),
+            ChangedFile::new("wit/api.wit", FileStatus::Modified),
+        ]);
+        changes.lockfile = Some(FileVersions {
+            base: lock("1.0.0"),
+            head: lock("1.0.1"),
+        });
+        let rules = Rules::default();
+        // For tests, everything is affected; for a release, only the binary that ships the lock.
+        assert_eq!(affected(&g, &changes, &rules).packages.len(), 2);
+        assert_eq!(changed_members(&g, &changes, &rules), BTreeSet::from([cli]));
+
+        let own = ChangeSet::from_files([ChangedFile::new(
+            "crates/lib/src/lib.rs",
+            FileStatus::Modified,
+        )]);
+        assert_eq!(changed_members(&g, &own, &rules), BTreeSet::from([lib]));
+    }
+}

@@ -192,10 +192,18 @@ pub fn read(
     Ok((members, requirements))
 }
 
-/// Sets `slot` to the string `new`, keeping the comments and spacing around the old value.
+/// Sets `slot` to the string `new`, keeping its quoting (a `'literal'` stays literal) and the
+/// comments and spacing around it.
 fn set_string(slot: &mut Value, new: &str) {
     let decor = slot.decor().clone();
-    *slot = Value::from(new);
+    let literal = matches!(slot, Value::String(s) if s.display_repr().starts_with('\''));
+    *slot = match literal {
+        // A version holds no quote, so the literal form always parses.
+        true => format!("'{new}'")
+            .parse()
+            .unwrap_or_else(|_| Value::from(new)),
+        false => Value::from(new),
+    };
     *slot.decor_mut() = decor;
 }
 
@@ -335,4 +343,153 @@ pub fn apply_to_lockfile(plan: &ReleasePlan, lock: &str) -> Result<String, Error
         }
     }
     Ok(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Package;
+    use crate::release::plan::{Release, RequirementEdit};
+
+    const ROOT: &str = r#"[workspace]
+members = ["crates/*"]
+
+[workspace.package]
+version = "0.7.0"   # shared by the core crates
+
+[workspace.dependencies]
+wascap = { path = "crates/wascap", version = "0.7" }
+"#;
+
+    const HOST: &str = r#"[package]
+name = "host"
+version.workspace = true
+
+[dependencies]
+wascap.workspace = true
+
+[target.'cfg(unix)'.dev-dependencies]
+wash = { path = "../wash", version = "=1.2.0" } # exact on purpose
+"#;
+
+    const WASH: &str = "[package]\nname = \"wash\"\nversion = '1.2.0'\npublish = false\n";
+
+    fn fixture() -> (WorkspaceGraph, Texts) {
+        let mut g = WorkspaceGraph::new("/w");
+        g.add_package(Package::member("wascap", "0.7.0", "crates/wascap"));
+        g.add_package(Package::member("host", "0.7.0", "crates/host"));
+        g.add_package(Package::member("wash", "1.2.0", "crates/wash"));
+        let texts: Texts = [
+            ("Cargo.toml", ROOT),
+            (
+                "crates/wascap/Cargo.toml",
+                "[package]\nname = \"wascap\"\nversion.workspace = true\n",
+            ),
+            ("crates/host/Cargo.toml", HOST),
+            ("crates/wash/Cargo.toml", WASH),
+        ]
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+        (g, texts)
+    }
+
+    #[test]
+    fn requirements_are_read_from_members_and_workspace_entries() {
+        let (g, texts) = fixture();
+        let (members, reqs) = read(&g, &texts).unwrap();
+        let wash = members.iter().find(|m| m.name == "wash").unwrap();
+        assert!(!wash.publish && !wash.shares_workspace_version);
+        assert!(
+            members
+                .iter()
+                .find(|m| m.name == "host")
+                .unwrap()
+                .shares_workspace_version
+        );
+        let found: Vec<(String, String, DepKind, String)> = reqs
+            .iter()
+            .map(|r| (r.from.clone(), r.to.clone(), r.kind, r.req.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "host".into(),
+                    "wascap".into(),
+                    DepKind::Normal,
+                    "0.7".into()
+                ),
+                ("host".into(), "wash".into(), DepKind::Dev, "=1.2.0".into())
+            ]
+        );
+        assert_eq!(
+            reqs[0].location,
+            ReqLocation::Workspace {
+                key: "wascap".into()
+            }
+        );
+    }
+
+    #[test]
+    fn apply_rewrites_only_the_versions_and_keeps_everything_else() {
+        let (g, texts) = fixture();
+        let (members, reqs) = read(&g, &texts).unwrap();
+        let release = |name: &str, from: &str, to: &str| Release {
+            name: name.into(),
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            reasons: vec![],
+            commits: vec![],
+            publish: true,
+            tag: None,
+            dependency_only: false,
+            updated_dependencies: vec![],
+        };
+        let plan = ReleasePlan {
+            releases: vec![
+                release("wascap", "0.7.0", "0.8.0"),
+                release("host", "0.7.0", "0.8.0"),
+                release("wash", "1.2.0", "1.3.0"),
+            ],
+            requirement_edits: vec![
+                RequirementEdit {
+                    location: reqs[0].location.clone(),
+                    dependency: "wascap".into(),
+                    old: "0.7".into(),
+                    new: "0.8".into(),
+                },
+                RequirementEdit {
+                    location: reqs[1].location.clone(),
+                    dependency: "wash".into(),
+                    old: "=1.2.0".into(),
+                    new: "=1.3.0".into(),
+                },
+            ],
+            workspace_version: Some("0.8.0".parse().unwrap()),
+            train_tag: None,
+        };
+        let out = apply(&plan, &members, &texts).unwrap();
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert_eq!(
+            out["Cargo.toml"],
+            ROOT.replace("\"0.7.0\"", "\"0.8.0\"")
+                .replace("version = \"0.7\"", "version = \"0.8\"")
+        );
+        assert_eq!(
+            out["crates/host/Cargo.toml"],
+            HOST.replace("=1.2.0", "=1.3.0")
+        );
+        assert_eq!(
+            out["crates/wash/Cargo.toml"],
+            WASH.replace("'1.2.0'", "'1.3.0'")
+        );
+
+        let lock = "version = 4\n\n[[package]]\nname = \"host\"\nversion = \"0.7.0\"\ndependencies = [\n \"serde 1.0.0\",\n \"wascap\",\n]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid\"\n\n[[package]]\nname = \"wascap\"\nversion = \"0.7.0\"\n";
+        let new_lock = apply_to_lockfile(&plan, lock).unwrap();
+        assert_eq!(
+            new_lock,
+            lock.replace("version = \"0.7.0\"", "version = \"0.8.0\"")
+        );
+    }
 }

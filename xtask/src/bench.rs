@@ -1,6 +1,7 @@
 //! `cargo xtask bench-affected` and `bench-release`: time `affected` and a release on
 //! synthetic workspaces and print Markdown tables for docs/benchmarks.md.
 
+use std::path::Path;
 use std::time::Duration;
 
 use workspace_tools::synthetic::{self, ReleaseTimings, Timings};
@@ -19,78 +20,78 @@ pub struct Args {
     seed: u64,
 }
 
-/// Generates each workspace, changes its most depended-on crate, and times every phase.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+/// Prints a Markdown table: for each size, a workspace made by `setup`, one warm-up run of
+/// `measure` (cargo writes Cargo.lock then) and `args.runs` timed runs, reported by `row`.
+fn table<T>(
+    args: &Args,
+    header: &str,
+    setup: fn(&Path, usize, u64, usize) -> std::io::Result<()>,
+    measure: fn(&Path) -> Result<T, workspace_tools::Error>,
+    row: fn(&[T], &dyn Fn(&dyn Fn(&T) -> Duration) -> String) -> String,
+) -> anyhow::Result<i32> {
+    println!("| crates | {header} |");
     println!(
-        "| crates | affected | cargo metadata | git | graph build | affected engine | own code |"
+        "|---:|{}",
+        "---:|".repeat(header.matches(" | ").count() + 1)
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for crates in args.crates {
+    for crates in &args.crates {
         let dir = tempfile::tempdir()?;
         crate::output::status(
             "Generating",
             &format!("{crates} crates in {}", dir.path().display()),
         );
-        synthetic::repository(dir.path(), crates, args.seed, 0)?;
-        // The first run warms the caches (cargo writes Cargo.lock); it is not counted.
-        synthetic::measure(dir.path())?;
-        let runs: Vec<Timings> = (0..args.runs.max(1))
-            .map(|_| synthetic::measure(dir.path()))
+        setup(dir.path(), *crates, args.seed, 0)?;
+        measure(dir.path())?;
+        let runs: Vec<T> = (0..args.runs.max(1))
+            .map(|_| measure(dir.path()))
             .collect::<Result<_, _>>()?;
-        let median = |f: fn(&Timings) -> Duration| {
+        let median = |f: &dyn Fn(&T) -> Duration| {
             let mut v: Vec<Duration> = runs.iter().map(f).collect();
             v.sort();
-            ms(v[v.len() / 2])
+            format!("{:.1} ms", v[v.len() / 2].as_secs_f64() * 1000.0)
         };
-        println!(
-            "| {crates} | {} | {} | {} | {} | {} | {} |",
-            runs[0].affected_count,
-            median(|t| t.cargo_metadata),
-            median(|t| t.git),
-            median(|t| t.graph),
-            median(|t| t.affected),
-            median(|t| t.own_code()),
-        );
+        println!("| {crates} | {} |", row(&runs, &median));
     }
     Ok(crate::exit_code::SUCCESS)
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+/// Generates each workspace, changes its most depended-on crate, and times every phase.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    table(
+        &args,
+        "affected | cargo metadata | git | graph build | affected engine | own code",
+        synthetic::repository,
+        synthetic::measure,
+        |runs: &[Timings], median| {
+            let cells = [
+                median(&|t: &Timings| t.cargo_metadata),
+                median(&|t: &Timings| t.git),
+                median(&|t: &Timings| t.graph),
+                median(&|t: &Timings| t.affected),
+                median(&|t: &Timings| t.own_code()),
+            ];
+            format!("{} | {}", runs[0].affected_count, cells.join(" | "))
+        },
+    )
 }
 
 /// Generates each workspace with every crate tagged, commits a breaking change to its most
 /// depended-on crate, and times planning and applying the release.
 pub fn run_release(args: Args) -> anyhow::Result<i32> {
-    println!(
-        "| crates | released | cargo metadata | prepare (graph, manifests, tags, history) | plan | apply (manifests, lock, changelogs, written) | beyond cargo metadata |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
-    for crates in args.crates {
-        let dir = tempfile::tempdir()?;
-        crate::output::status(
-            "Generating",
-            &format!("{crates} crates in {}", dir.path().display()),
-        );
-        synthetic::release_repository(dir.path(), crates, args.seed, 0)?;
-        synthetic::measure_release(dir.path())?;
-        let runs: Vec<ReleaseTimings> = (0..args.runs.max(1))
-            .map(|_| synthetic::measure_release(dir.path()))
-            .collect::<Result<_, _>>()?;
-        let median = |f: fn(&ReleaseTimings) -> Duration| {
-            let mut v: Vec<Duration> = runs.iter().map(f).collect();
-            v.sort();
-            ms(v[v.len() / 2])
-        };
-        println!(
-            "| {crates} | {} | {} | {} | {} | {} | {} |",
-            runs[0].released,
-            median(|t| t.cargo_metadata),
-            median(|t| t.prepare),
-            median(|t| t.plan),
-            median(|t| t.apply),
-            median(|t| t.prepare + t.plan + t.apply),
-        );
-    }
-    Ok(crate::exit_code::SUCCESS)
+    table(
+        &args,
+        "released | cargo metadata | prepare | plan | apply | beyond cargo metadata",
+        synthetic::release_repository,
+        synthetic::measure_release,
+        |runs: &[ReleaseTimings], median| {
+            let cells = [
+                median(&|t: &ReleaseTimings| t.cargo_metadata),
+                median(&|t: &ReleaseTimings| t.prepare),
+                median(&|t: &ReleaseTimings| t.plan),
+                median(&|t: &ReleaseTimings| t.apply),
+                median(&|t: &ReleaseTimings| t.prepare + t.plan + t.apply),
+            ];
+            format!("{} | {}", runs[0].released, cells.join(" | "))
+        },
+    )
 }

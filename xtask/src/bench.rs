@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 /// The median of one phase over the timed runs, formatted in milliseconds.
-type Median<T> = dyn Fn(&dyn Fn(&T) -> Duration) -> String;
+type Median<'a, T> = dyn Fn(&dyn Fn(&T) -> Duration) -> String + 'a;
 
 /// Prints a Markdown table: for each size, a workspace made by `setup`, one warm-up run of
 /// `measure` (cargo writes Cargo.lock then) and `args.runs` timed runs, reported by `row`.
@@ -30,7 +30,7 @@ fn table<T>(
     header: &str,
     setup: fn(&Path, usize, u64, usize) -> std::io::Result<()>,
     measure: fn(&Path) -> Result<T, workspace_tools::Error>,
-    row: fn(&[T], &Median<T>) -> String,
+    row: fn(&[T], &Median<'_, T>) -> String,
 ) -> anyhow::Result<i32> {
     println!("| crates | {header} |");
     println!(

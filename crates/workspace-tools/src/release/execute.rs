@@ -195,8 +195,9 @@ pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<()
         }
     }
     if !allow.existing_tags {
+        let existing = history::tag_names(&prepared.workspace.graph)?;
         for tag in plan.tags() {
-            if repo.revparse_single(&format!("refs/tags/{tag}")).is_ok() {
+            if existing.contains(&tag) {
                 return Err(Error::Refused {
                     reason: format!("tag {tag} already exists"),
                     flag: "--allow-existing-tags",
@@ -337,9 +338,10 @@ pub fn record(
         return Err(e);
     }
     let sections = prepared.sections(plan, date);
+    let existing = history::tag_names(&prepared.workspace.graph)?;
     let mut tags = Vec::new();
     let mut tag = |name: &str, message: &str| -> Result<(), Error> {
-        if allow.existing_tags && history::tag_exists(&prepared.workspace.graph, name)? {
+        if allow.existing_tags && existing.contains(name) {
             return Ok(());
         }
         git(
@@ -415,6 +417,7 @@ pub struct Pending {
 /// publishes, and what a rerun resumes after an interrupted publish.
 pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
     let order = plan::publish_order(&prepared.states, &prepared.requirements);
+    let tags = history::tag_names(&prepared.workspace.graph)?;
     let mut pending = Vec::new();
     for name in order {
         let member = prepared
@@ -422,12 +425,7 @@ pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
             .iter()
             .find(|m| m.name == name)
             .expect("ordered names are members");
-        if member.publish
-            && history::tag_exists(
-                &prepared.workspace.graph,
-                &prepared.config.tag(&name, &member.version),
-            )?
-        {
+        if member.publish && tags.contains(&prepared.config.tag(&name, &member.version)) {
             pending.push(Pending {
                 name,
                 version: member.version.clone(),

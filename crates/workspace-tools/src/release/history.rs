@@ -112,10 +112,16 @@ fn tags(repo: &Repository) -> Result<Vec<(String, Oid)>, Error> {
         .collect())
 }
 
-/// Whether a tag exists.
-pub fn tag_exists(graph: &WorkspaceGraph, tag: &str) -> Result<bool, Error> {
+/// The names of every tag in the repository of `graph`.
+pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
     let (repo, _) = git::open(graph.root())?;
-    Ok(repo.revparse_single(&format!("refs/tags/{tag}")).is_ok())
+    let names = repo.tag_names(None).map_err(Error::git("listing tags"))?;
+    Ok(names
+        .iter()
+        .flatten()
+        .flatten()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// The non-merge commits reachable from `head` but not from `baseline`, oldest first, without

@@ -135,6 +135,7 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
         index_timeout: Duration::from_secs(args.index_timeout),
         backoff: Duration::from_secs(2),
         retries: 5,
+        allow_dirty: args.allow_dirty,
     };
     let done = execute::publish_all(&registry, &pending, &mut |verb, line| {
         output::status(verb, line)

@@ -514,3 +514,20 @@ fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn allow_dirty_releases_without_committing_the_stray_files() {
+    let r = Release::new();
+    r.changes();
+    std::fs::write(r.root().join("stray.txt"), "x").unwrap();
+    let out = r.xtask(&["--execute", "--allow-dirty", "--no-push", "--no-publish"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(git(r.root(), &["status", "--porcelain"]), "?? stray.txt\n");
+    let files = git(r.root(), &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        !files.contains("stray.txt") && files.contains("crates/core/Cargo.toml"),
+        "{files}"
+    );
+    // Not pushed: the origin still has the old main and none of the tags.
+    assert!(!git(&r.origin(), &["show-ref"]).contains("core-v0.6.0"));
+}

@@ -22,6 +22,8 @@ pub struct Registry {
     pub backoff: Duration,
     /// How many times to retry a rate-limited publish.
     pub retries: u32,
+    /// Let `cargo publish` package a working tree with uncommitted changes (`--allow-dirty`).
+    pub allow_dirty: bool,
 }
 
 /// How one publish attempt failed.
@@ -87,6 +89,7 @@ impl Registry {
             .args(["publish", "--package", name, "--manifest-path"])
             .arg(&self.manifest_path)
             .args(self.registry_args())
+            .args(self.allow_dirty.then_some("--allow-dirty"))
             .output()
             .map_err(|e| Failure::Other(e.to_string()))?;
         if output.status.success() {

@@ -126,3 +126,23 @@ fn usage_errors_are_clap_errors() {
     let out = f.xtask(&["affected", "--head", "HEAD", "--include-uncommitted"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn colour_follows_the_terminal_conventions_and_no_color_wins() {
+    let f = Fixture::new();
+    let run = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(["affected", "--base", "nope", "--manifest-path"])
+            .arg(f.manifest());
+        command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        stderr(&command.output().unwrap())
+    };
+    assert!(run(&[("CLICOLOR_FORCE", "1")]).contains("\u{1b}["));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains("\u{1b}["));
+    // Not a terminal: plain text by default.
+    assert!(!run(&[]).contains("\u{1b}["));
+}

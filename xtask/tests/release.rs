@@ -531,3 +531,35 @@ fn allow_dirty_releases_without_committing_the_stray_files() {
     // Not pushed: the origin still has the old main and none of the tags.
     assert!(!git(&r.origin(), &["show-ref"]).contains("core-v0.6.0"));
 }
+
+#[test]
+fn a_train_releases_every_crate_at_one_version_under_one_tag() {
+    let r = Release::new();
+    let manifest = r.root().join("Cargo.toml");
+    let mut root = std::fs::read_to_string(&manifest).unwrap();
+    root.push_str("\n[workspace.metadata.workspace-tools.release]\ntrain = true\n");
+    std::fs::write(&manifest, root).unwrap();
+    git(
+        r.root(),
+        &["commit", "-q", "-am", "chore: release as a train"],
+    );
+    r.changes();
+    let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The train moves above every member's current version (app is at 0.9.0).
+    for name in ["core", "proto", "app"] {
+        let text = r.read(&format!("crates/{name}/Cargo.toml"));
+        assert!(text.contains("\nversion = \"0.9.1\""), "{name}: {text}");
+    }
+    assert!(
+        r.read("crates/proto/Cargo.toml")
+            .contains("version = \"0.9\", registry")
+    );
+    assert_eq!(git(r.root(), &["tag", "--points-at", "HEAD"]), "v0.9.1\n");
+    assert!(git(r.root(), &["log", "-1", "--format=%s"]).starts_with("chore(release): v0.9.1"));
+    // The unpublished test helper stays out of the train.
+    assert!(
+        r.read("crates/testutil/Cargo.toml")
+            .contains("version = \"0.1.0\"")
+    );
+}

@@ -1,6 +1,6 @@
 //! Every exit code `cargo xtask` can return, in one place (documented in docs/affected.md).
 //!
-//! A wrong command line exits with 2, clap's own code. Codes 10 to 19 are ours; they never collide with a test runner's (`cargo test` exits 101 on
+//! A wrong command line exits with 2, clap's own code. Codes 10 to 19 (and 20 to 24 for the GitHub bots) are ours; they never collide with a test runner's (`cargo test` exits 101 on
 //! failure, nextest uses 4 and 92 to 106), which `affected-test` passes through unchanged.
 
 use workspace_tools::Error;
@@ -30,6 +30,38 @@ pub const REFUSED: i32 = 17;
 pub const PLAN: i32 = 18;
 /// Publishing stopped; rerunning resumes.
 pub const PUBLISH: i32 = 19;
+
+/// GitHub refused the token (401), a permission (403), or there is no `GITHUB_TOKEN`.
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub const GITHUB_AUTH: i32 = 20;
+/// GitHub has no such repository, pull request or release, or the token cannot see it (404).
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub const GITHUB_NOT_FOUND: i32 = 21;
+/// GitHub kept failing (5xx, rate limits past the retries, no connection) or refused the request.
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub const GITHUB_API: i32 = 22;
+/// No repository, pull request or API address could be found in the flags or the environment.
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub const GITHUB_CONTEXT: i32 = 23;
+/// The pull request moved on, or the merged release does not match its recorded plan.
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub const GITHUB_MISMATCH: i32 = 24;
+
+/// The exit code for an error of the GitHub bots.
+#[cfg(feature = "github")]
+pub fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
+    use workspace_tools::github::Error as E;
+    match error {
+        E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken => GITHUB_AUTH,
+        E::NotFound { .. } => GITHUB_NOT_FOUND,
+        E::Status { .. } | E::Exhausted { .. } | E::Response { .. } | E::ApiUrl { .. } => {
+            GITHUB_API
+        }
+        E::Repository { .. } | E::Context { .. } | E::File { .. } => GITHUB_CONTEXT,
+        E::HeadMoved { .. } | E::ReleaseMismatch { .. } => GITHUB_MISMATCH,
+        E::Engine(engine) => for_error(engine),
+    }
+}
 
 /// The exit code for an engine error.
 pub fn for_error(error: &Error) -> i32 {

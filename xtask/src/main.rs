@@ -4,6 +4,8 @@
 mod affected;
 mod bench;
 mod exit_code;
+#[cfg(feature = "github")]
+mod github;
 mod graph;
 mod output;
 mod release;
@@ -30,6 +32,16 @@ enum Command {
     AffectedTest(affected::TestArgs),
     /// Plan a release; with --execute, bump, commit, tag, push and publish.
     Release(release::Args),
+    /// Comment on the pull request: affected crates, release plan and graph (feature `github`).
+    #[cfg(feature = "github")]
+    PrComment(github::pr_comment::Args),
+    /// Open or update the release pull request (feature `github`).
+    #[cfg(feature = "github")]
+    ReleasePr(github::release_pr::Args),
+    /// Create the GitHub releases of the release tags; with --pr, tag a merged release first
+    /// (feature `github`).
+    #[cfg(feature = "github")]
+    GithubRelease(github::releases::Args),
     /// Time `affected` on synthetic workspaces (cargo metadata, git and our own code apart).
     BenchAffected(bench::Args),
     /// Time planning and applying a release on synthetic workspaces.
@@ -45,9 +57,21 @@ fn main() -> ExitCode {
         Command::Release(args) => release::run(args),
         Command::BenchAffected(args) => bench::run(args),
         Command::BenchRelease(args) => bench::run_release(args),
+        #[cfg(feature = "github")]
+        Command::PrComment(args) => github::pr_comment::run(args),
+        #[cfg(feature = "github")]
+        Command::ReleasePr(args) => github::release_pr::run(args),
+        #[cfg(feature = "github")]
+        Command::GithubRelease(args) => github::releases::run(args),
     };
     let code = match result {
         Ok(code) => code,
+        #[cfg(feature = "github")]
+        Err(error) if error.is::<workspace_tools::github::Error>() => {
+            let github = error.downcast_ref::<workspace_tools::github::Error>();
+            output::error(&error.to_string());
+            github.map_or(exit_code::FAILURE, exit_code::for_github_error)
+        }
         Err(error) => match error.downcast_ref::<workspace_tools::Error>() {
             Some(engine) => {
                 output::error(&engine.to_string());
@@ -84,6 +108,11 @@ mod tests {
             REFUSED,
             PLAN,
             PUBLISH,
+            GITHUB_AUTH,
+            GITHUB_NOT_FOUND,
+            GITHUB_API,
+            GITHUB_CONTEXT,
+            GITHUB_MISMATCH,
         ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, 2]);

@@ -6,7 +6,9 @@
 //! - [`git`] turns two revisions (or the working tree) into a [`ChangeSet`];
 //! - [`affected()`] takes a graph, a change set and [`Rules`] and returns an [`AffectedSet`],
 //!   a reason for every package, without touching git, cargo or the filesystem;
-//! - [`test_run`] turns an affected set into one `cargo test` or `cargo nextest run` command.
+//! - [`test_run`] turns an affected set into one `cargo test` or `cargo nextest run` command;
+//! - `github` (feature `github`) posts pull-request comments, release pull requests and GitHub
+//!   releases through octocrab.
 //!
 //! ```
 //! use workspace_tools::{affected, ChangeSet, ChangedFile, FileStatus, Package, Rules, WorkspaceGraph, DepKind, Dependency};
@@ -29,6 +31,8 @@ mod changes;
 mod config;
 mod error;
 pub mod git;
+#[cfg(feature = "github")]
+pub mod github;
 mod graph;
 mod lockfile;
 mod manifest_diff;

@@ -1,11 +1,12 @@
 //! Renderings of the graph and of affected sets for people and machines.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use serde::Serialize;
 
 use crate::graph::{DepKind, Dependency, PackageIx, PackageKind, WorkspaceGraph};
-use crate::{AffectedSet, Package};
+use crate::{AffectedSet, Package, ReasonDetail};
 
 /// A local package and its edges to other local packages, as `graph --format json` prints it.
 #[derive(Serialize)]
@@ -138,6 +139,53 @@ pub fn graph_mermaid(graph: &WorkspaceGraph) -> String {
                 Some(label) => _ = writeln!(out, "  {} -. \"{label}\" .-> {}", id(*ix), id(*to)),
             }
         }
+    }
+    out
+}
+
+/// A Mermaid flowchart of the affected members and the edges between them, for the pull-request
+/// comment. Members affected by their own changes (not only through a dependency) are
+/// highlighted.
+pub fn affected_mermaid(graph: &WorkspaceGraph, set: &AffectedSet) -> String {
+    let affected: HashMap<&str, bool> = set
+        .packages
+        .iter()
+        .map(|p| {
+            let own = p
+                .reasons
+                .iter()
+                .any(|r| !matches!(r.detail, ReasonDetail::Dependency { .. }));
+            (p.name.as_str(), own)
+        })
+        .collect();
+    let view: Vec<_> = local_view(graph)
+        .into_iter()
+        .filter(|(_, p, _)| p.is_member() && affected.contains_key(p.name.as_str()))
+        .collect();
+    let id = |ix: PackageIx| format!("p{}", ix.index());
+    let mut out = String::from("graph TD\n");
+    for (ix, package, _) in &view {
+        let _ = writeln!(out, "  {}[\"{}\"]", id(*ix), package.name);
+    }
+    for (ix, _, deps) in &view {
+        for (to, dep, edge) in deps {
+            if !affected.contains_key(dep.name.as_str()) {
+                continue;
+            }
+            match edge_label(edge) {
+                None => _ = writeln!(out, "  {} --> {}", id(*ix), id(*to)),
+                Some(label) => _ = writeln!(out, "  {} -. \"{label}\" .-> {}", id(*ix), id(*to)),
+            }
+        }
+    }
+    let changed: Vec<String> = view
+        .iter()
+        .filter(|(_, p, _)| affected[p.name.as_str()])
+        .map(|(ix, _, _)| id(*ix))
+        .collect();
+    if !changed.is_empty() {
+        out.push_str("  classDef changed fill:#fde68a,stroke:#b45309\n");
+        let _ = writeln!(out, "  class {} changed", changed.join(","));
     }
     out
 }

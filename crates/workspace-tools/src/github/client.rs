@@ -1,0 +1,416 @@
+//! The octocrab implementation of [`Forge`]: one repository, a token, bounded retries.
+//!
+//! Requests go through octocrab's generic `get`/`post`/`patch`/`delete` with the few fields the
+//! bots read, so the client works against any server that speaks the REST shapes (GitHub
+//! Enterprise, or the tests' loopback server). Each call runs on the client's own tokio runtime;
+//! failures are retried as [`retry::decide`] says, and mapped to an [`Error`] naming the
+//! endpoint.
+
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use octocrab::Octocrab;
+use serde_json::json;
+
+use super::forge::{Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
+use super::retry::{self, Decision, Failure, RetryPolicy};
+use super::{Error, Repository};
+
+/// A GitHub token. It is only ever handed to octocrab: `Debug` hides it and there is no
+/// `Display`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// A token from its value; an empty value is no token.
+    pub fn new(value: impl Into<String>) -> Result<Token, Error> {
+        let value = value.into();
+        match value.trim().is_empty() {
+            true => Err(Error::MissingToken),
+            false => Ok(Token(value.trim().to_owned())),
+        }
+    }
+
+    /// The token in `GITHUB_TOKEN`.
+    pub fn from_env() -> Result<Token, Error> {
+        Token::new(std::env::var("GITHUB_TOKEN").unwrap_or_default())
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// How to reach GitHub.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The REST API's base address, such as `https://api.github.com`.
+    pub api_url: String,
+    /// The repository every call is about.
+    pub repository: Repository,
+    /// The token.
+    pub token: Token,
+    /// When and how often to retry.
+    pub retry: RetryPolicy,
+    /// The connect and read timeout of each attempt.
+    pub timeout: Duration,
+}
+
+/// A [`Forge`] over the GitHub REST API, with octocrab.
+pub struct Client {
+    runtime: tokio::runtime::Runtime,
+    octocrab: Octocrab,
+    repository: Repository,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("repository", &self.repository)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+const PER_PAGE: usize = 100;
+/// At most this many pages of comments are read (10,000 comments).
+const MAX_PAGES: usize = 100;
+
+impl Client {
+    /// A client for `config.repository`.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Response {
+                endpoint: "the local tokio runtime".to_owned(),
+                message: e.to_string(),
+            })?;
+        let bad_url = |message: String| Error::ApiUrl {
+            url: config.api_url.clone(),
+            message,
+        };
+        let octocrab = {
+            // octocrab's timeout layer needs a runtime context to be built.
+            let _context = runtime.enter();
+            Octocrab::builder()
+                .base_uri(config.api_url.as_str())
+                .map_err(|e| bad_url(describe(&e)))?
+                .personal_token(config.token.0)
+                .set_connect_timeout(Some(config.timeout))
+                .set_read_timeout(Some(config.timeout))
+                .build()
+                .map_err(|e| bad_url(describe(&e)))?
+        };
+        Ok(Client {
+            runtime,
+            octocrab,
+            repository: config.repository,
+            retry: config.retry,
+        })
+    }
+
+    fn route(&self, rest: &str) -> String {
+        format!(
+            "/repos/{}/{}/{rest}",
+            self.repository.owner, self.repository.name
+        )
+    }
+
+    /// Runs `op` until it succeeds or [`retry::decide`] gives up.
+    fn send<T, F, Fut>(&self, method: &str, route: &str, op: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
+        let endpoint = format!("{method} {route}");
+        self.runtime.block_on(async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let error = match op().await {
+                    Ok(value) => return Ok(value),
+                    Err(error) => error,
+                };
+                let Some(failure) = failure(&error) else {
+                    return Err(Error::Response {
+                        endpoint,
+                        message: describe(&error),
+                    });
+                };
+                match retry::decide(&self.retry, attempt, &failure) {
+                    Decision::Retry(wait) => tokio::time::sleep(wait).await,
+                    Decision::GiveUp => return Err(give_up(endpoint, attempt, failure)),
+                }
+            }
+        })
+    }
+}
+
+/// What a failed attempt looked like, or `None` when it is no HTTP exchange at all.
+fn failure(error: &octocrab::Error) -> Option<Failure> {
+    match error {
+        octocrab::Error::GitHub { source, .. } => {
+            let header = |name: &str| {
+                source
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(name))
+                    .and_then(|v| v.to_str().ok())
+            };
+            let retry_after = header("retry-after").and_then(retry::parse_retry_after);
+            let rate_limit_reset = header("x-ratelimit-remaining")
+                .filter(|r| r.trim() == "0")
+                .and(source.rate_limit_reset)
+                .map(|reset| {
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs());
+                    Duration::from_secs(reset.saturating_sub(now) + 1)
+                });
+            Some(Failure::Status {
+                status: source.status_code.as_u16(),
+                message: source.message.clone(),
+                retry_after,
+                rate_limit_reset,
+            })
+        }
+        octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. } => {
+            Some(Failure::Transport(describe(error)))
+        }
+        _ => None,
+    }
+}
+
+/// The error after the last attempt.
+fn give_up(endpoint: String, attempts: u32, failure: Failure) -> Error {
+    let rate_limited = failure.is_rate_limit();
+    match failure {
+        Failure::Status { status: 401, .. } => Error::Unauthorized { endpoint },
+        Failure::Status {
+            status: 403,
+            message,
+            ..
+        } if !rate_limited => Error::Forbidden { endpoint, message },
+        Failure::Status { status: 404, .. } => Error::NotFound { endpoint },
+        Failure::Status {
+            status, message, ..
+        } if status < 500 && !rate_limited => Error::Status {
+            endpoint,
+            status,
+            message,
+        },
+        Failure::Status {
+            status, message, ..
+        } => Error::Exhausted {
+            endpoint,
+            attempts,
+            last: format!("{status} {message}"),
+        },
+        Failure::Transport(message) => Error::Exhausted {
+            endpoint,
+            attempts,
+            last: message,
+        },
+    }
+}
+
+/// An octocrab error as one line, without the backtrace some of them print.
+fn describe(error: &octocrab::Error) -> String {
+    let text = match std::error::Error::source(error) {
+        Some(source) => source.to_string(),
+        None => error.to_string(),
+    };
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Percent-encodes a path segment (tags may hold `/` or `+`).
+fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Forge for Client {
+    fn comments(&self, number: u64) -> Result<Vec<Comment>, Error> {
+        let route = self.route(&format!("issues/{number}/comments"));
+        let mut all = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let query = [("per_page", PER_PAGE), ("page", page)];
+            let batch: Vec<Comment> =
+                self.send("GET", &route, || self.octocrab.get(&route, Some(&query)))?;
+            let last = batch.len() < PER_PAGE;
+            all.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    fn create_comment(&self, number: u64, body: &str) -> Result<Comment, Error> {
+        let route = self.route(&format!("issues/{number}/comments"));
+        let payload = json!({ "body": body });
+        self.send("POST", &route, || {
+            self.octocrab.post(&route, Some(&payload))
+        })
+    }
+
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, Error> {
+        let route = self.route(&format!("issues/comments/{id}"));
+        let payload = json!({ "body": body });
+        self.send("PATCH", &route, || {
+            self.octocrab.patch(&route, Some(&payload))
+        })
+    }
+
+    fn delete_comment(&self, id: u64) -> Result<(), Error> {
+        let route = self.route(&format!("issues/comments/{id}"));
+        self.send("DELETE", &route, || async {
+            let response = self.octocrab._delete(route.as_str(), None::<&()>).await?;
+            octocrab::map_github_error(response).await.map(drop)
+        })
+    }
+
+    fn pull_request(&self, number: u64) -> Result<PullRequest, Error> {
+        let route = self.route(&format!("pulls/{number}"));
+        self.send("GET", &route, || self.octocrab.get(&route, None::<&()>))
+    }
+
+    fn open_pull_requests(&self, head: &str, base: &str) -> Result<Vec<PullRequest>, Error> {
+        let route = self.route("pulls");
+        let head = format!("{}:{head}", self.repository.owner);
+        let query = [
+            ("state", "open"),
+            ("head", head.as_str()),
+            ("base", base),
+            ("per_page", "100"),
+        ];
+        self.send("GET", &route, || self.octocrab.get(&route, Some(&query)))
+    }
+
+    fn create_pull_request(&self, draft: &PullRequestDraft) -> Result<PullRequest, Error> {
+        let route = self.route("pulls");
+        let payload = json!({
+            "title": draft.title,
+            "head": draft.head,
+            "base": draft.base,
+            "body": draft.body,
+        });
+        self.send("POST", &route, || {
+            self.octocrab.post(&route, Some(&payload))
+        })
+    }
+
+    fn update_pull_request(
+        &self,
+        number: u64,
+        title: &str,
+        body: &str,
+        close: bool,
+    ) -> Result<PullRequest, Error> {
+        let route = self.route(&format!("pulls/{number}"));
+        let mut payload = json!({ "title": title, "body": body });
+        if close {
+            payload["state"] = "closed".into();
+        }
+        self.send("PATCH", &route, || {
+            self.octocrab.patch(&route, Some(&payload))
+        })
+    }
+
+    fn release_by_tag(&self, tag: &str) -> Result<Option<ReleaseInfo>, Error> {
+        let route = self.route(&format!("releases/tags/{}", segment(tag)));
+        match self.send("GET", &route, || self.octocrab.get(&route, None::<&()>)) {
+            Ok(release) => Ok(Some(release)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn create_release(
+        &self,
+        tag: &str,
+        name: &str,
+        body: &str,
+        prerelease: bool,
+    ) -> Result<ReleaseInfo, Error> {
+        let route = self.route("releases");
+        let payload = json!({
+            "tag_name": tag,
+            "name": name,
+            "body": body,
+            "draft": false,
+            "prerelease": prerelease,
+        });
+        self.send("POST", &route, || {
+            self.octocrab.post(&route, Some(&payload))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_print() {
+        let token = Token::new("ghp_secret123").unwrap();
+        assert_eq!(format!("{token:?}"), "Token(<redacted>)");
+        assert!(matches!(Token::new("  "), Err(Error::MissingToken)));
+    }
+
+    #[test]
+    fn give_up_names_the_refusal() {
+        let status = |status: u16, message: &str| Failure::Status {
+            status,
+            message: message.to_owned(),
+            retry_after: None,
+            rate_limit_reset: None,
+        };
+        let endpoint = || "GET /repos/o/r/pulls/5".to_owned();
+        assert!(matches!(
+            give_up(endpoint(), 1, status(401, "Bad credentials")),
+            Error::Unauthorized { .. }
+        ));
+        assert!(matches!(
+            give_up(
+                endpoint(),
+                1,
+                status(403, "Resource not accessible by integration")
+            ),
+            Error::Forbidden { .. }
+        ));
+        assert!(matches!(
+            give_up(
+                endpoint(),
+                5,
+                status(403, "You have exceeded a secondary rate limit")
+            ),
+            Error::Exhausted { attempts: 5, .. }
+        ));
+        assert!(matches!(
+            give_up(endpoint(), 1, status(422, "Validation Failed")),
+            Error::Status { status: 422, .. }
+        ));
+        assert_eq!(
+            give_up(endpoint(), 1, status(404, "Not Found")).to_string(),
+            "github has no GET /repos/o/r/pulls/5 (404 not found): check the repository and the number, and that the token can read the repository"
+        );
+    }
+
+    #[test]
+    fn tags_are_encoded_as_one_segment() {
+        assert_eq!(segment("host-v0.2.0"), "host-v0.2.0");
+        assert_eq!(segment("a/b+c"), "a%2Fb%2Bc");
+    }
+}

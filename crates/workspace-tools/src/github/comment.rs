@@ -1,0 +1,399 @@
+//! The pull-request comment: what a change affects and why, the release plan it implies, and a
+//! Mermaid graph of the affected part of the workspace. One comment per pull request, found again
+//! by a hidden marker, updated in place, deleted (or turned into "nothing affected") when the
+//! change no longer affects anything.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Comment, Error, Forge};
+use crate::release::ReleasePlan;
+use crate::{AffectedSet, ReasonDetail, WorkspaceGraph, render};
+
+/// The hidden first line that marks the bot's own comment.
+pub const MARKER: &str = "<!-- workspace-tools:pr-comment -->";
+
+/// GitHub refuses comments longer than 65,536 characters; stay below.
+const MAX_BODY: usize = 60_000;
+
+/// What the comment describes.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// The workspace graph.
+    pub graph: &'a WorkspaceGraph,
+    /// The affected members.
+    pub set: &'a AffectedSet,
+    /// The release plan at the pull request's head, if it was computed.
+    pub plan: Option<&'a ReleasePlan>,
+    /// The merge-base commit compared against.
+    pub base: &'a str,
+    /// The head commit.
+    pub head: &'a str,
+    /// How many files changed.
+    pub changed_files: usize,
+}
+
+/// The comment to have on the pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desired {
+    /// Its body, starting with [`MARKER`].
+    pub body: String,
+    /// Whether anything is affected; when not, the comment is deleted or kept as a note.
+    pub affected: bool,
+}
+
+/// A comment computed where the pull request's code ran, saved to be posted by a job that
+/// holds a write token but runs none of that code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The pull request.
+    pub pull_request: u64,
+    /// The pull request's head commit the comment was computed for.
+    pub head_sha: String,
+    /// The comment.
+    #[serde(flatten)]
+    pub desired: Desired,
+}
+
+/// What to do with the comment when nothing is affected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnEmpty {
+    /// Delete it.
+    Delete,
+    /// Keep it, saying that nothing is affected.
+    Update,
+}
+
+/// One step towards the desired comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Post a new comment.
+    Create(String),
+    /// Replace the body of comment `id`.
+    Update(u64, String),
+    /// Comment `id` already says this.
+    Keep(u64),
+    /// Delete comment `id` (a stale comment, or a duplicate from a race).
+    Delete(u64),
+}
+
+/// What was done, for the command's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Done {
+    /// A comment was posted.
+    Created {
+        /// Its id.
+        id: u64,
+        /// Its address.
+        url: String,
+    },
+    /// A comment was edited.
+    Updated {
+        /// Its id.
+        id: u64,
+        /// Its address.
+        url: String,
+    },
+    /// A comment already said this.
+    Unchanged {
+        /// Its id.
+        id: u64,
+    },
+    /// A comment was deleted.
+    Deleted {
+        /// Its id.
+        id: u64,
+    },
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+/// The comment's body.
+pub fn render(report: &Report<'_>) -> Desired {
+    let set = report.set;
+    let total = set.packages.len() + set.unaffected.len();
+    let files = report.changed_files;
+    let range = format!("`{}`…`{}`", short(report.base), short(report.head));
+    let mut body = format!("{MARKER}\n### Affected crates\n\n");
+    if set.packages.is_empty() {
+        body.push_str(&format!(
+            "Nothing affected: the {files} changed file{} between {range} affect none of the {total} crates.\n",
+            if files == 1 { "" } else { "s" }
+        ));
+    } else {
+        body.push_str(&format!(
+            "**{} of {total}** crates are affected by {files} changed file{} between {range}.\n\n\
+             | crate | why |\n|---|---|\n",
+            set.packages.len(),
+            if files == 1 { "" } else { "s" }
+        ));
+        for package in &set.packages {
+            let reasons: Vec<String> = package.reasons.iter().map(|r| cell(&r.message)).collect();
+            body.push_str(&format!(
+                "| `{}` | {} |\n",
+                package.name,
+                reasons.join("<br>")
+            ));
+        }
+        let changed = set
+            .packages
+            .iter()
+            .filter(|p| {
+                p.reasons
+                    .iter()
+                    .any(|r| !matches!(r.detail, ReasonDetail::Dependency { .. }))
+            })
+            .count();
+        body.push_str(&format!(
+            "\n<details><summary>Graph of the affected crates ({changed} changed directly, highlighted)</summary>\n\n\
+             ```mermaid\n{}```\n\n</details>\n",
+            render::affected_mermaid(report.graph, set)
+        ));
+    }
+    if let Some(plan) = report.plan {
+        body.push_str("\n### Release plan after merging\n\n");
+        body.push_str(&plan_table(plan));
+    }
+    body.push_str("\n<sub>Updated by `cargo xtask pr-comment` on every push.</sub>\n");
+    fit(&mut body);
+    Desired {
+        body,
+        affected: !set.packages.is_empty(),
+    }
+}
+
+/// Cuts `body` to what GitHub accepts.
+fn fit(body: &mut String) {
+    if body.len() <= MAX_BODY {
+        return;
+    }
+    let mut end = MAX_BODY;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body.truncate(end);
+    body.push_str("\n\n… (truncated: run `cargo xtask affected --explain` for the full list)\n");
+}
+
+/// A release plan as a Markdown table, or a sentence when it is empty.
+pub fn plan_table(plan: &ReleasePlan) -> String {
+    if plan.is_empty() {
+        return "Nothing to release.\n".to_owned();
+    }
+    let mut out = String::from("| crate | from | to | why |\n|---|---|---|---|\n");
+    for r in &plan.releases {
+        let publish = if r.publish { "" } else { " (not published)" };
+        out.push_str(&format!(
+            "| `{}` | {} | **{}** | {}{publish} |\n",
+            r.name,
+            r.from,
+            r.to,
+            cell(&r.reasons.join("; "))
+        ));
+    }
+    if let Some(tag) = &plan.train_tag {
+        out.push_str(&format!("\nOne release train, tagged `{tag}`.\n"));
+    }
+    out
+}
+
+/// The steps from the `existing` comments to the `desired` one.
+pub fn decide(existing: &[Comment], desired: &Desired, on_empty: OnEmpty) -> Vec<Action> {
+    let mut ours = existing
+        .iter()
+        .filter(|c| c.body.trim_start().starts_with(MARKER));
+    let first = ours.next();
+    let mut actions: Vec<Action> = match (first, desired.affected, on_empty) {
+        (None, false, _) => vec![],
+        (Some(c), false, OnEmpty::Delete) => vec![Action::Delete(c.id)],
+        (None, true, _) => vec![Action::Create(desired.body.clone())],
+        (Some(c), _, _) if c.body == desired.body => vec![Action::Keep(c.id)],
+        (Some(c), _, _) => vec![Action::Update(c.id, desired.body.clone())],
+    };
+    actions.extend(ours.map(|c| Action::Delete(c.id)));
+    actions
+}
+
+/// Brings pull request `number`'s comment to `desired`.
+pub fn sync(
+    forge: &dyn Forge,
+    number: u64,
+    desired: &Desired,
+    on_empty: OnEmpty,
+) -> Result<Vec<Done>, Error> {
+    let existing = forge.comments(number)?;
+    let mut done = Vec::new();
+    for action in decide(&existing, desired, on_empty) {
+        done.push(match action {
+            Action::Create(body) => {
+                let c = forge.create_comment(number, &body)?;
+                Done::Created {
+                    id: c.id,
+                    url: c.html_url,
+                }
+            }
+            Action::Update(id, body) => {
+                let c = forge.update_comment(id, &body)?;
+                Done::Updated {
+                    id: c.id,
+                    url: c.html_url,
+                }
+            }
+            Action::Keep(id) => Done::Unchanged { id },
+            Action::Delete(id) => {
+                forge.delete_comment(id)?;
+                Done::Deleted { id }
+            }
+        });
+    }
+    Ok(done)
+}
+
+/// Posts a [`Saved`] comment, after checking that pull request `saved.pull_request` still has
+/// the head `expected_head` (taken from the trusted event, not from the saved file), so a saved
+/// file cannot steer the comment to another pull request or post a stale one.
+pub fn sync_saved(
+    forge: &dyn Forge,
+    saved: &Saved,
+    expected_head: Option<&str>,
+    on_empty: OnEmpty,
+) -> Result<Vec<Done>, Error> {
+    let pr = forge.pull_request(saved.pull_request)?;
+    for expected in expected_head.into_iter().chain([saved.head_sha.as_str()]) {
+        if pr.head.sha != expected {
+            return Err(Error::HeadMoved {
+                number: saved.pull_request,
+                expected: expected.to_owned(),
+                actual: pr.head.sha,
+            });
+        }
+    }
+    let mut desired = saved.desired.clone();
+    if !desired.body.trim_start().starts_with(MARKER) {
+        desired.body = format!("{MARKER}\n{}", desired.body);
+    }
+    fit(&mut desired.body);
+    sync(forge, saved.pull_request, &desired, on_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, Rules};
+
+    fn comment(id: u64, body: &str) -> Comment {
+        Comment {
+            id,
+            body: body.to_owned(),
+            html_url: format!("https://github.com/o/r/pull/1#issuecomment-{id}"),
+        }
+    }
+
+    fn desired(body: &str, affected: bool) -> Desired {
+        Desired {
+            body: format!("{MARKER}\n{body}"),
+            affected,
+        }
+    }
+
+    #[test]
+    fn decisions_create_update_keep_and_delete() {
+        let human = comment(1, "LGTM");
+        let ours = comment(2, &format!("{MARKER}\nold"));
+        let new = desired("new", true);
+        assert_eq!(
+            decide(std::slice::from_ref(&human), &new, OnEmpty::Delete),
+            [Action::Create(new.body.clone())]
+        );
+        assert_eq!(
+            decide(&[human.clone(), ours.clone()], &new, OnEmpty::Delete),
+            [Action::Update(2, new.body.clone())]
+        );
+        let same = Desired {
+            body: ours.body.clone(),
+            affected: true,
+        };
+        assert_eq!(
+            decide(std::slice::from_ref(&ours), &same, OnEmpty::Delete),
+            [Action::Keep(2)]
+        );
+        let nothing = desired("nothing affected", false);
+        assert_eq!(
+            decide(std::slice::from_ref(&ours), &nothing, OnEmpty::Delete),
+            [Action::Delete(2)]
+        );
+        assert_eq!(
+            decide(std::slice::from_ref(&ours), &nothing, OnEmpty::Update),
+            [Action::Update(2, nothing.body.clone())]
+        );
+        assert_eq!(decide(&[human], &nothing, OnEmpty::Update), []);
+        let duplicate = comment(3, &format!("{MARKER}\nrace"));
+        assert_eq!(
+            decide(&[ours, duplicate], &new, OnEmpty::Delete),
+            [Action::Update(2, new.body.clone()), Action::Delete(3)]
+        );
+    }
+
+    #[test]
+    fn bodies_list_reasons_the_plan_and_a_graph_of_the_affected_part() {
+        let mut graph = WorkspaceGraph::new("/repo");
+        let wascap = graph.add_package(Package::member("wascap", "0.1.0", "crates/wascap"));
+        let host = graph.add_package(Package::member("host", "0.1.0", "crates/host"));
+        graph.add_package(Package::member("other", "0.1.0", "crates/other"));
+        graph.add_dependency(host, wascap, Dependency::new(DepKind::Normal));
+        let changes = ChangeSet::from_files([ChangedFile::new(
+            "crates/wascap/src/a|b.rs",
+            FileStatus::Modified,
+        )]);
+        let set = crate::affected(&graph, &changes, &Rules::default());
+        let plan = ReleasePlan {
+            releases: vec![],
+            requirement_edits: vec![],
+            workspace_version: None,
+            train_tag: None,
+        };
+        let report = Report {
+            graph: &graph,
+            set: &set,
+            plan: Some(&plan),
+            base: "1b94eec2c7aaaaaaaa",
+            head: "6e8ef9a0bbbbbbbb",
+            changed_files: 1,
+        };
+        let out = render(&report);
+        assert!(out.affected);
+        assert!(out.body.starts_with(MARKER));
+        assert!(out.body.contains(
+            "**2 of 3** crates are affected by 1 changed file between `1b94eec2c7`…`6e8ef9a0bb`"
+        ));
+        assert!(
+            out.body
+                .contains("| `host` | depends on wascap, changed by crates/wascap/src/a\\|b.rs |"),
+            "{}",
+            out.body
+        );
+        assert!(out.body.contains("```mermaid\ngraph TD\n"));
+        assert!(
+            !out.body.contains("\"other\""),
+            "unaffected crates stay out of the graph"
+        );
+        assert!(out.body.contains("Nothing to release."));
+
+        let nothing = crate::affected(&graph, &ChangeSet::default(), &Rules::default());
+        let out = render(&Report {
+            set: &nothing,
+            plan: None,
+            changed_files: 0,
+            ..report
+        });
+        assert!(!out.affected);
+        assert!(out.body.contains("Nothing affected: the 0 changed files"));
+        assert!(!out.body.contains("mermaid"));
+    }
+}

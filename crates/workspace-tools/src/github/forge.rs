@@ -1,0 +1,114 @@
+//! The narrow set of GitHub calls the bots make, and the data they exchange. Only the fields the
+//! bots read are kept; GitHub's answers carry many more.
+
+use serde::Deserialize;
+
+use super::Error;
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Comment {
+    /// The comment id.
+    pub id: u64,
+    /// Its Markdown body.
+    #[serde(default)]
+    pub body: String,
+    /// Its address on the web.
+    pub html_url: String,
+}
+
+/// One end of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Branch {
+    /// The branch name.
+    #[serde(rename = "ref")]
+    pub name: String,
+    /// The commit it points at.
+    pub sha: String,
+}
+
+/// A pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PullRequest {
+    /// Its number.
+    pub number: u64,
+    /// Its address on the web.
+    pub html_url: String,
+    /// `open` or `closed`.
+    pub state: String,
+    /// Its title.
+    pub title: String,
+    /// Its Markdown body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The branch it merges.
+    pub head: Branch,
+    /// The branch it merges into.
+    pub base: Branch,
+    /// When it was merged, if it was.
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    /// The commit its merge made on the base branch.
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+}
+
+/// A pull request to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequestDraft {
+    /// Its title.
+    pub title: String,
+    /// The branch it merges.
+    pub head: String,
+    /// The branch it merges into.
+    pub base: String,
+    /// Its Markdown body.
+    pub body: String,
+}
+
+/// A GitHub release.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReleaseInfo {
+    /// The release id.
+    pub id: u64,
+    /// Its tag.
+    pub tag_name: String,
+    /// Its address on the web.
+    pub html_url: String,
+}
+
+/// What the bots need from a forge, for one repository.
+pub trait Forge {
+    /// Every comment on issue or pull request `number`, oldest first.
+    fn comments(&self, number: u64) -> Result<Vec<Comment>, Error>;
+    /// Adds a comment to `number`.
+    fn create_comment(&self, number: u64, body: &str) -> Result<Comment, Error>;
+    /// Replaces the body of comment `id`.
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, Error>;
+    /// Deletes comment `id`.
+    fn delete_comment(&self, id: u64) -> Result<(), Error>;
+    /// Pull request `number`.
+    fn pull_request(&self, number: u64) -> Result<PullRequest, Error>;
+    /// The open pull requests from branch `head` of this repository into `base`.
+    fn open_pull_requests(&self, head: &str, base: &str) -> Result<Vec<PullRequest>, Error>;
+    /// Opens a pull request.
+    fn create_pull_request(&self, draft: &PullRequestDraft) -> Result<PullRequest, Error>;
+    /// Sets the title and body of pull request `number`; `close` also closes it.
+    fn update_pull_request(
+        &self,
+        number: u64,
+        title: &str,
+        body: &str,
+        close: bool,
+    ) -> Result<PullRequest, Error>;
+    /// The release of `tag`, if there is one.
+    fn release_by_tag(&self, tag: &str) -> Result<Option<ReleaseInfo>, Error>;
+    /// Creates the release of an existing `tag`, named `name`, marked as a pre-release or not.
+    fn create_release(
+        &self,
+        tag: &str,
+        name: &str,
+        body: &str,
+        prerelease: bool,
+    ) -> Result<ReleaseInfo, Error>;
+}

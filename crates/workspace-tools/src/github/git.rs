@@ -1,0 +1,108 @@
+//! The user's own `git` for what the bots write: the release branch's commit (built with
+//! plumbing in a private index, so the checkout is never touched), tags, and pushes.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::Error;
+
+/// Runs `git ARGS` in `dir` with `stdin` and extra `env`, returning its trimmed stdout.
+pub(crate) fn run(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &Path)],
+) -> Result<String, Error> {
+    use std::io::Write;
+    let fail = |message: String| Error::Command {
+        command: format!("git {}", args.join(" ")),
+        message,
+    };
+    let mut command = Command::new("git");
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().map_err(|e| fail(e.to_string()))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes())
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    if !output.status.success() {
+        return Err(fail(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Commits `files` (paths relative to the workspace root `root`, with their new contents) on
+/// top of `HEAD` without touching the work tree or the index, and returns the commit id.
+pub(crate) fn commit_on_head(
+    root: &Path,
+    files: &[(&str, &str)],
+    message: &str,
+) -> Result<String, Error> {
+    let prefix = run(root, &["rev-parse", "--show-prefix"], None, &[])?;
+    let index = root.join(run(
+        root,
+        &["rev-parse", "--git-path", "workspace-tools-release.index"],
+        None,
+        &[],
+    )?);
+    let env = [("GIT_INDEX_FILE", index.as_path())];
+    let result = (|| {
+        run(root, &["read-tree", "HEAD"], None, &env)?;
+        for (path, text) in files {
+            let blob = run(root, &["hash-object", "-w", "--stdin"], Some(text), &[])?;
+            let info = format!("100644,{blob},{prefix}{path}");
+            run(
+                root,
+                &["update-index", "--add", "--cacheinfo", &info],
+                None,
+                &env,
+            )?;
+        }
+        let tree = run(root, &["write-tree"], None, &env)?;
+        run(
+            root,
+            &["commit-tree", &tree, "-p", "HEAD", "-F", "-"],
+            Some(message),
+            &[],
+        )
+    })();
+    let _ = std::fs::remove_file(&index);
+    result
+}
+
+/// Force-pushes `commit` to `branch` on `remote`, but only if the branch is still where it was
+/// a moment ago (or still absent): `--force-with-lease` with an explicit expectation.
+pub(crate) fn push_branch(
+    root: &Path,
+    remote: &str,
+    commit: &str,
+    branch: &str,
+) -> Result<(), Error> {
+    let refname = format!("refs/heads/{branch}");
+    let listed = run(root, &["ls-remote", remote, &refname], None, &[])?;
+    let current = listed.split_whitespace().next().unwrap_or_default();
+    let lease = format!("--force-with-lease={refname}:{current}");
+    let refspec = format!("{commit}:{refname}");
+    run(
+        root,
+        &["push", "--quiet", &lease, remote, &refspec],
+        None,
+        &[],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! GitHub releases, one per tag, with the tag's changelog section as the body; and the tags of a
+//! merged release pull request, checked against the plan it recorded. Rerunning creates nothing
+//! twice.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::release_pr::{self, Recorded};
+use super::{Error, Forge, PullRequest, git};
+use crate::release::execute::{self, Prepared};
+use crate::release::history;
+
+/// A GitHub release to have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// The tag, also the release's name.
+    pub tag: String,
+    /// The changelog section(s).
+    pub body: String,
+    /// Whether the version is a pre-release.
+    pub prerelease: bool,
+}
+
+/// The section of `version` in a changelog: from its `## [VERSION]` heading to the next
+/// `## ` heading, without the heading itself.
+pub fn changelog_section(changelog: &str, version: &str) -> Option<String> {
+    let heading = format!("## [{version}]");
+    let mut lines = changelog.lines().skip_while(|l| !l.starts_with(&heading));
+    lines.next()?;
+    let section: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
+    Some(section.join("\n").trim().to_owned())
+}
+
+/// The changelog section of each member at its current version (empty when missing).
+fn sections(prepared: &Prepared) -> BTreeMap<String, String> {
+    prepared
+        .members
+        .iter()
+        .map(|m| {
+            let dir = m.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+            let text = std::fs::read_to_string(prepared.root().join(format!("{dir}CHANGELOG.md")))
+                .unwrap_or_default();
+            let section = changelog_section(&text, &m.version.to_string()).unwrap_or_default();
+            (m.name.clone(), section)
+        })
+        .collect()
+}
+
+/// The releases of the tags of the members' current versions that exist in the repository:
+/// one per crate tag, or one for a train tag with every crate's section.
+pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
+    let sections = sections(prepared);
+    let tags = history::tag_names(&prepared.workspace.graph)?;
+    let mut by_tag: BTreeMap<String, Wanted> = BTreeMap::new();
+    for member in prepared.members.iter().filter(|m| m.publish) {
+        let tag = prepared.config.tag(&member.name, &member.version);
+        if !tags.contains(&tag) {
+            continue;
+        }
+        let section = &sections[&member.name];
+        let entry = by_tag.entry(tag.clone()).or_insert_with(|| Wanted {
+            tag,
+            body: String::new(),
+            prerelease: !member.version.pre.is_empty(),
+        });
+        if prepared.config.train {
+            entry.body.push_str(&format!(
+                "## {} {}\n\n{section}\n\n",
+                member.name, member.version
+            ));
+        } else {
+            entry.body = section.clone();
+        }
+    }
+    Ok(by_tag
+        .into_values()
+        .map(|mut w| {
+            w.body = w.body.trim().to_owned();
+            w
+        })
+        .collect())
+}
+
+/// What happened to one release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Done {
+    /// It was created.
+    Created {
+        /// The tag.
+        tag: String,
+        /// Its address.
+        url: String,
+    },
+    /// It already existed and was left alone.
+    Exists {
+        /// The tag.
+        tag: String,
+        /// Its address.
+        url: String,
+    },
+}
+
+/// Creates the releases of `wanted` that do not exist yet.
+pub fn ensure(forge: &dyn Forge, wanted: &[Wanted]) -> Result<Vec<Done>, Error> {
+    let mut done = Vec::new();
+    for w in wanted {
+        done.push(match forge.release_by_tag(&w.tag)? {
+            Some(existing) => Done::Exists {
+                tag: w.tag.clone(),
+                url: existing.html_url,
+            },
+            None => {
+                let created = forge.create_release(&w.tag, &w.tag, &w.body, w.prerelease)?;
+                Done::Created {
+                    tag: w.tag.clone(),
+                    url: created.html_url,
+                }
+            }
+        });
+    }
+    Ok(done)
+}
+
+/// Checks that `pr` is a merged release pull request from `branch` whose merge commit is
+/// `head`, and returns the plan it recorded.
+pub fn merged_plan(pr: &PullRequest, branch: &str, head: &str) -> Result<Recorded, Error> {
+    let refuse = |message: String| Error::ReleaseMismatch {
+        number: pr.number,
+        message,
+    };
+    if pr.merged_at.is_none() {
+        return Err(refuse("it is not merged".to_owned()));
+    }
+    if pr.head.name != branch {
+        return Err(refuse(format!(
+            "it merges `{}`, not the release branch `{branch}`",
+            pr.head.name
+        )));
+    }
+    if pr.merge_commit_sha.as_deref() != Some(head) {
+        return Err(refuse(format!(
+            "its merge commit is {}, but {head} is checked out",
+            pr.merge_commit_sha.as_deref().unwrap_or("unknown")
+        )));
+    }
+    release_pr::recorded(pr.body.as_deref().unwrap_or_default())
+        .ok_or_else(|| refuse("its body has no recorded release plan".to_owned()))
+}
+
+/// Tags `HEAD` with the tags of `recorded` after checking that the checkout holds exactly
+/// that plan: every released crate at its planned version, and nothing else left to release
+/// once tagged. Pushes the tags to `remote`; returns the tags created by this run (a rerun
+/// creates none).
+pub fn tag_recorded(
+    manifest_path: Option<&Path>,
+    number: u64,
+    recorded: &Recorded,
+    remote: &str,
+) -> Result<Vec<String>, Error> {
+    let refuse = |message: String| Error::ReleaseMismatch { number, message };
+    let prepared = execute::prepare(manifest_path)?;
+    let root = prepared.root().to_owned();
+    for release in &recorded.releases {
+        let member = prepared
+            .members
+            .iter()
+            .find(|m| m.name == release.name)
+            .ok_or_else(|| refuse(format!("`{}` is not a workspace member", release.name)))?;
+        if member.version.to_string() != release.to {
+            return Err(refuse(format!(
+                "it plans {} {}, but the checkout has {}",
+                release.name, release.to, member.version
+            )));
+        }
+    }
+    let sections = sections(&prepared);
+    let message = |tag: &str| -> String {
+        let crates: Vec<String> = recorded
+            .releases
+            .iter()
+            .filter(|r| recorded.train_tag.as_deref() == Some(tag) || r.tag.as_deref() == Some(tag))
+            .map(|r| format!("{} {}\n\n{}", r.name, r.to, sections[&r.name]))
+            .collect();
+        match recorded.train_tag.as_deref() == Some(tag) {
+            true => format!("{tag}\n\n{}\n", crates.join("\n\n")),
+            false => format!("{}\n", crates.join("\n\n")),
+        }
+    };
+    let existing = history::tag_names(&prepared.workspace.graph)?;
+    let mut created = Vec::new();
+    for tag in recorded.tags() {
+        if !existing.contains(&tag) {
+            git::run(
+                &root,
+                &["tag", "--annotate", &tag, "--file", "-"],
+                Some(&message(&tag)),
+                &[],
+            )?;
+            created.push(tag);
+        }
+    }
+    // Tagged, the checkout must have nothing left to release: otherwise `release --execute`
+    // would release more than the pull request showed.
+    let after = execute::prepare(manifest_path)?.plan(&BTreeMap::new())?;
+    if !after.is_empty() {
+        for tag in &created {
+            let _ = git::run(&root, &["tag", "--delete", tag], None, &[]);
+        }
+        let extra: Vec<String> = after
+            .releases
+            .iter()
+            .map(|r| format!("{} {}", r.name, r.to))
+            .collect();
+        return Err(refuse(format!(
+            "the merge holds changes the plan did not include (would also release {}); nothing was tagged: \
+             revert the merge and let release-pr propose the release again",
+            extra.join(", ")
+        )));
+    }
+    let refs: Vec<String> = recorded
+        .tags()
+        .iter()
+        .map(|t| format!("refs/tags/{t}"))
+        .collect();
+    let mut args = vec!["push", "--quiet", remote];
+    args.extend(refs.iter().map(String::as_str));
+    git::run(&root, &args, None, &[])?;
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_cut_at_the_next_release() {
+        let changelog = "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-05-01\n\n### Added\n\n- start actors (abc1234)\n\n## [0.1.0] - 2026-01-01\n\n- first\n";
+        assert_eq!(
+            changelog_section(changelog, "0.2.0").unwrap(),
+            "### Added\n\n- start actors (abc1234)"
+        );
+        assert_eq!(changelog_section(changelog, "0.1.0").unwrap(), "- first");
+        assert_eq!(changelog_section(changelog, "0.3.0"), None);
+        assert_eq!(changelog_section(changelog, "0.2"), None);
+    }
+}

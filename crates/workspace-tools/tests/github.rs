@@ -1,0 +1,509 @@
+//! The octocrab client and the bots' orchestration against a loopback server that answers with
+//! the GitHub REST API's shapes: comments, release pull requests, releases, retries and errors.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+use workspace_tools::github::comment::{self, Desired, OnEmpty};
+use workspace_tools::github::release_pr::{self, Proposal};
+use workspace_tools::github::releases::{self, Wanted};
+use workspace_tools::github::retry::RetryPolicy;
+use workspace_tools::github::{Client, ClientConfig, Error, Forge, Token};
+
+const TOKEN: &str = "ghs_test0123456789secret";
+const REPO: &str = "/repos/acme/platform";
+
+/// A loopback server and the runtime it runs on.
+struct Api {
+    runtime: Runtime,
+    server: MockServer,
+}
+
+impl Api {
+    fn start() -> Api {
+        let runtime = Runtime::new().unwrap();
+        let server = runtime.block_on(MockServer::start());
+        Api { runtime, server }
+    }
+
+    fn mount(&self, mock: Mock) {
+        self.runtime.block_on(mock.mount(&self.server));
+    }
+
+    /// Checks the `expect` counts of the mounted mocks, then forgets them.
+    fn verify_and_reset(&self) {
+        self.runtime.block_on(self.server.verify());
+        self.runtime.block_on(self.server.reset());
+    }
+
+    fn requests(&self) -> Vec<wiremock::Request> {
+        self.runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+
+    fn client(&self) -> Client {
+        Client::new(ClientConfig {
+            api_url: self.server.uri(),
+            repository: "acme/platform".parse().unwrap(),
+            token: Token::new(TOKEN).unwrap(),
+            retry: RetryPolicy {
+                attempts: 3,
+                base_delay: Duration::from_millis(50),
+                max_delay: Duration::from_secs(5),
+            },
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap()
+    }
+}
+
+fn user(login: &str, kind: &str) -> Value {
+    json!({
+        "login": login, "id": 41898282, "node_id": "MDM6Qm90NDE4OTgyODI=",
+        "avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4", "gravatar_id": "",
+        "url": format!("https://api.github.com/users/{login}"),
+        "html_url": format!("https://github.com/{login}"), "type": kind, "site_admin": false
+    })
+}
+
+fn comment_json(id: u64, body: &str) -> Value {
+    json!({
+        "id": id, "node_id": "IC_kwDOABCD", "body": body,
+        "url": format!("https://api.github.com{REPO}/issues/comments/{id}"),
+        "html_url": format!("https://github.com/acme/platform/pull/5#issuecomment-{id}"),
+        "issue_url": format!("https://api.github.com{REPO}/issues/5"),
+        "user": user("github-actions[bot]", "Bot"),
+        "created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T10:00:00Z",
+        "author_association": "NONE", "performed_via_github_app": null
+    })
+}
+
+fn branch(name: &str, sha: &str) -> Value {
+    json!({
+        "label": format!("acme:{name}"), "ref": name, "sha": sha,
+        "user": user("acme", "Organization"),
+        "repo": { "id": 1296269, "name": "platform", "full_name": "acme/platform", "private": false }
+    })
+}
+
+fn pull_json(number: u64, head: &str, body: &str) -> Value {
+    json!({
+        "url": format!("https://api.github.com{REPO}/pulls/{number}"),
+        "id": 1_000_000 + number, "node_id": "PR_kwDOABCD", "number": number,
+        "html_url": format!("https://github.com/acme/platform/pull/{number}"),
+        "state": "open", "locked": false, "title": "chore(release): host 0.2.0", "body": body,
+        "user": user("github-actions[bot]", "Bot"), "draft": false,
+        "created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T10:00:00Z",
+        "closed_at": null, "merged_at": null, "merge_commit_sha": null,
+        "head": branch(head, "6e8ef9a0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        "base": branch("main", "1b94eec2bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+        "author_association": "NONE"
+    })
+}
+
+fn release_json(id: u64, tag: &str) -> Value {
+    json!({
+        "url": format!("https://api.github.com{REPO}/releases/{id}"), "id": id,
+        "html_url": format!("https://github.com/acme/platform/releases/tag/{tag}"),
+        "tag_name": tag, "target_commitish": "main", "name": tag, "body": "notes",
+        "draft": false, "prerelease": false, "created_at": "2026-05-01T10:00:00Z",
+        "published_at": "2026-05-01T10:00:00Z", "author": user("github-actions[bot]", "Bot"),
+        "assets": []
+    })
+}
+
+fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "404"
+    }))
+}
+
+fn desired(text: &str, affected: bool) -> Desired {
+    Desired {
+        body: format!("{}\n{text}", comment::MARKER),
+        affected,
+    }
+}
+
+#[test]
+fn the_comment_is_created_then_updated_then_deleted() {
+    let api = Api::start();
+    let client = api.client();
+    let comments = format!("{REPO}/issues/5/comments");
+    let human = comment_json(11, "Looks good to me");
+
+    // First push: no comment of ours yet.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .and(query_param("per_page", "100"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([human]))),
+    );
+    let first = desired("host is affected", true);
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&comments))
+            .and(body_partial_json(json!({ "body": first.body })))
+            .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(12, &first.body)))
+            .expect(1),
+    );
+    let done = comment::sync(&client, 5, &first, OnEmpty::Delete).unwrap();
+    assert_eq!(
+        done,
+        [comment::Done::Created {
+            id: 12,
+            url: "https://github.com/acme/platform/pull/5#issuecomment-12".into()
+        }]
+    );
+    api.verify_and_reset();
+
+    // Second push: our comment is found by its marker and edited in place.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([human, comment_json(12, &first.body)])),
+            ),
+    );
+    let second = desired("host and wash are affected", true);
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{REPO}/issues/comments/12")))
+            .and(body_partial_json(json!({ "body": second.body })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(comment_json(12, &second.body)))
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let done = comment::sync(&client, 5, &second, OnEmpty::Delete).unwrap();
+    assert!(
+        matches!(done[..], [comment::Done::Updated { id: 12, .. }]),
+        "{done:?}"
+    );
+    api.verify_and_reset();
+
+    // Third push: nothing affected any more, so the comment goes away.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([human, comment_json(12, &second.body)])),
+            ),
+    );
+    api.mount(
+        Mock::given(method("DELETE"))
+            .and(path(format!("{REPO}/issues/comments/12")))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1),
+    );
+    let done = comment::sync(&client, 5, &desired("nothing", false), OnEmpty::Delete).unwrap();
+    assert_eq!(done, [comment::Done::Deleted { id: 12 }]);
+    api.verify_and_reset();
+}
+
+#[test]
+fn comments_are_read_across_pages() {
+    let api = Api::start();
+    let comments = format!("{REPO}/issues/5/comments");
+    let page: Vec<Value> = (0..100).map(|i| comment_json(100 + i, "chatter")).collect();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .and(query_param("page", "1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!(page))),
+    );
+    let ours = comment_json(500, &format!("{}\nold", comment::MARKER));
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([ours]))),
+    );
+    let all = api.client().comments(5).unwrap();
+    assert_eq!(all.len(), 101);
+    assert_eq!(all[100].id, 500, "the marker on page 2 is found");
+}
+
+#[test]
+fn the_release_pull_request_is_opened_then_updated() {
+    let api = Api::start();
+    let client = api.client();
+    let pulls = format!("{REPO}/pulls");
+    let proposal = Proposal {
+        title: "chore(release): host 0.2.0".into(),
+        body: "plan v1".into(),
+    };
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .and(query_param("head", "acme:release"))
+            .and(query_param("base", "main"))
+            .and(query_param("state", "open"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&pulls))
+            .and(body_partial_json(json!({
+                "title": "chore(release): host 0.2.0", "head": "release", "base": "main", "body": "plan v1"
+            })))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "release", "plan v1")))
+            .expect(1),
+    );
+    let done = release_pr::sync(&client, "release", "main", Some(&proposal)).unwrap();
+    assert_eq!(
+        done,
+        release_pr::Done::Opened {
+            number: 7,
+            url: "https://github.com/acme/platform/pull/7".into()
+        }
+    );
+    api.verify_and_reset();
+
+    api.mount(Mock::given(method("GET")).and(path(&pulls)).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!([pull_json(7, "release", "plan v1")])),
+    ));
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/7")))
+            .and(body_partial_json(json!({ "body": "plan v2" })))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(pull_json(7, "release", "plan v2")),
+            )
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let update = Proposal {
+        body: "plan v2".into(),
+        ..proposal
+    };
+    let done = release_pr::sync(&client, "release", "main", Some(&update)).unwrap();
+    assert!(matches!(done, release_pr::Done::Updated { number: 7, .. }));
+    api.verify_and_reset();
+
+    // Nothing left to release: the open pull request is closed.
+    api.mount(Mock::given(method("GET")).and(path(&pulls)).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!([pull_json(7, "release", "plan v2")])),
+    ));
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/7")))
+            .and(body_partial_json(json!({ "state": "closed" })))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(pull_json(7, "release", "closed")),
+            )
+            .expect(1),
+    );
+    let done = release_pr::sync(&client, "release", "main", None).unwrap();
+    assert_eq!(done, release_pr::Done::Closed { number: 7 });
+    api.verify_and_reset();
+}
+
+#[test]
+fn releases_are_created_once() {
+    let api = Api::start();
+    let client = api.client();
+    let wanted = [Wanted {
+        tag: "host-v0.2.0".into(),
+        body: "### Added\n\n- start actors".into(),
+        prerelease: false,
+    }];
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/host-v0.2.0")))
+            .respond_with(not_found()),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/releases")))
+            .and(body_partial_json(json!({
+                "tag_name": "host-v0.2.0", "name": "host-v0.2.0",
+                "body": "### Added\n\n- start actors", "prerelease": false
+            })))
+            .respond_with(ResponseTemplate::new(201).set_body_json(release_json(9, "host-v0.2.0")))
+            .expect(1),
+    );
+    let done = releases::ensure(&client, &wanted).unwrap();
+    assert!(matches!(&done[..], [releases::Done::Created { tag, .. }] if tag == "host-v0.2.0"));
+    api.verify_and_reset();
+
+    // A rerun finds the release and creates nothing.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/host-v0.2.0")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(release_json(9, "host-v0.2.0"))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let done = releases::ensure(&client, &wanted).unwrap();
+    assert!(matches!(&done[..], [releases::Done::Exists { tag, .. }] if tag == "host-v0.2.0"));
+    api.verify_and_reset();
+}
+
+#[test]
+fn a_bad_gateway_is_retried() {
+    let api = Api::start();
+    let pull = format!("{REPO}/pulls/5");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pull))
+            .respond_with(
+                ResponseTemplate::new(502).set_body_string("<html>502 Bad Gateway</html>"),
+            )
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(
+        Mock::given(method("GET")).and(path(&pull)).respond_with(
+            ResponseTemplate::new(200).set_body_json(pull_json(5, "feature", "body")),
+        ),
+    );
+    let pr = api.client().pull_request(5).unwrap();
+    assert_eq!((pr.number, pr.head.name.as_str()), (5, "feature"));
+    assert_eq!(api.requests().len(), 2, "one failure, one retry");
+}
+
+#[test]
+fn server_errors_give_up_after_the_attempts() {
+    let api = Api::start();
+    api.mount(Mock::given(method("GET")).respond_with(
+        ResponseTemplate::new(503).set_body_json(json!({ "message": "Service Unavailable" })),
+    ));
+    let err = api.client().pull_request(5).unwrap_err();
+    assert_eq!(api.requests().len(), 3);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "github kept failing on GET {REPO}/pulls/5 after 3 attempt(s): 503 Service Unavailable"
+        )
+    );
+}
+
+#[test]
+fn a_secondary_rate_limit_waits_for_retry_after() {
+    let api = Api::start();
+    let comments = format!("{REPO}/issues/5/comments");
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&comments))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .insert_header("retry-after", "1")
+                    .insert_header("x-ratelimit-remaining", "4999")
+                    .set_body_json(json!({
+                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                    })),
+            )
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&comments))
+            .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(3, "hi"))),
+    );
+    let started = Instant::now();
+    let posted = api.client().create_comment(5, "hi").unwrap();
+    let waited = started.elapsed();
+    assert_eq!(posted.id, 3);
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+    assert_eq!(api.requests().len(), 2);
+}
+
+#[test]
+fn refusals_name_what_was_refused_and_never_the_token() {
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/issues/5/comments")))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+                "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"
+            }))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/issues/5/comments")))
+            .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                "message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest", "status": "403"
+            }))),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/99")))
+            .respond_with(not_found()),
+    );
+    let client = api.client();
+
+    let unauthorized = client.comments(5).unwrap_err();
+    assert!(matches!(unauthorized, Error::Unauthorized { .. }));
+    let forbidden = client.create_comment(5, "hi").unwrap_err();
+    assert!(matches!(forbidden, Error::Forbidden { .. }));
+    let missing = client.pull_request(99).unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }));
+    assert_eq!(api.requests().len(), 3, "refusals are not retried");
+    for (err, endpoint) in [
+        (&unauthorized, format!("GET {REPO}/issues/5/comments")),
+        (&forbidden, format!("POST {REPO}/issues/5/comments")),
+        (&missing, format!("GET {REPO}/pulls/99")),
+    ] {
+        let (shown, debug) = (err.to_string(), format!("{err:?} {client:?}"));
+        assert!(shown.contains(&endpoint), "{shown}");
+        assert!(
+            !shown.contains(TOKEN) && !debug.contains(TOKEN),
+            "{shown} {debug}"
+        );
+    }
+    assert!(
+        forbidden
+            .to_string()
+            .contains("Resource not accessible by integration")
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_retried_then_reported() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = Client::new(ClientConfig {
+        api_url: format!("http://127.0.0.1:{port}"),
+        repository: "acme/platform".parse().unwrap(),
+        token: Token::new(TOKEN).unwrap(),
+        retry: RetryPolicy {
+            attempts: 2,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        },
+        timeout: Duration::from_secs(2),
+    })
+    .unwrap();
+    let err = client.pull_request(1).unwrap_err();
+    assert!(
+        matches!(&err, Error::Exhausted { attempts: 2, endpoint, .. } if endpoint == &format!("GET {REPO}/pulls/1")),
+        "{err}"
+    );
+}

@@ -1,0 +1,50 @@
+//! The GitHub bots (feature `github`): `pr-comment`, `release-pr` and `github-release`, over
+//! `workspace_tools::github`.
+
+pub mod pr_comment;
+pub mod release_pr;
+pub mod releases;
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use workspace_tools::github::{Client, ClientConfig, Token, context, retry::RetryPolicy};
+
+/// Where GitHub is and which repository to work on.
+#[derive(clap::Args)]
+pub struct Connection {
+    /// The repository [default: $GITHUB_REPOSITORY]
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
+    /// The REST API's address, e.g. for GitHub Enterprise [default: $GITHUB_API_URL, else https://api.github.com]
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+}
+
+impl Connection {
+    /// A client with the token from `GITHUB_TOKEN`.
+    pub fn client(&self) -> Result<Client, workspace_tools::github::Error> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Client::new(ClientConfig {
+            api_url: context::api_url(self.api_url.as_deref(), &env),
+            repository: context::repository(self.repo.as_deref(), &env)?,
+            token: Token::from_env()?,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        })
+    }
+}
+
+/// The environment, with empty variables counted as unset.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Output format of the bots.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Status lines
+    Text,
+    /// One JSON object on stdout
+    Json,
+}

@@ -1,0 +1,168 @@
+//! `cargo xtask pr-comment`: the affected crates, the release plan and a graph, in one comment
+//! on the pull request, kept up to date.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use workspace_tools::github::comment::{self, Desired, Done, OnEmpty, Report, Saved};
+use workspace_tools::github::{self as gh, context};
+use workspace_tools::release::execute;
+use workspace_tools::{git, metadata};
+
+use super::{Connection, Format, env};
+use crate::{exit_code, output};
+
+/// Arguments of `pr-comment`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Compare against the merge-base of this revision and the head [default: origin/main, else main]
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// The revision whose changes to describe
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    head: String,
+    /// The pull request [default: from the event at $GITHUB_EVENT_PATH]
+    #[arg(long, value_name = "N")]
+    pr: Option<u64>,
+    /// When nothing is affected: delete the comment, or update it to say so
+    #[arg(long, value_enum, default_value_t = OnEmptyArg::Delete)]
+    on_empty: OnEmptyArg,
+    /// Leave the release plan out of the comment
+    #[arg(long)]
+    no_plan: bool,
+    /// Write the comment to PATH ("-" for stdout) as JSON instead of posting it; needs no token
+    #[arg(long, value_name = "PATH", conflicts_with = "from")]
+    save: Option<PathBuf>,
+    /// Post a comment saved with --save instead of computing one
+    #[arg(long, value_name = "PATH")]
+    from: Option<PathBuf>,
+    /// With --from: refuse unless the pull request's head is this commit (from a trusted event)
+    #[arg(long, value_name = "SHA", requires = "from")]
+    expect_head: Option<String>,
+    #[command(flatten)]
+    connection: Connection,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnEmptyArg {
+    /// Delete the earlier comment
+    Delete,
+    /// Keep it, saying that nothing is affected
+    Update,
+}
+
+/// Computes the comment, then saves or posts it.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let on_empty = match args.on_empty {
+        OnEmptyArg::Delete => OnEmpty::Delete,
+        OnEmptyArg::Update => OnEmpty::Update,
+    };
+    if let Some(path) = &args.from {
+        let text = std::fs::read_to_string(path).map_err(|e| gh::Error::File {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let saved: Saved = serde_json::from_str(&text).map_err(|e| gh::Error::File {
+            path: path.clone(),
+            message: format!("not a saved comment: {e}"),
+        })?;
+        let client = args.connection.client()?;
+        let done = comment::sync_saved(&client, &saved, args.expect_head.as_deref(), on_empty)?;
+        report(args.format, saved.pull_request, &done)?;
+        return Ok(exit_code::SUCCESS);
+    }
+
+    let number = context::pull_request_number(args.pr, &env)?;
+    let Some(path) = &args.save else {
+        // Fail on a missing token or repository before the slow part.
+        let client = args.connection.client()?;
+        let (desired, _) = compute(&args, number)?;
+        let done = comment::sync(&client, number, &desired, on_empty)?;
+        report(args.format, number, &done)?;
+        return Ok(exit_code::SUCCESS);
+    };
+    let (desired, head) = compute(&args, number)?;
+    let saved = Saved {
+        pull_request: number,
+        head_sha: context::event_head_sha(&env).unwrap_or(head),
+        desired,
+    };
+    let json = serde_json::to_string_pretty(&saved)?;
+    if path.as_os_str() == "-" {
+        println!("{json}");
+    } else {
+        std::fs::write(path, json + "\n").map_err(|e| gh::Error::File {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        output::status("Saved", &path.display().to_string());
+    }
+    Ok(exit_code::SUCCESS)
+}
+
+/// The comment for the selection, and the head commit it describes.
+fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
+    let manifest = args.manifest_path.as_deref();
+    let workspace = metadata::load(manifest)?;
+    let range = git::Range {
+        base: args.base.clone(),
+        head: Some(args.head.clone()),
+        include_uncommitted: false,
+    };
+    let diff = git::diff(workspace.graph.root(), &range)?;
+    let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
+    let plan = match args.no_plan {
+        true => None,
+        false => Some(execute::prepare(manifest)?.plan(&BTreeMap::new())?),
+    };
+    let desired = comment::render(&Report {
+        graph: &workspace.graph,
+        set: &set,
+        plan: plan.as_ref(),
+        base: &diff.base,
+        head: &diff.head,
+        changed_files: diff.changes.files.len(),
+    });
+    output::status(
+        "Computed",
+        &format!(
+            "the comment for pull request #{number} ({})",
+            if desired.affected {
+                "crates affected"
+            } else {
+                "nothing affected"
+            }
+        ),
+    );
+    Ok((desired, diff.head))
+}
+
+fn report(format: Format, number: u64, done: &[Done]) -> anyhow::Result<()> {
+    if format == Format::Json {
+        let json = serde_json::json!({ "pull_request": number, "actions": done });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    if done.is_empty() {
+        output::status(
+            "Finished",
+            &format!("nothing affected and no comment on #{number}"),
+        );
+    }
+    for step in done {
+        match step {
+            Done::Created { url, .. } => output::status("Commented", url),
+            Done::Updated { url, .. } => output::status("Updated", url),
+            Done::Unchanged { id } => output::status("Unchanged", &format!("comment {id}")),
+            Done::Deleted { id } => output::status("Deleted", &format!("comment {id}")),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! `cargo xtask release-pr`: open or update the release pull request on pushes to the base
+//! branch.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use workspace_tools::github::release_pr::{self, Done};
+use workspace_tools::release::execute::{self, Allow};
+
+use super::{Connection, Format, env};
+use crate::{exit_code, output};
+
+/// Arguments of `release-pr`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The branch that holds the release commit
+    #[arg(long, value_name = "NAME", default_value = "release")]
+    branch: String,
+    /// The branch the release merges into [default: $GITHUB_REF_NAME, else main]
+    #[arg(long, value_name = "NAME")]
+    base_branch: Option<String>,
+    /// The remote to push the release branch to
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    remote: String,
+    /// Propose a release even though the working tree has uncommitted changes
+    #[arg(long)]
+    allow_dirty: bool,
+    #[command(flatten)]
+    connection: Connection,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Plans the release at `HEAD`, pushes the release branch and opens, updates or closes the
+/// pull request.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let client = args.connection.client()?;
+    let base_branch = args
+        .base_branch
+        .clone()
+        .or_else(|| env("GITHUB_REF_NAME"))
+        .unwrap_or_else(|| "main".to_owned());
+    let prepared = execute::prepare(args.manifest_path.as_deref())?;
+    let (head, is_release) = release_pr::head(prepared.root())?;
+    if is_release {
+        output::status(
+            "Skipped",
+            "HEAD is a release commit: the release workflow tags and publishes it",
+        );
+        print_json(
+            args.format,
+            &serde_json::json!({ "action": "skipped", "head": head }),
+        )?;
+        return Ok(exit_code::SUCCESS);
+    }
+    let plan = prepared.plan(&BTreeMap::new())?;
+    let proposal = if plan.is_empty() {
+        None
+    } else {
+        let allow = Allow {
+            dirty: args.allow_dirty,
+            detached: true,
+            existing_tags: false,
+        };
+        execute::check(&prepared, &plan, allow)?;
+        let changes = prepared.file_changes(&plan, &execute::today())?;
+        let commit =
+            release_pr::push_branch(prepared.root(), &plan, &changes, &args.remote, &args.branch)?;
+        output::status(
+            "Pushed",
+            &format!(
+                "release commit {} ({} file(s)) to {} {}",
+                &commit[..10],
+                changes.len(),
+                args.remote,
+                args.branch
+            ),
+        );
+        Some(release_pr::proposal(&plan, &head))
+    };
+    let done = release_pr::sync(&client, &args.branch, &base_branch, proposal.as_ref())?;
+    match &done {
+        Done::Opened { url, .. } => output::status("Opened", url),
+        Done::Updated { url, .. } => output::status("Updated", url),
+        Done::Closed { number } => output::status(
+            "Closed",
+            &format!("release pull request #{number}: nothing to release"),
+        ),
+        Done::Nothing => output::status("Finished", "nothing to release"),
+    }
+    print_json(args.format, &serde_json::to_value(&done)?)?;
+    Ok(exit_code::SUCCESS)
+}
+
+fn print_json(format: Format, value: &serde_json::Value) -> anyhow::Result<()> {
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    }
+    Ok(())
+}

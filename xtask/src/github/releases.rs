@@ -1,0 +1,83 @@
+//! `cargo xtask github-release`: a GitHub release for each release tag at the current versions;
+//! with `--pr`, first tag the merged release pull request's plan.
+
+use std::path::PathBuf;
+
+use workspace_tools::github::releases::{self, Done};
+use workspace_tools::github::{Forge, release_pr};
+use workspace_tools::release::execute;
+
+use super::{Connection, Format};
+use crate::{exit_code, output};
+
+/// Arguments of `github-release`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// First tag the plan recorded in this merged release pull request, after checking that the
+    /// checkout is its merge commit and holds exactly that plan, and push the tags
+    #[arg(long, value_name = "N")]
+    pr: Option<u64>,
+    /// The release branch the pull request must come from
+    #[arg(long, value_name = "NAME", default_value = "release")]
+    branch: String,
+    /// The remote to push the tags to
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    remote: String,
+    #[command(flatten)]
+    connection: Connection,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Tags (with `--pr`), then creates the missing GitHub releases.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let client = args.connection.client()?;
+    let manifest = args.manifest_path.as_deref();
+    let mut only: Option<Vec<String>> = None;
+    let mut tagged = Vec::new();
+    if let Some(number) = args.pr {
+        let root = execute::prepare(manifest)?.root().to_owned();
+        let (head, _) = release_pr::head(&root)?;
+        let pr = client.pull_request(number)?;
+        let recorded = releases::merged_plan(&pr, &args.branch, &head)?;
+        tagged = releases::tag_recorded(manifest, number, &recorded, &args.remote)?;
+        let all = recorded.tags();
+        output::status(
+            "Tagged",
+            &format!(
+                "{} ({} new), pushed to {}",
+                all.join(", "),
+                tagged.len(),
+                args.remote
+            ),
+        );
+        only = Some(all);
+    }
+    let prepared = execute::prepare(manifest)?;
+    let wanted: Vec<_> = releases::wanted(&prepared)?
+        .into_iter()
+        .filter(|w| only.as_ref().is_none_or(|tags| tags.contains(&w.tag)))
+        .collect();
+    let done = releases::ensure(&client, &wanted)?;
+    if args.format == Format::Json {
+        let json = serde_json::json!({ "tagged": tagged, "releases": done });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        for step in &done {
+            match step {
+                Done::Created { url, .. } => output::status("Released", url),
+                Done::Exists { tag, .. } => {
+                    output::status("Exists", &format!("release {tag} (left as it is)"))
+                }
+            }
+        }
+        if done.is_empty() {
+            output::status("Finished", "no release tag at the current versions");
+        }
+    }
+    Ok(exit_code::SUCCESS)
+}

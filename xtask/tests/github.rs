@@ -1,0 +1,505 @@
+//! The GitHub bots end to end: the xtask binary on real git repositories (with a bare origin)
+//! against a loopback server that answers with the GitHub REST API's shapes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+use wiremock::matchers::{body_string_contains, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "ghs_e2e0123456789secret";
+const REPO: &str = "/repos/acme/platform";
+
+struct Api {
+    runtime: Runtime,
+    server: MockServer,
+}
+
+impl Api {
+    fn start() -> Api {
+        let runtime = Runtime::new().unwrap();
+        let server = runtime.block_on(MockServer::start());
+        Api { runtime, server }
+    }
+
+    fn mount(&self, mock: Mock) {
+        self.runtime.block_on(mock.mount(&self.server));
+    }
+
+    fn reset(&self) {
+        self.runtime.block_on(self.server.verify());
+        self.runtime.block_on(self.server.reset());
+    }
+
+    /// The requests received with `method`, their bodies as JSON.
+    fn bodies(&self, verb: &str) -> Vec<Value> {
+        let requests: Vec<Request> = self
+            .runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default();
+        requests
+            .iter()
+            .filter(|r| r.method.as_str() == verb)
+            .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@localhost",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A workspace of `core` and `app` (depending on it), both released at 0.1.0, then a feature
+/// commit on `core`, pushed to a bare origin; the clone is on `main`.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = dir.path().join("origin.git");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        git(
+            dir.path(),
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n",
+            ),
+            (".gitignore", "/target\n"),
+            (
+                "crates/core/Cargo.toml",
+                "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"c\"\n",
+            ),
+            ("crates/core/src/lib.rs", "pub fn core() -> u32 { 1 }\n"),
+            (
+                "crates/app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"a\"\n\n[dependencies]\ncore = { path = \"../core\", version = \"0.1.0\" }\n",
+            ),
+            (
+                "crates/app/src/lib.rs",
+                "pub fn app() -> u32 { core::core() }\n",
+            ),
+        ];
+        for (p, text) in files {
+            let p = work.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(&work)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        git(&work, &["init", "-q", "-b", "main"]);
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-q", "-m", "initial"]);
+        git(&work, &["tag", "core-v0.1.0"]);
+        git(&work, &["tag", "app-v0.1.0"]);
+        std::fs::write(
+            work.join("crates/core/src/lib.rs"),
+            "pub fn core() -> u32 { 2 }\n",
+        )
+        .unwrap();
+        git(&work, &["commit", "-q", "-am", "feat: a faster core"]);
+        git(
+            &work,
+            &["remote", "add", "origin", origin.to_str().unwrap()],
+        );
+        git(&work, &["push", "-q", "origin", "main", "--tags"]);
+        Repo { dir }
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    fn origin(&self) -> PathBuf {
+        self.dir.path().join("origin.git")
+    }
+
+    fn xtask(&self, api: &Api, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .args(["--repo", "acme/platform", "--api-url", &api.server.uri()])
+            .current_dir(self.work())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("NO_COLOR", "1")
+            .env("GIT_AUTHOR_NAME", "bot")
+            .env("GIT_AUTHOR_EMAIL", "bot@localhost")
+            .env("GIT_COMMITTER_NAME", "bot")
+            .env("GIT_COMMITTER_EMAIL", "bot@localhost")
+            .env_remove("GITHUB_EVENT_PATH")
+            .env_remove("GITHUB_REPOSITORY")
+            .env_remove("GITHUB_API_URL")
+            .env_remove("GITHUB_REF_NAME")
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn user() -> Value {
+    json!({ "login": "github-actions[bot]", "id": 41898282, "type": "Bot" })
+}
+
+fn comment_json(id: u64, body: &str) -> Value {
+    json!({
+        "id": id, "body": body, "user": user(),
+        "url": format!("https://api.github.com{REPO}/issues/comments/{id}"),
+        "html_url": format!("https://github.com/acme/platform/pull/5#issuecomment-{id}"),
+        "created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T10:00:00Z"
+    })
+}
+
+fn pull_json(number: u64, body: &str, merge: Option<&str>) -> Value {
+    json!({
+        "id": 1_000_000 + number, "number": number, "state": if merge.is_some() { "closed" } else { "open" },
+        "title": "chore(release): core 0.1.1", "body": body, "user": user(),
+        "url": format!("https://api.github.com{REPO}/pulls/{number}"),
+        "html_url": format!("https://github.com/acme/platform/pull/{number}"),
+        "head": { "label": "acme:release", "ref": "release", "sha": "6e8ef9a0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+        "base": { "label": "acme:main", "ref": "main", "sha": "1b94eec2bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" },
+        "merged_at": merge.map(|_| "2026-05-02T10:00:00Z"), "merge_commit_sha": merge,
+        "created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T10:00:00Z"
+    })
+}
+
+fn release_json(tag: &str) -> Value {
+    json!({
+        "id": 9, "tag_name": tag, "name": tag, "draft": false, "prerelease": false,
+        "url": format!("https://api.github.com{REPO}/releases/9"),
+        "html_url": format!("https://github.com/acme/platform/releases/tag/{tag}"),
+        "author": user(), "assets": []
+    })
+}
+
+#[test]
+fn pr_comment_posts_the_affected_crates_plan_and_graph() {
+    let repo = Repo::new();
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/issues/5/comments")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/issues/5/comments")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(comment_json(12, "x")))
+            .expect(1),
+    );
+    let out = repo.xtask(
+        &api,
+        &[
+            "pr-comment",
+            "--base",
+            "HEAD~1",
+            "--pr",
+            "5",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["actions"][0]["action"], "created");
+    let body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
+    assert!(
+        body.starts_with("<!-- workspace-tools:pr-comment -->"),
+        "{body}"
+    );
+    assert!(body.contains("**2 of 2** crates are affected"), "{body}");
+    assert!(
+        body.contains("| `app` | depends on core, changed by crates/core/src/lib.rs |"),
+        "{body}"
+    );
+    assert!(body.contains("```mermaid\ngraph TD\n"), "{body}");
+    assert!(
+        body.contains("| `core` | 0.1.0 | **0.1.1** |"),
+        "the release plan: {body}"
+    );
+}
+
+#[test]
+fn saved_comments_are_posted_only_on_the_head_they_were_computed_for() {
+    let repo = Repo::new();
+    let api = Api::start();
+    let saved = repo.work().join("comment.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["pr-comment", "--base", "HEAD~1", "--pr", "5", "--save"])
+        .arg(&saved)
+        .current_dir(repo.work())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "saving needs no token: {}",
+        text(&out)
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let head = git(&repo.work(), &["rev-parse", "HEAD"]);
+    assert_eq!(
+        (json["pull_request"].as_u64(), json["head_sha"].as_str()),
+        (Some(5), Some(head.as_str()))
+    );
+
+    let mut pr = pull_json(5, "feature", None);
+    pr["head"]["sha"] = head.clone().into();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/5")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pr)),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201))
+            .expect(0),
+    );
+    let saved_arg = saved.to_str().unwrap();
+    let out = repo.xtask(
+        &api,
+        &[
+            "pr-comment",
+            "--from",
+            saved_arg,
+            "--expect-head",
+            "0000000000000000000000000000000000000000",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(24), "{}", text(&out));
+    assert!(
+        text(&out).contains("pull request #5 moved on"),
+        "{}",
+        text(&out)
+    );
+    api.reset();
+}
+
+#[test]
+fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
+    let repo = Repo::new();
+    let work = repo.work();
+    let api = Api::start();
+    let main_before = git(&work, &["rev-parse", "HEAD"]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls")))
+            .and(query_param("head", "acme:release"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pulls")))
+            .and(body_string_contains("workspace-tools:release-plan"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None)))
+            .expect(1),
+    );
+    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Opened https://github.com/acme/platform/pull/7"),
+        "{}",
+        text(&out)
+    );
+    let request = &api.bodies("POST")[0];
+    assert_eq!(
+        (request["head"].as_str(), request["base"].as_str()),
+        (Some("release"), Some("main"))
+    );
+    let pr_body = request["body"].as_str().unwrap().to_owned();
+    assert!(
+        pr_body.contains("| `core` | 0.1.0 | **0.1.1** |"),
+        "{pr_body}"
+    );
+
+    // The release branch holds the release commit on top of main; the checkout is untouched.
+    let origin = repo.origin();
+    let show = |spec: &str| git(&origin, &["show", spec]);
+    assert!(show("release:crates/core/Cargo.toml").contains("version = \"0.1.1\""));
+    assert!(show("release:crates/core/CHANGELOG.md").contains("- a faster core"));
+    assert!(show("release:Cargo.lock").contains("name = \"core\"\nversion = \"0.1.1\""));
+    assert_eq!(git(&origin, &["rev-parse", "release~1"]), main_before);
+    assert!(show("release").contains("Release-Tool: cargo-xtask-release"));
+    assert_eq!(git(&work, &["rev-parse", "HEAD"]), main_before);
+    assert_eq!(git(&work, &["status", "--porcelain"]), "");
+    api.reset();
+
+    // Merge the release pull request as GitHub would, then tag it and create its release.
+    git(&work, &["fetch", "-q", "origin", "release"]);
+    git(
+        &work,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge pull request #7 from acme/release",
+            "FETCH_HEAD",
+        ],
+    );
+    git(&work, &["push", "-q", "origin", "main"]);
+    let merge = git(&work, &["rev-parse", "HEAD"]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                7,
+                &pr_body,
+                Some(&merge),
+            ))),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/core-v0.1.1")))
+            .respond_with(
+                ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })),
+            ),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/releases")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(release_json("core-v0.1.1")))
+            .expect(1),
+    );
+    let out = repo.xtask(&api, &["github-release", "--pr", "7", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["tagged"], json!(["core-v0.1.1"]));
+    assert_eq!(git(&origin, &["rev-parse", "core-v0.1.1^{commit}"]), merge);
+    let release = &api.bodies("POST")[0];
+    assert_eq!(release["tag_name"], "core-v0.1.1");
+    assert!(
+        release["body"]
+            .as_str()
+            .unwrap()
+            .contains("- a faster core"),
+        "{release}"
+    );
+    api.reset();
+
+    // A rerun tags nothing and finds the release.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                7,
+                &pr_body,
+                Some(&merge),
+            ))),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/core-v0.1.1")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(release_json("core-v0.1.1"))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let out = repo.xtask(&api, &["github-release", "--pr", "7", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["tagged"], json!([]));
+    assert_eq!(result["releases"][0]["action"], "exists");
+    api.reset();
+
+    // And release-pr on the merged release commit leaves it to the release workflow.
+    let out = repo.xtask(&api, &["release-pr"]);
+    assert!(
+        out.status.success() && text(&out).contains("Skipped"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_rejected_token_exits_20_naming_the_endpoint_without_printing_the_token() {
+    let repo = Repo::new();
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+                "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"
+            }))),
+    );
+    let out = repo.xtask(&api, &["pr-comment", "--base", "HEAD~1", "--pr", "5"]);
+    assert_eq!(out.status.code(), Some(20), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("github rejected the token (401 unauthorized) for GET /repos/acme/platform/issues/5/comments"),
+        "{all}"
+    );
+    assert!(!all.contains(TOKEN), "the token leaked: {all}");
+    assert!(
+        !all.contains("e2e0123456789"),
+        "part of the token leaked: {all}"
+    );
+}
+
+#[test]
+fn a_missing_token_is_a_clear_error() {
+    let repo = Repo::new();
+    let api = Api::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "release-pr",
+            "--repo",
+            "acme/platform",
+            "--api-url",
+            &api.server.uri(),
+        ])
+        .current_dir(repo.work())
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(20));
+    assert!(
+        text(&out).contains("no github token: set GITHUB_TOKEN"),
+        "{}",
+        text(&out)
+    );
+}

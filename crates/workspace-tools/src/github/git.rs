@@ -2,49 +2,10 @@
 //! plumbing in a private index, so the checkout is never touched), tags, and pushes.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::Error;
 
-/// Runs `git ARGS` in `dir` with `stdin` and extra `env`, returning its trimmed stdout.
-pub(crate) fn run(
-    dir: &Path,
-    args: &[&str],
-    stdin: Option<&str>,
-    env: &[(&str, &Path)],
-) -> Result<String, Error> {
-    use std::io::Write;
-    let fail = |message: String| Error::Command {
-        command: format!("git {}", args.join(" ")),
-        message,
-    };
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().map_err(|e| fail(e.to_string()))?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
-    if !output.status.success() {
-        return Err(fail(
-            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
+pub(crate) use crate::git::cli as run;
 
 /// Commits `files` (paths relative to the workspace root `root`, with their new contents) on
 /// top of `HEAD` without touching the work tree or the index, and returns the commit id.

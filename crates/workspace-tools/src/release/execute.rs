@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use semver::Version;
 
@@ -255,37 +254,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
     })
 }
 
-/// Runs `git ARGS` in `root` with `stdin`, returning its stdout.
+/// Runs the user's `git ARGS` in `root` with `stdin`, returning its trimmed stdout.
 fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
-    use std::io::Write;
-    let command_line = format!("git {}", args.join(" "));
-    let fail = |message: String| Error::Command {
-        command: command_line.clone(),
-        message,
-    };
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(e.to_string()))?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
-    if !output.status.success() {
-        return Err(fail(
-            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    crate::git::cli(root, args, stdin, &[])
 }
 
 /// The release commit's message: a summary line, one line per crate, and the trailer that

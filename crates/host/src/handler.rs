@@ -54,7 +54,7 @@ mod tests {
     use wascap::{KeyKind, KeyPair, SigningRequest};
 
     use super::*;
-    use crate::test_modules::{answer_module, tamper};
+    use wascap::test_support::{answer_module, tamper};
 
     struct Fixture {
         issuer: KeyPair,

@@ -11,8 +11,6 @@ mod error;
 mod handler;
 mod inventory;
 mod server;
-#[cfg(test)]
-mod test_modules;
 mod trust;
 
 pub use error::{HostError, StartError};

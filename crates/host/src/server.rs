@@ -149,7 +149,7 @@ mod tests {
     use wascap::{KeyKind, KeyPair, SigningRequest};
 
     use super::*;
-    use crate::test_modules::{answer_module, tamper};
+    use wascap::test_support::{answer_module, tamper};
 
     const TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -27,6 +27,8 @@ mod error;
 mod jwt;
 mod keys;
 mod module;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 pub use claims::{Claims, SigningRequest, unix_now};
 pub use error::Error;

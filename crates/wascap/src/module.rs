@@ -126,45 +126,8 @@ pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
 
 #[cfg(test)]
 mod tests {
-    use wasm_encoder::{
-        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
-        TypeSection, ValType,
-    };
-
     use super::*;
-
-    /// A module exporting `answer`, which returns the i32 constant 42.
-    fn answer_module() -> Vec<u8> {
-        let mut types = TypeSection::new();
-        types.ty().function([], [ValType::I32]);
-        let mut functions = FunctionSection::new();
-        functions.function(0);
-        let mut exports = ExportSection::new();
-        exports.export("answer", ExportKind::Func, 0);
-        let mut body = Function::new([]);
-        body.instruction(&Instruction::I32Const(42));
-        body.instruction(&Instruction::End);
-        let mut code = CodeSection::new();
-        code.function(&body);
-        let mut module = Module::new();
-        module
-            .section(&types)
-            .section(&functions)
-            .section(&exports)
-            .section(&code);
-        module.finish()
-    }
-
-    /// Changes the constant 42 to 43: still valid wasm, but a different program.
-    fn tamper(module: &[u8]) -> Vec<u8> {
-        let mut bytes = module.to_vec();
-        let at = bytes
-            .windows(2)
-            .position(|w| w == [0x41, 42])
-            .expect("module contains i32.const 42");
-        bytes[at + 1] = 43;
-        bytes
-    }
+    use crate::test_support::{answer_module, tamper};
 
     fn request() -> SigningRequest {
         SigningRequest::new(KeyKind::Module.generate().public_key(), "answer")
@@ -294,7 +257,7 @@ mod tests {
     fn two_jwt_sections_are_ambiguous() {
         let signed =
             embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
-        let mut doubled = Module::new();
+        let mut doubled = wasm_encoder::Module::new();
         doubled.section(&CustomSection {
             name: CLAIMS_SECTION.into(),
             data: b"x".into(),

@@ -6,32 +6,7 @@ use std::time::Duration;
 
 use host::{Host, TrustedIssuers};
 use tokio::sync::oneshot;
-use wasm_encoder::{
-    CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
-    TypeSection, ValType,
-};
-
-/// A module exporting `answer`, which returns the i32 constant 42.
-fn answer_module() -> Vec<u8> {
-    let mut types = TypeSection::new();
-    types.ty().function([], [ValType::I32]);
-    let mut functions = FunctionSection::new();
-    functions.function(0);
-    let mut exports = ExportSection::new();
-    exports.export("answer", ExportKind::Func, 0);
-    let mut body = Function::new([]);
-    body.instruction(&Instruction::I32Const(42));
-    body.instruction(&Instruction::End);
-    let mut code = CodeSection::new();
-    code.function(&body);
-    let mut module = Module::new();
-    module
-        .section(&types)
-        .section(&functions)
-        .section(&exports)
-        .section(&code);
-    module.finish()
-}
+use wascap::test_support::{answer_module, tamper};
 
 /// Runs `wash` with `args` and no inherited seed variable.
 fn wash(args: &[&str]) -> Output {
@@ -181,12 +156,7 @@ fn signed_module_starts_through_wash_and_a_tampered_copy_is_refused() {
     assert_eq!(inventory[0]["claims"]["name"], "answer");
 
     // Flip the constant the function returns: still valid wasm, no longer what was signed.
-    let mut tampered_bytes = std::fs::read(&signed).expect("read signed");
-    let at_const = tampered_bytes
-        .windows(2)
-        .position(|w| w == [0x41, 42])
-        .expect("i32.const 42 present");
-    tampered_bytes[at_const + 1] = 43;
+    let tampered_bytes = tamper(&std::fs::read(&signed).expect("read signed"));
     let tampered = dir.path().join("tampered.wasm");
     std::fs::write(&tampered, tampered_bytes).expect("tampered written");
     let refused = wash(&[&["ctl", "start", path(&tampered)][..], &at].concat());

@@ -1,4 +1,5 @@
-//! Real WebAssembly modules for the tests, built with wasm-encoder.
+//! Real WebAssembly modules for tests (this crate's and its dependents'), built with
+//! wasm-encoder. Compiled for this crate's tests and with the `test-support` feature.
 
 use wasm_encoder::{
     CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
@@ -28,6 +29,9 @@ pub fn answer_module() -> Vec<u8> {
 }
 
 /// Changes the constant 42 to 43: still valid wasm, but not the module that was signed.
+///
+/// # Panics
+/// When `module` has no `i32.const 42`, which only a test passing the wrong bytes can cause.
 pub fn tamper(module: &[u8]) -> Vec<u8> {
     let mut bytes = module.to_vec();
     let at = bytes

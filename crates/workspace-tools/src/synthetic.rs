@@ -174,32 +174,40 @@ pub struct ReleaseTimings {
     pub released: usize,
 }
 
+/// Runs `f`, returning its result and how long it took.
+fn timed<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<(T, Duration), Error> {
+    let start = Instant::now();
+    let value = f()?;
+    Ok((value, start.elapsed()))
+}
+
+/// `cargo metadata` and the graph of the workspace at `dir`, each timed.
+fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), Error> {
+    let manifest = dir.join("Cargo.toml");
+    let (json, cargo_metadata) = timed(|| metadata::cargo_metadata(Some(&manifest)))?;
+    let (workspace, graph) = timed(|| {
+        let graph = metadata::graph_from_json(&json, Some(&manifest))?;
+        let rules = metadata::load_rules(&graph)?;
+        Ok(metadata::Workspace { graph, rules })
+    })?;
+    Ok((workspace, cargo_metadata, graph))
+}
+
 /// Plans and applies a release of the workspace at `dir` once, timing each phase, then puts
 /// the files back as they were.
 pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
-    let manifest = dir.join("Cargo.toml");
-    let start = Instant::now();
-    let json = metadata::cargo_metadata(Some(&manifest))?;
-    let cargo_metadata = start.elapsed();
-
-    let start = Instant::now();
-    let graph = metadata::graph_from_json(&json, Some(&manifest))?;
-    let rules = metadata::load_rules(&graph)?;
-    let prepared = execute::prepare_from(metadata::Workspace { graph, rules })?;
-    let prepare = start.elapsed();
-
-    let start = Instant::now();
-    let plan = prepared.plan(&Default::default())?;
-    let plan_time = start.elapsed();
-
-    let start = Instant::now();
-    let changes = prepared.file_changes(&plan, "2026-01-01")?;
-    execute::write_files(dir, &changes)?;
-    let apply = start.elapsed();
+    let (workspace, cargo_metadata, graph) = load_timed(dir)?;
+    let (prepared, read) = timed(|| execute::prepare_from(workspace))?;
+    let (plan, plan_time) = timed(|| prepared.plan(&Default::default()))?;
+    let (changes, apply) = timed(|| {
+        let changes = prepared.file_changes(&plan, "2026-01-01")?;
+        execute::write_files(dir, &changes)?;
+        Ok(changes)
+    })?;
     execute::restore(dir, &changes.iter().collect::<Vec<_>>());
     Ok(ReleaseTimings {
         cargo_metadata,
-        prepare,
+        prepare: graph + read,
         plan: plan_time,
         apply,
         released: plan.releases.len(),
@@ -230,31 +238,19 @@ impl Timings {
 
 /// Runs `affected` on the workspace at `dir` against `main` once, timing each phase.
 pub fn measure(dir: &Path) -> Result<Timings, Error> {
-    let manifest = dir.join("Cargo.toml");
-    let start = Instant::now();
-    let json = metadata::cargo_metadata(Some(&manifest))?;
-    let cargo_metadata = start.elapsed();
-
-    let start = Instant::now();
-    let graph = metadata::graph_from_json(&json, Some(&manifest))?;
-    let rules = metadata::load_rules(&graph)?;
-    let graph_time = start.elapsed();
-
-    let start = Instant::now();
+    let (workspace, cargo_metadata, graph) = load_timed(dir)?;
     let range = git::Range {
         base: Some("main".to_owned()),
         ..Default::default()
     };
-    let diff = git::diff(dir, &range)?;
-    let git_time = start.elapsed();
-
+    let (diff, git_time) = timed(|| git::diff(dir, &range))?;
     let start = Instant::now();
-    let set = affected(&graph, &diff.changes, &rules);
+    let set = affected(&workspace.graph, &diff.changes, &workspace.rules);
     let affected_time = start.elapsed();
     Ok(Timings {
         cargo_metadata,
         git: git_time,
-        graph: graph_time,
+        graph,
         affected: affected_time,
         affected_count: set.packages.len(),
     })

@@ -1,6 +1,8 @@
 //! The GitHub bots end to end: the xtask binary on real git repositories (with a bare origin)
 //! against a loopback server that answers with the GitHub REST API's shapes.
 
+mod fixture;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -48,25 +50,7 @@ impl Api {
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@localhost",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    fixture::git(dir, args).trim().to_owned()
 }
 
 /// A workspace of `core` and `app` (depending on it), both released at 0.1.0, then a feature

@@ -1,6 +1,7 @@
 //! `cargo xtask release` end to end: real git repositories with a bare origin, and a real
 //! registry server on loopback.
 
+mod fixture;
 mod registry;
 
 use std::io::{BufRead, BufReader};

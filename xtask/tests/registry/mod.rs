@@ -79,20 +79,7 @@ pub fn run(dir: &Path, cargo_home: &Path, program: &str, args: &[&str]) -> Outpu
         .unwrap()
 }
 
-/// Runs git in `dir`, panicking on failure.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+pub use crate::fixture::git;
 
 /// Whether the registry lists `name@version`, asked the way a user would.
 pub fn has(dir: &Path, cargo_home: &Path, spec: &str) -> bool {

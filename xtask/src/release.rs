@@ -32,7 +32,7 @@ pub struct Args {
     /// Do not publish to the registry
     #[arg(long)]
     no_publish: bool,
-    /// The registry to publish to, by its name in cargo's configuration [default: crates.io]
+    /// The registry to publish to, by its name in cargo's configuration [default: cargo's default registry]
     #[arg(long, value_name = "NAME")]
     registry: Option<String>,
     /// Seconds to wait for each published crate to appear in the index

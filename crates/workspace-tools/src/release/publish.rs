@@ -12,7 +12,7 @@ use crate::Error;
 /// Where and how to publish.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    /// The registry's name in cargo's configuration; `None` for the default (crates.io).
+    /// The registry's name in cargo's configuration; `None` for cargo's default registry.
     pub name: Option<String>,
     /// The workspace's root manifest.
     pub manifest_path: PathBuf,

@@ -11,23 +11,29 @@ use guppy::{CargoMetadata, MetadataCommand};
 use target_spec::TargetSpec;
 
 use crate::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
-use crate::{Error, Rules};
+use crate::{Error, ReleaseConfig, Rules};
 
-/// A loaded workspace: its graph and the rules from its root manifest.
+/// A loaded workspace: its graph and the configuration in its root manifest.
 #[derive(Debug, Clone)]
 pub struct Workspace {
     /// The package graph.
     pub graph: WorkspaceGraph,
     /// The path rules in force.
     pub rules: Rules,
+    /// How crates are versioned and tagged.
+    pub release: ReleaseConfig,
 }
 
 /// Loads the workspace around `manifest_path` (or around the current directory).
 pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
     let json = cargo_metadata(manifest_path)?;
     let graph = graph_from_json(&json, manifest_path)?;
-    let rules = load_rules(&graph)?;
-    Ok(Workspace { graph, rules })
+    let (rules, release) = load_config(&graph)?;
+    Ok(Workspace {
+        graph,
+        rules,
+        release,
+    })
 }
 
 /// Runs `cargo metadata --all-features` and returns its JSON.
@@ -229,12 +235,17 @@ fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error>
     Ok(inherited)
 }
 
-/// Reads the rules from the root manifest of `graph`.
-pub fn load_rules(graph: &WorkspaceGraph) -> Result<Rules, Error> {
+/// Reads the path rules and the release configuration from the root manifest of `graph`, in
+/// one parse of `[workspace.metadata.workspace-tools]`.
+pub fn load_config(graph: &WorkspaceGraph) -> Result<(Rules, ReleaseConfig), Error> {
     let manifest = graph.root().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|source| Error::Io {
         path: manifest.clone(),
         source,
     })?;
-    Rules::from_manifest(&manifest, &text, graph)
+    let config = crate::config::parse(&manifest, &text)?;
+    Ok((
+        Rules::from_config(&manifest, config.affected, graph)?,
+        config.release,
+    ))
 }

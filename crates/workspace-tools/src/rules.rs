@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use crate::config::AffectsConfig;
+use crate::config::{AffectedConfig, AffectsConfig};
 use crate::{Error, WorkspaceGraph};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -101,20 +101,19 @@ impl Default for Rules {
 }
 
 impl Rules {
-    /// The rules configured in the root manifest `text` (read from `manifest`), checked
-    /// against the members of `graph`.
-    pub fn from_manifest(
+    /// The rules of the `affected` table of the root manifest `manifest`, checked against the
+    /// members of `graph`.
+    pub(crate) fn from_config(
         manifest: &Path,
-        text: &str,
+        config: AffectedConfig,
         graph: &WorkspaceGraph,
     ) -> Result<Rules, Error> {
         let fail = |message: String| Error::Config {
             path: manifest.to_owned(),
             message,
         };
-        let config = crate::config::parse(manifest, text)?;
         let mut rules = Rules::default();
-        for (i, rule) in config.affected.rules.into_iter().enumerate() {
+        for (i, rule) in config.rules.into_iter().enumerate() {
             let effect = match rule.affects {
                 AffectsConfig::Word(w) if w == "all" => Effect::All,
                 AffectsConfig::Word(w) if w == "none" => Effect::None,
@@ -164,6 +163,11 @@ mod tests {
     use super::*;
     use crate::Package;
 
+    fn from_manifest(text: &str) -> Result<Rules, Error> {
+        let path = Path::new("Cargo.toml");
+        Rules::from_config(path, crate::config::parse(path, text)?.affected, &graph())
+    }
+
     fn graph() -> WorkspaceGraph {
         let mut g = WorkspaceGraph::new("/w");
         g.add_package(Package::member("host", "0.1.0", "crates/host"));
@@ -196,7 +200,7 @@ mod tests {
 [workspace.metadata.workspace-tools.affected]
 rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affects = "none" }]
 "#;
-        let r = Rules::from_manifest(Path::new("Cargo.toml"), text, &graph()).unwrap();
+        let r = from_manifest(text).unwrap();
         assert_eq!(
             r.user_rule("wit/api.wit").unwrap().effect,
             Effect::Packages(vec!["host".into()])
@@ -205,13 +209,13 @@ rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affe
         assert_eq!(r.user_rule("x/y/z").unwrap().effect, Effect::None);
 
         let bad = text.replace("[\"host\"]", "[\"nope\"]");
-        let err = Rules::from_manifest(Path::new("Cargo.toml"), &bad, &graph()).unwrap_err();
+        let err = from_manifest(&bad).unwrap_err();
         assert!(
             err.to_string()
                 .contains("rule 1: `nope` is not a workspace member"),
             "{err}"
         );
         let bad = text.replace("\"none\"", "\"some\"");
-        assert!(Rules::from_manifest(Path::new("Cargo.toml"), &bad, &graph()).is_err());
+        assert!(from_manifest(&bad).is_err());
     }
 }

@@ -187,8 +187,12 @@ fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), E
     let (json, cargo_metadata) = timed(|| metadata::cargo_metadata(Some(&manifest)))?;
     let (workspace, graph) = timed(|| {
         let graph = metadata::graph_from_json(&json, Some(&manifest))?;
-        let rules = metadata::load_rules(&graph)?;
-        Ok(metadata::Workspace { graph, rules })
+        let (rules, release) = metadata::load_config(&graph)?;
+        Ok(metadata::Workspace {
+            graph,
+            rules,
+            release,
+        })
     })?;
     Ok((workspace, cargo_metadata, graph))
 }

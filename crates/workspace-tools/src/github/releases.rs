@@ -55,7 +55,10 @@ pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
     let tags = history::tag_names(&prepared.workspace.graph)?;
     let mut by_tag: BTreeMap<String, Wanted> = BTreeMap::new();
     for member in prepared.members.iter().filter(|m| m.publish) {
-        let tag = prepared.config.tag(&member.name, &member.version);
+        let tag = prepared
+            .workspace
+            .release
+            .tag(&member.name, &member.version);
         if !tags.contains(&tag) {
             continue;
         }
@@ -65,7 +68,7 @@ pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
             body: String::new(),
             prerelease: !member.version.pre.is_empty(),
         });
-        if prepared.config.train {
+        if prepared.workspace.release.train {
             entry.body.push_str(&format!(
                 "## {} {}\n\n{section}\n\n",
                 member.name, member.version

@@ -13,16 +13,14 @@ use super::manifests::{self, Member, Texts};
 use super::plan::{self, CrateState, ReleasePlan, Requirement};
 use super::publish::{Outcome, Registry};
 use super::version::BumpSpec;
+use crate::Error;
 use crate::metadata::{self, Workspace};
-use crate::{Error, ReleaseConfig};
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// The graph and path rules.
     pub workspace: Workspace,
-    /// `[workspace.metadata.workspace-tools.release]`.
-    pub config: ReleaseConfig,
     /// The manifests' texts by relative path.
     pub texts: Texts,
     /// The members' release fields.
@@ -63,7 +61,6 @@ pub fn prepare(manifest_path: Option<&Path>) -> Result<Prepared, Error> {
 /// Reads the manifests and history of a loaded workspace.
 pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
     let root = workspace.graph.root().to_owned();
-    let root_manifest = root.join("Cargo.toml");
     let mut texts = Texts::new();
     for ix in workspace.graph.members() {
         let dir = workspace.graph.package(ix).root.clone().unwrap_or_default();
@@ -82,12 +79,15 @@ pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
         let text = read(&root, "Cargo.toml")?.unwrap_or_default();
         texts.insert("Cargo.toml".to_owned(), text);
     }
-    let config = crate::config::parse(&root_manifest, &texts["Cargo.toml"])?.release;
     let (members, requirements) = manifests::read(&workspace.graph, &texts)?;
-    let states = history::crate_states(&workspace.graph, &workspace.rules, &config, &members)?;
+    let states = history::crate_states(
+        &workspace.graph,
+        &workspace.rules,
+        &workspace.release,
+        &members,
+    )?;
     Ok(Prepared {
         workspace,
-        config,
         texts,
         members,
         requirements,
@@ -106,7 +106,7 @@ impl Prepared {
         Ok(plan::plan(
             &self.states,
             &self.requirements,
-            &self.config,
+            &self.workspace.release,
             bumps,
         )?)
     }
@@ -396,7 +396,8 @@ pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
             .iter()
             .find(|m| m.name == name)
             .expect("ordered names are members");
-        if member.publish && tags.contains(&prepared.config.tag(&name, &member.version)) {
+        if member.publish && tags.contains(&prepared.workspace.release.tag(&name, &member.version))
+        {
             pending.push(Pending {
                 name,
                 version: member.version.clone(),

@@ -370,8 +370,16 @@ fn lock_file(graph: &WorkspaceGraph, changes: &ChangeSet, out: &mut Classified) 
         out.everything.push((reason, true));
         return;
     };
+    // Versions by name, so each package is looked up without copying its name and version.
+    let mut versions: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for (name, version) in &entries {
+        versions.entry(name).or_default().insert(version);
+    }
     for (ix, package) in graph.packages() {
-        if entries.contains(&(package.name.clone(), package.version.clone())) {
+        if versions
+            .get(package.name.as_str())
+            .is_some_and(|v| v.contains(package.version.as_str()))
+        {
             let reason = Reason {
                 message: format!(
                     "Cargo.lock entry of {} {} changed",

@@ -11,7 +11,7 @@ use crate::{exit_code, output};
 
 /// Which change to look at.
 #[derive(clap::Args)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -33,7 +33,7 @@ pub struct Selection {
 
 /// Arguments of `affected`.
 #[derive(clap::Args)]
-pub struct AffectedArgs {
+pub(crate) struct AffectedArgs {
     #[command(flatten)]
     selection: Selection,
     /// Print why each package is affected
@@ -56,7 +56,7 @@ enum Format {
 
 /// Arguments of `affected-test`.
 #[derive(clap::Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     #[command(flatten)]
     selection: Selection,
     /// The test runner
@@ -128,7 +128,7 @@ fn explain(set: &AffectedSet) {
 }
 
 /// Prints the affected packages.
-pub fn run(args: AffectedArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: AffectedArgs) -> anyhow::Result<i32> {
     let computed = compute(&args.selection)?;
     let set = &computed.set;
     match args.format {
@@ -162,7 +162,7 @@ pub fn run(args: AffectedArgs) -> anyhow::Result<i32> {
 }
 
 /// Runs the tests of the affected packages and exits with the runner's status.
-pub fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
+pub(crate) fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
     let computed = compute(&args.selection)?;
     let mut names: Vec<String> = computed
         .set

@@ -8,7 +8,7 @@ use workspace_tools::synthetic::{self, ReleaseTimings, Timings};
 
 /// Arguments of `bench-affected`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Workspace sizes to measure, in crates
     #[arg(long, value_delimiter = ',', default_values_t = [100, 1000])]
     crates: Vec<usize>,
@@ -59,7 +59,7 @@ fn table<T>(
 }
 
 /// Generates each workspace, changes its most depended-on crate, and times every phase.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     table(
         &args,
         "affected | cargo metadata | git | graph build | affected engine | own code",
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
 /// Generates each workspace with every crate tagged, commits a breaking change to its most
 /// depended-on crate, and times planning and applying the release.
-pub fn run_release(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run_release(args: Args) -> anyhow::Result<i32> {
     table(
         &args,
         "released | cargo metadata | prepare | plan | apply | beyond cargo metadata",

@@ -6,50 +6,50 @@
 use workspace_tools::Error;
 
 /// Success.
-pub const SUCCESS: i32 = 0;
+pub(crate) const SUCCESS: i32 = 0;
 /// An unexpected failure not listed below.
-pub const FAILURE: i32 = 1;
+pub(crate) const FAILURE: i32 = 1;
 /// The workspace is not in a git repository.
-pub const NOT_A_REPOSITORY: i32 = 10;
+pub(crate) const NOT_A_REPOSITORY: i32 = 10;
 /// A revision does not exist.
-pub const UNKNOWN_REVISION: i32 = 11;
+pub(crate) const UNKNOWN_REVISION: i32 = 11;
 /// The clone is too shallow to compare the revisions.
-pub const SHALLOW_CLONE: i32 = 12;
+pub(crate) const SHALLOW_CLONE: i32 = 12;
 /// `cargo metadata` failed: a malformed manifest, most often.
-pub const METADATA: i32 = 13;
+pub(crate) const METADATA: i32 = 13;
 /// `cargo` is not on PATH.
-pub const CARGO_NOT_FOUND: i32 = 14;
+pub(crate) const CARGO_NOT_FOUND: i32 = 14;
 /// The `[workspace.metadata.workspace-tools]` configuration is invalid.
-pub const CONFIG: i32 = 15;
+pub(crate) const CONFIG: i32 = 15;
 /// Another git or I/O failure.
-pub const GIT_OR_IO: i32 = 16;
+pub(crate) const GIT_OR_IO: i32 = 16;
 
 /// A release safety check refused (dirty tree, detached HEAD, existing tag).
-pub const REFUSED: i32 = 17;
+pub(crate) const REFUSED: i32 = 17;
 /// The release cannot be planned (a bad `--bump`, an unknown crate in a group).
-pub const PLAN: i32 = 18;
+pub(crate) const PLAN: i32 = 18;
 /// Publishing stopped; rerunning resumes.
-pub const PUBLISH: i32 = 19;
+pub(crate) const PUBLISH: i32 = 19;
 
 /// GitHub refused the token (401), a permission (403), or there is no `GITHUB_TOKEN`.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
-pub const GITHUB_AUTH: i32 = 20;
+pub(crate) const GITHUB_AUTH: i32 = 20;
 /// GitHub has no such repository, pull request or release, or the token cannot see it (404).
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
-pub const GITHUB_NOT_FOUND: i32 = 21;
+pub(crate) const GITHUB_NOT_FOUND: i32 = 21;
 /// GitHub kept failing (5xx, rate limits past the retries, no connection) or refused the request.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
-pub const GITHUB_API: i32 = 22;
+pub(crate) const GITHUB_API: i32 = 22;
 /// No repository, pull request or API address could be found in the flags or the environment.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
-pub const GITHUB_CONTEXT: i32 = 23;
+pub(crate) const GITHUB_CONTEXT: i32 = 23;
 /// The pull request moved on, or the merged release does not match its recorded plan.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
-pub const GITHUB_MISMATCH: i32 = 24;
+pub(crate) const GITHUB_MISMATCH: i32 = 24;
 
 /// The exit code for an error of the GitHub bots.
 #[cfg(feature = "github")]
-pub fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
+pub(crate) fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
     use workspace_tools::github::Error as E;
     match error {
         E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken => GITHUB_AUTH,
@@ -64,7 +64,7 @@ pub fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
 }
 
 /// The exit code for an engine error.
-pub fn for_error(error: &Error) -> i32 {
+pub(crate) fn for_error(error: &Error) -> i32 {
     match error {
         Error::NotARepository { .. } => NOT_A_REPOSITORY,
         Error::UnknownRevision { .. } => UNKNOWN_REVISION,

@@ -7,7 +7,7 @@ use workspace_tools::{metadata, render};
 
 /// Arguments of `graph`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -25,7 +25,7 @@ enum Format {
 }
 
 /// Prints the graph of local packages in dependency order.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let workspace = metadata::load(args.manifest_path.as_deref())?;
     let graph = &workspace.graph;
     match args.format {

@@ -8,21 +8,21 @@ const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
 /// `   Affected 3 of 5 packages`: a right-aligned verb, like cargo's `Compiling`.
-pub fn status(verb: &str, message: &str) {
+pub(crate) fn status(verb: &str, message: &str) {
     anstream::eprintln!("{STATUS}{verb:>12}{STATUS:#} {message}");
 }
 
 /// An indented detail line under a status line.
-pub fn detail(message: &str) {
+pub(crate) fn detail(message: &str) {
     anstream::eprintln!("{:>12} {message}", "");
 }
 
 /// `warning: ...`.
-pub fn warning(message: &str) {
+pub(crate) fn warning(message: &str) {
     anstream::eprintln!("{WARN}warning{WARN:#}: {message}");
 }
 
 /// `error: ...`.
-pub fn error(message: &str) {
+pub(crate) fn error(message: &str) {
     anstream::eprintln!("{ERROR}error{ERROR:#}: {message}");
 }

@@ -13,7 +13,7 @@ use crate::{exit_code, output};
 
 /// Arguments of `release`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -65,7 +65,7 @@ fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
 }
 
 /// Plans, prints, and with `--execute` records, pushes and publishes.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let prepared = execute::prepare(args.manifest_path.as_deref())?;
     let bumps: BTreeMap<String, BumpSpec> = args.bump.iter().cloned().collect();
     let plan = prepared.plan(&bumps)?;
@@ -138,7 +138,7 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
         allow_dirty: args.allow_dirty,
     };
     let done = execute::publish_all(&registry, &pending, &mut |verb, line| {
-        output::status(verb, line)
+        output::status(verb, line);
     })?;
     let published = done
         .iter()

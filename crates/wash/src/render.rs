@@ -4,7 +4,7 @@ use control_interface::ActorDescription;
 use wascap::Claims;
 
 /// Claims as aligned `label  value` lines.
-pub fn claims_text(claims: &Claims) -> String {
+pub(crate) fn claims_text(claims: &Claims) -> String {
     let optional = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
     let rows = [
         ("name", claims.name.clone()),
@@ -26,7 +26,7 @@ pub fn claims_text(claims: &Claims) -> String {
 }
 
 /// One line per actor: id, name and capabilities.
-pub fn inventory_text(actors: &[ActorDescription]) -> String {
+pub(crate) fn inventory_text(actors: &[ActorDescription]) -> String {
     if actors.is_empty() {
         return "no actors running\n".to_owned();
     }

@@ -6,6 +6,7 @@
 //! The dev-dependencies of its dependencies are never built for it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -97,7 +98,7 @@ impl Reason {
         const SHOWN: usize = 3;
         let mut message = format!("changed by {}", paths[..paths.len().min(SHOWN)].join(", "));
         if paths.len() > SHOWN {
-            message.push_str(&format!(" and {} more", paths.len() - SHOWN));
+            let _ = write!(message, " and {} more", paths.len() - SHOWN);
         }
         Reason {
             message,

@@ -95,8 +95,8 @@ pub(crate) fn open(workspace_root: &Path) -> Result<(Repository, PathBuf), Error
 pub(crate) fn change_set(
     repo: &Repository,
     prefix: &Path,
-    base: Option<&Tree>,
-    head: Option<&Tree>,
+    base: Option<&Tree<'_>>,
+    head: Option<&Tree<'_>>,
 ) -> Result<ChangeSet, Error> {
     let mut options = DiffOptions::new();
     let git_diff = match head {
@@ -192,7 +192,7 @@ fn tree(repo: &Repository, commit: Oid) -> Result<Tree<'_>, Error> {
         .map_err(Error::git(format!("reading the tree of {commit}")))
 }
 
-fn blob_text(repo: &Repository, tree: &Tree, path: &Path) -> Option<String> {
+fn blob_text(repo: &Repository, tree: &Tree<'_>, path: &Path) -> Option<String> {
     let entry = tree.get_path(path).ok()?;
     let blob = repo.find_blob(entry.id()).ok()?;
     String::from_utf8(blob.content().to_vec()).ok()

@@ -35,9 +35,8 @@ fn entries(text: &str) -> Option<BTreeMap<EntryKey, toml::Table>> {
     packages
         .into_iter()
         .map(|entry| {
-            let mut table = match entry {
-                toml::Value::Table(table) => table,
-                _ => return None,
+            let toml::Value::Table(mut table) = entry else {
+                return None;
             };
             let mut take = |key: &str| match table.remove(key) {
                 Some(toml::Value::String(s)) => Some(s),

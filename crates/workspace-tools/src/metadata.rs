@@ -115,7 +115,7 @@ pub fn graph_from_json(json: &str, manifest_path: Option<&Path>) -> Result<Works
 fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
     let root = pg.workspace().root();
     let mut graph = WorkspaceGraph::new(root.as_std_path());
-    let mut packages: Vec<PackageMetadata> = pg.packages().collect();
+    let mut packages: Vec<PackageMetadata<'_>> = pg.packages().collect();
     packages.sort_by(|a, b| (a.name(), a.version()).cmp(&(b.name(), b.version())));
     let mut index = std::collections::HashMap::with_capacity(packages.len());
     for meta in &packages {
@@ -162,7 +162,7 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
     Ok(graph)
 }
 
-fn dependency(kind: DepKind, req: &DependencyReq) -> Dependency {
+fn dependency(kind: DepKind, req: &DependencyReq<'_>) -> Dependency {
     let status = req.status();
     let optional = status.required_status().is_never();
     let active = if optional {

@@ -33,7 +33,7 @@ fn local_view(graph: &WorkspaceGraph) -> Vec<(PackageIx, &Package, LocalDeps<'_>
         .topological_order()
         .into_iter()
         .map(|ix| {
-            let mut deps: LocalDeps = graph
+            let mut deps: LocalDeps<'_> = graph
                 .dependencies(ix)
                 .map(|(to, d)| (to, graph.package(to), d))
                 .filter(|(_, p, _)| p.kind != PackageKind::External)
@@ -80,7 +80,7 @@ pub fn graph_text(graph: &WorkspaceGraph) -> String {
 
 /// `graph --format json`: `{"packages": [...]}` in dependency order.
 pub fn graph_json(graph: &WorkspaceGraph) -> serde_json::Value {
-    let packages: Vec<GraphPackage> = local_view(graph)
+    let packages: Vec<GraphPackage<'_>> = local_view(graph)
         .into_iter()
         .map(|(_, p, deps)| GraphPackage {
             name: &p.name,

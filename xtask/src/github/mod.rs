@@ -1,9 +1,9 @@
 //! The GitHub bots (feature `github`): `pr-comment`, `release-pr` and `github-release`, over
 //! `workspace_tools::github`.
 
-pub mod pr_comment;
-pub mod release_pr;
-pub mod releases;
+pub(crate) mod pr_comment;
+pub(crate) mod release_pr;
+pub(crate) mod releases;
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use workspace_tools::github::{Client, ClientConfig, Token, context, retry::Retry
 
 /// Where GitHub is and which repository to work on.
 #[derive(clap::Args)]
-pub struct Connection {
+pub(crate) struct Connection {
     /// The repository [default: $GITHUB_REPOSITORY]
     #[arg(long, value_name = "OWNER/NAME")]
     repo: Option<String>,
@@ -23,7 +23,7 @@ pub struct Connection {
 
 impl Connection {
     /// A client with the token from `GITHUB_TOKEN`.
-    pub fn client(&self) -> Result<Client, workspace_tools::github::Error> {
+    pub(crate) fn client(&self) -> Result<Client, workspace_tools::github::Error> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Client::new(ClientConfig {
             api_url: context::api_url(self.api_url.as_deref(), &env),
@@ -36,13 +36,13 @@ impl Connection {
 }
 
 /// The environment, with empty variables counted as unset.
-pub fn env(name: &str) -> Option<String> {
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// Output format of the bots.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Status lines
     Text,
     /// One JSON object on stdout

@@ -15,7 +15,7 @@ use crate::{exit_code, output};
 
 /// Arguments of `pr-comment`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -59,7 +59,7 @@ enum OnEmptyArg {
 }
 
 /// Computes the comment, then saves or posts it.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let on_empty = match args.on_empty {
         OnEmptyArg::Delete => OnEmpty::Delete,
         OnEmptyArg::Update => OnEmpty::Update,

@@ -12,7 +12,7 @@ use crate::{exit_code, output};
 
 /// Arguments of `release-pr`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -37,7 +37,7 @@ pub struct Args {
 
 /// Plans the release at `HEAD`, pushes the release branch and opens, updates or closes the
 /// pull request.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let client = args.connection.client()?;
     let base_branch = args
         .base_branch

@@ -12,7 +12,7 @@ use crate::{exit_code, output};
 
 /// Arguments of `github-release`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Path to Cargo.toml of the workspace [default: the workspace around the current directory]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -34,7 +34,7 @@ pub struct Args {
 }
 
 /// Tags (with `--pr`), then creates the missing GitHub releases.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let client = args.connection.client()?;
     let manifest = args.manifest_path.as_deref();
     let mut only: Option<Vec<String>> = None;
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             match step {
                 Done::Created { url, .. } => output::status("Released", url),
                 Done::Exists { tag, .. } => {
-                    output::status("Exists", &format!("release {tag} (left as it is)"))
+                    output::status("Exists", &format!("release {tag} (left as it is)"));
                 }
             }
         }

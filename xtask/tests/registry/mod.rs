@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running cargo-http-registry; stopped when dropped.
-pub struct Registry {
+pub(crate) struct Registry {
     pub dir: PathBuf,
     pub addr: SocketAddr,
     child: Child,
@@ -16,7 +16,7 @@ pub struct Registry {
 
 impl Registry {
     /// Starts a registry storing its data in `dir`, on `addr` or a free loopback port.
-    pub fn start(dir: &Path, addr: Option<SocketAddr>) -> Registry {
+    pub(crate) fn start(dir: &Path, addr: Option<SocketAddr>) -> Registry {
         let addr = addr.unwrap_or_else(|| {
             TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -46,14 +46,14 @@ impl Registry {
     }
 
     /// Stops the server, as a crash or an outage would.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
     /// The `.cargo/config.toml` that names this registry `local` and makes it the default, so
     /// that path dependencies publish to it too.
-    pub fn cargo_config(&self) -> String {
+    pub(crate) fn cargo_config(&self) -> String {
         format!(
             "[registries.local]\nindex = \"http://{}/git\"\n\n[registry]\ndefault = \"local\"\n\n[net]\ngit-fetch-with-cli = true\n",
             self.addr
@@ -68,7 +68,7 @@ impl Drop for Registry {
 }
 
 /// Runs a command in `dir` with a private CARGO_HOME and the registry token, returning output.
-pub fn run(dir: &Path, cargo_home: &Path, program: &str, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, cargo_home: &Path, program: &str, args: &[&str]) -> Output {
     Command::new(program)
         .args(args)
         .current_dir(dir)
@@ -79,10 +79,10 @@ pub fn run(dir: &Path, cargo_home: &Path, program: &str, args: &[&str]) -> Outpu
         .unwrap()
 }
 
-pub use crate::fixture::git;
+pub(crate) use crate::fixture::git;
 
 /// Whether the registry lists `name@version`, asked the way a user would.
-pub fn has(dir: &Path, cargo_home: &Path, spec: &str) -> bool {
+pub(crate) fn has(dir: &Path, cargo_home: &Path, spec: &str) -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(
         dir,

@@ -4,6 +4,7 @@
 //! change no longer affects anything.
 
 use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
 
 use super::{Comment, Error, Forge};
 use crate::release::ReleasePlan;
@@ -122,24 +123,22 @@ pub fn render(report: &Report<'_>) -> Desired {
     let range = format!("`{}`…`{}`", short(report.base), short(report.head));
     let mut body = format!("{MARKER}\n### Affected crates\n\n");
     if set.packages.is_empty() {
-        body.push_str(&format!(
-            "Nothing affected: the {files} changed file{} between {range} affect none of the {total} crates.\n",
+        let _ = writeln!(
+            body,
+            "Nothing affected: the {files} changed file{} between {range} affect none of the {total} crates.",
             if files == 1 { "" } else { "s" }
-        ));
+        );
     } else {
-        body.push_str(&format!(
+        let _ = write!(
+            body,
             "**{} of {total}** crates are affected by {files} changed file{} between {range}.\n\n\
              | crate | why |\n|---|---|\n",
             set.packages.len(),
             if files == 1 { "" } else { "s" }
-        ));
+        );
         for package in &set.packages {
             let reasons: Vec<String> = package.reasons.iter().map(|r| cell(&r.message)).collect();
-            body.push_str(&format!(
-                "| `{}` | {} |\n",
-                package.name,
-                reasons.join("<br>")
-            ));
+            let _ = writeln!(body, "| `{}` | {} |", package.name, reasons.join("<br>"));
         }
         let changed = set
             .packages
@@ -150,11 +149,12 @@ pub fn render(report: &Report<'_>) -> Desired {
                     .any(|r| !matches!(r.detail, ReasonDetail::Dependency { .. }))
             })
             .count();
-        body.push_str(&format!(
+        let _ = write!(
+            body,
             "\n<details><summary>Graph of the affected crates ({changed} changed directly, highlighted)</summary>\n\n\
              ```mermaid\n{}```\n\n</details>\n",
             render::affected_mermaid(report.graph, set)
-        ));
+        );
     }
     if let Some(plan) = report.plan {
         body.push_str("\n### Release plan after merging\n\n");
@@ -189,16 +189,17 @@ pub fn plan_table(plan: &ReleasePlan) -> String {
     let mut out = String::from("| crate | from | to | why |\n|---|---|---|---|\n");
     for r in &plan.releases {
         let publish = if r.publish { "" } else { " (not published)" };
-        out.push_str(&format!(
-            "| `{}` | {} | **{}** | {}{publish} |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | **{}** | {}{publish} |",
             r.name,
             r.from,
             r.to,
             cell(&r.reasons.join("; "))
-        ));
+        );
     }
     if let Some(tag) = &plan.train_tag {
-        out.push_str(&format!("\nOne release train, tagged `{tag}`.\n"));
+        let _ = write!(out, "\nOne release train, tagged `{tag}`.\n");
     }
     out
 }

@@ -3,6 +3,7 @@
 //! twice.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -69,10 +70,11 @@ pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
             prerelease: !member.version.pre.is_empty(),
         });
         if prepared.workspace.release.train {
-            entry.body.push_str(&format!(
+            let _ = write!(
+                entry.body,
                 "## {} {}\n\n{section}\n\n",
                 member.name, member.version
-            ));
+            );
         } else {
             entry.body = section.clone();
         }

@@ -1,6 +1,7 @@
 //! Changelog sections in the Keep a Changelog form, from a release's commits.
 
 use super::plan::Release;
+use std::fmt::Write as _;
 
 /// The header of a new `CHANGELOG.md`.
 const HEADER: &str = "# Changelog
@@ -41,7 +42,7 @@ pub fn section(release: &Release, date: &str) -> String {
     let mut out = format!("## [{}] - {date}\n", release.to);
     for (heading, lines) in [("Added", added), ("Changed", changed), ("Fixed", fixed)] {
         if !lines.is_empty() {
-            out.push_str(&format!("\n### {heading}\n\n{}\n", lines.join("\n")));
+            let _ = write!(out, "\n### {heading}\n\n{}\n", lines.join("\n"));
         }
     }
     out

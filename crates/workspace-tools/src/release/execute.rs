@@ -427,7 +427,7 @@ pub fn publish_all(
             ),
         );
         match registry.publish(&crate_.name, &crate_.version, &mut |line| {
-            progress("Waiting", line)
+            progress("Waiting", line);
         }) {
             Ok(outcome) => {
                 let verb = if outcome == Outcome::Skipped {

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use workspace_tools::test_run::{self, Partition, Runner};
 use workspace_tools::{AffectedSet, git, metadata, render};
 
-use crate::{exit_code, output};
+use crate::{exit_code, output, test};
 
 /// Which change to look at.
 #[derive(clap::Args)]
@@ -71,11 +71,20 @@ pub(crate) struct TestArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum RunnerArg {
+pub(crate) enum RunnerArg {
     /// cargo test
     Cargo,
     /// cargo nextest run
     Nextest,
+}
+
+impl RunnerArg {
+    pub(crate) fn runner(self) -> Runner {
+        match self {
+            RunnerArg::Cargo => Runner::Cargo,
+            RunnerArg::Nextest => Runner::Nextest,
+        }
+    }
 }
 
 /// The affected set of a selection, with the names of the compared revisions.
@@ -83,6 +92,7 @@ struct Computed {
     set: AffectedSet,
     diff: git::Diff,
     manifest_path: PathBuf,
+    workspace: metadata::Workspace,
 }
 
 fn compute(selection: &Selection) -> anyhow::Result<Computed> {
@@ -102,6 +112,7 @@ fn compute(selection: &Selection) -> anyhow::Result<Computed> {
         set,
         diff,
         manifest_path,
+        workspace,
     })
 }
 
@@ -190,24 +201,17 @@ pub(crate) fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
         output::status("Finished", "nothing affected, no tests to run");
         return Ok(exit_code::SUCCESS);
     }
-    let runner = match args.runner {
-        RunnerArg::Cargo => Runner::Cargo,
-        RunnerArg::Nextest => Runner::Nextest,
-    };
-    let mut command = test_run::command(runner, &computed.manifest_path, &names, &args.args);
-    let program = std::path::Path::new(command.get_program())
-        .file_name()
-        .unwrap_or_default();
-    let shown: Vec<String> = std::iter::once(program)
-        .chain(command.get_args())
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    output::status("Running", &shown.join(" "));
-    let status = command
-        .status()
-        .map_err(|e| anyhow::anyhow!("could not start {}: {e}", shown[0]))?;
-    if !status.success() {
+    let path = test::ensure_tools(&computed.workspace)?;
+    let mut command = test_run::command(
+        args.runner.runner(),
+        &computed.manifest_path,
+        &names,
+        &args.args,
+    );
+    command.env("PATH", path);
+    let code = test::run_runner(command)?;
+    if code != exit_code::SUCCESS {
         output::warning(&format!("tests failed in: {}", names.join(", ")));
     }
-    Ok(status.code().unwrap_or(exit_code::FAILURE))
+    Ok(code)
 }

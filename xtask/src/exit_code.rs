@@ -31,6 +31,9 @@ pub(crate) const PLAN: i32 = 18;
 /// Publishing stopped; rerunning resumes.
 pub(crate) const PUBLISH: i32 = 19;
 
+/// A pinned test tool (`[workspace.metadata.workspace-tools.test-tools]`) could not be installed.
+pub(crate) const TOOL_INSTALL: i32 = 27;
+
 /// GitHub refused the token (401), a permission (403), or there is no `GITHUB_TOKEN`.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
 pub(crate) const GITHUB_AUTH: i32 = 20;
@@ -76,5 +79,6 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Refused { .. } => REFUSED,
         Error::Plan(_) => PLAN,
         Error::Publish { .. } => PUBLISH,
+        Error::ToolInstall { .. } => TOOL_INSTALL,
     }
 }

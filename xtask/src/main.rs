@@ -9,6 +9,7 @@ mod github;
 mod graph;
 mod output;
 mod release;
+mod test;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ enum Command {
     Affected(affected::AffectedArgs),
     /// Run the tests of the affected packages only, in one runner invocation.
     AffectedTest(affected::TestArgs),
+    /// Install the pinned test tools, then run every test of the workspace (--all-features).
+    Test(test::Args),
     /// Plan a release; with --execute, bump, commit, tag, push and publish.
     Release(release::Args),
     /// Comment on the pull request: affected crates, release plan and graph (feature `github`).
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Affected(args) => affected::run(args),
         Command::AffectedTest(args) => affected::run_tests(args),
+        Command::Test(args) => test::run(args),
         Command::Release(args) => release::run(args),
         Command::BenchAffected(args) => bench::run(args),
         Command::BenchRelease(args) => bench::run_release(args),
@@ -113,6 +117,7 @@ mod tests {
             GITHUB_API,
             GITHUB_CONTEXT,
             GITHUB_MISMATCH,
+            TOOL_INSTALL,
         ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, 2]);

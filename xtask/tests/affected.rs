@@ -141,9 +141,16 @@ fn a_lock_change_of_one_crate_affects_only_its_users() {
     let f = Fixture::new();
     fixture::cargo(
         f.path(),
-        &["update", "--package", "itoa", "--precise", "1.0.11"],
+        &[
+            "update",
+            "--offline",
+            "--package",
+            "base64",
+            "--precise",
+            "0.23.1",
+        ],
     );
-    f.commit("bump itoa");
+    f.commit("bump base64");
     let json = f.affected_json(&[]);
     assert_eq!(fixture::names(&json), set(&["app", "right", "top"]));
     let right = json["affected"]
@@ -154,7 +161,7 @@ fn a_lock_change_of_one_crate_affects_only_its_users() {
         .unwrap();
     assert_eq!(
         right["reasons"][0]["message"],
-        "depends on itoa, Cargo.lock entry of itoa 1.0.11 changed"
+        "depends on base64, Cargo.lock entry of base64 0.23.1 changed"
     );
 }
 
@@ -163,10 +170,10 @@ fn one_workspace_dependency_entry_affects_its_inheritors() {
     let f = Fixture::new();
     f.replace(
         "Cargo.toml",
-        "itoa = \"1\"",
-        "itoa = { version = \"1\", default-features = false }",
+        "base64 = \">=0.22, <0.24\"",
+        "base64 = { version = \">=0.22, <0.24\", default-features = false }",
     );
-    f.commit("itoa entry");
+    f.commit("base64 entry");
     assert_eq!(f.affected(&[]), set(&["app", "right", "top"]));
 
     // Inherited only as a dev-dependency (by base): base's own tests, nothing downstream.

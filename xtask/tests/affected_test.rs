@@ -82,6 +82,7 @@ fn a_failing_test_fails_the_run_with_the_runners_status() {
 
 #[test]
 fn partitions_split_the_affected_crates_across_machines() {
+    fixture::require_tool("cargo-nextest");
     let f = changed_right();
     let mut seen = BTreeSet::new();
     for partition in ["1/2", "2/2"] {

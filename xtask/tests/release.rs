@@ -6,7 +6,7 @@ mod registry;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use registry::{Registry, git, has, run};
 
@@ -382,25 +382,22 @@ fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
 fn an_interrupted_publish_resumes_without_republishing() {
     let mut r = Release::new();
     r.changes();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
-            "release",
-            "--manifest-path",
-            r.manifest(),
-            "--execute",
-            "--registry",
-            "local",
-            "--index-timeout",
-            "5",
-        ])
-        .current_dir(r.root())
-        .env("CARGO_HOME", r.cargo_home.path())
-        .env("CARGO_REGISTRIES_LOCAL_TOKEN", "test-token")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        registry::registry_command(env!("CARGO_BIN_EXE_xtask"), r.root(), r.cargo_home.path())
+            .args([
+                "release",
+                "--manifest-path",
+                r.manifest(),
+                "--execute",
+                "--registry",
+                "local",
+                "--index-timeout",
+                "5",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
     let mut log = String::new();
     for line in BufReader::new(child.stderr.take().unwrap()).lines() {
         let line = line.unwrap();

@@ -15,6 +15,9 @@ pub(crate) struct ToolConfig {
     pub(crate) affected: AffectedConfig,
     #[serde(default)]
     pub(crate) release: ReleaseConfig,
+    /// `[workspace.metadata.workspace-tools.test-tools]`: tool crate to exact version.
+    #[serde(default, rename = "test-tools")]
+    pub(crate) test_tools: BTreeMap<String, String>,
 }
 
 /// `[workspace.metadata.workspace-tools.affected]`.

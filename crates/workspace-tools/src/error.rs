@@ -92,6 +92,18 @@ pub enum Error {
         /// What was published before it, as a sentence.
         published: String,
     },
+    /// A pinned test tool could not be installed.
+    #[error(
+        "could not install {tool} {version} for the tests (`{command}` failed; its output is above)"
+    )]
+    ToolInstall {
+        /// The tool's crate.
+        tool: String,
+        /// Its pinned version.
+        version: String,
+        /// The install command.
+        command: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -7,6 +7,7 @@
 //! - [`affected()`] takes a graph, a change set and [`Rules`] and returns an [`AffectedSet`],
 //!   a reason for every package, without touching git, cargo or the filesystem;
 //! - [`test_run`] turns an affected set into one `cargo test` or `cargo nextest run` command;
+//! - [`test_tools`] installs the pinned tools the tests need into the target directory;
 //! - `github` (feature `github`) posts pull-request comments, release pull requests and GitHub
 //!   releases through octocrab.
 //!
@@ -42,6 +43,7 @@ pub mod render;
 mod rules;
 pub mod synthetic;
 pub mod test_run;
+pub mod test_tools;
 
 pub use affected::{
     AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected, changed_members,

@@ -11,6 +11,7 @@ use guppy::{CargoMetadata, MetadataCommand};
 use target_spec::TargetSpec;
 
 use crate::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
+use crate::test_tools::TestTool;
 use crate::{Error, ReleaseConfig, Rules};
 
 /// A loaded workspace: its graph and the configuration in its root manifest.
@@ -22,18 +23,51 @@ pub struct Workspace {
     pub rules: Rules,
     /// How crates are versioned and tagged.
     pub release: ReleaseConfig,
+    /// The pinned tools the tests run.
+    pub test_tools: Vec<TestTool>,
+    /// Cargo's target directory.
+    pub target_dir: PathBuf,
+}
+
+/// The configuration in `[workspace.metadata.workspace-tools]`, checked against the graph.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The path rules in force.
+    pub rules: Rules,
+    /// How crates are versioned and tagged.
+    pub release: ReleaseConfig,
+    /// The pinned tools the tests run.
+    pub test_tools: Vec<TestTool>,
 }
 
 /// Loads the workspace around `manifest_path` (or around the current directory).
 pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
-    let json = cargo_metadata(manifest_path)?;
-    let graph = graph_from_json(&json, manifest_path)?;
-    let (rules, release) = load_config(&graph)?;
+    workspace_from_json(&cargo_metadata(manifest_path)?, manifest_path)
+}
+
+/// The workspace described by `cargo metadata` JSON, with the configuration in its root manifest.
+pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<Workspace, Error> {
+    let graph = graph_from_json(json, manifest_path)?;
+    let config = load_config(&graph)?;
+    let target_dir = target_dir(json).unwrap_or_else(|| graph.root().join("target"));
     Ok(Workspace {
         graph,
-        rules,
-        release,
+        rules: config.rules,
+        release: config.release,
+        test_tools: config.test_tools,
+        target_dir,
     })
+}
+
+/// The `target_directory` of `cargo metadata` JSON.
+fn target_dir(json: &str) -> Option<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Target {
+        target_directory: PathBuf,
+    }
+    serde_json::from_str::<Target>(json)
+        .ok()
+        .map(|t| t.target_directory)
 }
 
 /// Runs `cargo metadata --all-features` and returns its JSON.
@@ -237,15 +271,16 @@ fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error>
 
 /// Reads the path rules and the release configuration from the root manifest of `graph`, in
 /// one parse of `[workspace.metadata.workspace-tools]`.
-pub fn load_config(graph: &WorkspaceGraph) -> Result<(Rules, ReleaseConfig), Error> {
+pub fn load_config(graph: &WorkspaceGraph) -> Result<Config, Error> {
     let manifest = graph.root().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|source| Error::Io {
         path: manifest.clone(),
         source,
     })?;
     let config = crate::config::parse(&manifest, &text)?;
-    Ok((
-        Rules::from_config(&manifest, config.affected, graph)?,
-        config.release,
-    ))
+    Ok(Config {
+        rules: Rules::from_config(&manifest, config.affected, graph)?,
+        release: config.release,
+        test_tools: crate::test_tools::from_config(&manifest, config.test_tools)?,
+    })
 }

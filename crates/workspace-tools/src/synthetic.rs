@@ -185,15 +185,7 @@ fn timed<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<(T, Duration), Error
 fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), Error> {
     let manifest = dir.join("Cargo.toml");
     let (json, cargo_metadata) = timed(|| metadata::cargo_metadata(Some(&manifest)))?;
-    let (workspace, graph) = timed(|| {
-        let graph = metadata::graph_from_json(&json, Some(&manifest))?;
-        let (rules, release) = metadata::load_config(&graph)?;
-        Ok(metadata::Workspace {
-            graph,
-            rules,
-            release,
-        })
-    })?;
+    let (workspace, graph) = timed(|| metadata::workspace_from_json(&json, Some(&manifest)))?;
     Ok((workspace, cargo_metadata, graph))
 }
 

@@ -23,13 +23,15 @@ impl Registry {
                 .local_addr()
                 .unwrap()
         });
+        crate::fixture::require_tool("cargo-http-registry");
         let child = Command::new("cargo-http-registry")
+            .env("PATH", crate::fixture::test_tools_path())
             .arg(dir)
             .args(["--addr", &addr.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("cargo-http-registry is not installed: run .ci/run, or cargo install cargo-http-registry");
+            .expect("cargo-http-registry could not be started");
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(addr).is_err() {
             assert!(
@@ -69,14 +71,24 @@ impl Drop for Registry {
 
 /// Runs a command in `dir` with a private CARGO_HOME and the registry token, returning output.
 pub(crate) fn run(dir: &Path, cargo_home: &Path, program: &str, args: &[&str]) -> Output {
-    Command::new(program)
+    registry_command(program, dir, cargo_home)
         .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `program` in `dir`, set up to talk to the loopback registry: a private CARGO_HOME, the
+/// registry's token, and the network allowed even under `cargo xtask test` (which runs the
+/// suite offline), since that registry is on loopback and the fixtures need nothing else.
+pub(crate) fn registry_command(program: &str, dir: &Path, cargo_home: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
         .current_dir(dir)
         .env("CARGO_HOME", cargo_home)
         .env("CARGO_REGISTRIES_LOCAL_TOKEN", "test-token")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+        .env("CARGO_NET_OFFLINE", "false")
+        .env("NO_COLOR", "1");
+    command
 }
 
 pub(crate) use crate::fixture::git;

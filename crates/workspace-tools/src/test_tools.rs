@@ -1,0 +1,216 @@
+//! The tools a workspace's tests run (`[workspace.metadata.workspace-tools.test-tools]`,
+//! crate name to exact version), installed once with `cargo install --locked` into
+//! `<target-dir>/tools` so a fresh clone needs nothing installed by hand.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// One pinned tool: the crate `cargo install` builds, at exactly this version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestTool {
+    /// The crate name, which is also the binary's name (`cargo-nextest`).
+    pub name: String,
+    /// The pinned version.
+    pub version: semver::Version,
+}
+
+impl TestTool {
+    /// The command that prints the tool's version: `cargo nextest --version` for a cargo
+    /// subcommand (whose binary expects the subcommand's name first), else `NAME --version`.
+    fn version_command(&self, path: &OsString) -> Command {
+        let mut command = match self.name.strip_prefix("cargo-") {
+            Some(sub) => {
+                let mut c = Command::new(cargo());
+                c.arg(sub);
+                c
+            }
+            None => Command::new(&self.name),
+        };
+        command
+            .arg("--version")
+            .env("PATH", path)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+}
+
+/// Reads the `test-tools` table: every value must be an exact version.
+pub(crate) fn from_config(
+    manifest: &Path,
+    table: BTreeMap<String, String>,
+) -> Result<Vec<TestTool>, Error> {
+    table
+        .into_iter()
+        .map(|(name, version)| {
+            let version = semver::Version::parse(&version).map_err(|e| Error::Config {
+                path: manifest.to_owned(),
+                message: format!("test-tools.{name} = \"{version}\" is not an exact version: {e}"),
+            })?;
+            Ok(TestTool { name, version })
+        })
+        .collect()
+}
+
+/// Where the tools of a workspace whose target directory is `target_dir` are installed.
+pub fn root(target_dir: &Path) -> PathBuf {
+    target_dir.join("tools")
+}
+
+/// `PATH` with `<root>/bin` first, so the runner and the tests find the pinned tools.
+pub fn path_with(root: &Path) -> OsString {
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::iter::once(root.join("bin")).chain(std::env::split_paths(&current));
+    std::env::join_paths(dirs).unwrap_or(current)
+}
+
+/// The tools that are neither installed in `root` at their pinned version nor found on `PATH`
+/// (with `root/bin` first) answering `--version` with it.
+pub fn missing<'a>(tools: &'a [TestTool], root: &Path) -> Vec<&'a TestTool> {
+    let installed = installed(root);
+    let path = path_with(root);
+    tools
+        .iter()
+        .filter(|tool| {
+            let key = (tool.name.clone(), tool.version.to_string());
+            !installed.contains(&key) && !answers_with_version(tool, &path)
+        })
+        .collect()
+}
+
+/// Installs `tool` into `root` with `cargo install --locked`, letting cargo's progress through
+/// to the terminal (stderr).
+pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
+    let mut command = Command::new(cargo());
+    command
+        .args(["install", "--locked", "--root"])
+        .arg(root)
+        .arg(&tool.name)
+        .arg("--version")
+        .arg(format!("={}", tool.version))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let shown = format!(
+        "cargo install --locked --root {} {} --version ={}",
+        root.display(),
+        tool.name,
+        tool.version
+    );
+    let status = command.status().map_err(|e| Error::Command {
+        command: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::ToolInstall {
+            tool: tool.name.clone(),
+            version: tool.version.to_string(),
+            command: shown,
+        })
+    }
+}
+
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// `(name, version)` of every crate `cargo install --root root` recorded, from its
+/// `.crates2.json`, when the binaries it recorded are still there.
+fn installed(root: &Path) -> Vec<(String, String)> {
+    #[derive(Deserialize)]
+    struct Record {
+        installs: BTreeMap<String, Install>,
+    }
+    #[derive(Deserialize)]
+    struct Install {
+        bins: Vec<String>,
+    }
+    let Ok(text) = std::fs::read_to_string(root.join(".crates2.json")) else {
+        return Vec::new();
+    };
+    let Ok(record) = serde_json::from_str::<Record>(&text) else {
+        return Vec::new();
+    };
+    record
+        .installs
+        .into_iter()
+        .filter(|(_, install)| {
+            install
+                .bins
+                .iter()
+                .all(|b| root.join("bin").join(b).is_file())
+        })
+        .filter_map(|(key, _)| {
+            // "cargo-nextest 0.9.143 (registry+...)"
+            let mut words = key.split_whitespace();
+            Some((words.next()?.to_owned(), words.next()?.to_owned()))
+        })
+        .collect()
+}
+
+fn answers_with_version(tool: &TestTool, path: &OsString) -> bool {
+    let Ok(output) = tool.version_command(path).output() else {
+        return false;
+    };
+    // Some tools print their version and then complain about missing arguments, so the exit
+    // status is not looked at.
+    let version = tool.version.to_string();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .is_some_and(|line| line.split_whitespace().any(|w| w == version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_must_be_exact() {
+        let table = BTreeMap::from([("cargo-nextest".to_owned(), "0.9".to_owned())]);
+        let err = from_config(Path::new("Cargo.toml"), table).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("test-tools.cargo-nextest = \"0.9\" is not an exact version"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_recorded_install_counts_only_while_its_binaries_exist() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join(".crates2.json"),
+            r#"{"installs":{"tool-a 1.2.3 (registry+x)":{"bins":["tool-a"]},"tool-b 0.1.0 (registry+x)":{"bins":["tool-b"]}}}"#,
+        )
+        .unwrap();
+        std::fs::create_dir(root.path().join("bin")).unwrap();
+        std::fs::write(root.path().join("bin/tool-a"), "").unwrap();
+        assert_eq!(
+            installed(root.path()),
+            [("tool-a".to_owned(), "1.2.3".to_owned())]
+        );
+        let tools = [
+            TestTool {
+                name: "tool-a".to_owned(),
+                version: semver::Version::new(1, 2, 3),
+            },
+            TestTool {
+                name: "tool-a-not-on-path".to_owned(),
+                version: semver::Version::new(1, 2, 3),
+            },
+        ];
+        let missing: Vec<_> = missing(&tools, root.path())
+            .into_iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(missing, ["tool-a-not-on-path"]);
+    }
+}

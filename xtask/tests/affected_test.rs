@@ -40,6 +40,8 @@ fn affected_test(f: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .current_dir(f.path())
         .env("NO_COLOR", "1")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("PATH", fixture::test_tools_path())
         .env(
             "CARGO_TARGET_DIR",
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),

@@ -94,6 +94,8 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
         .arg(&tool.name)
         .arg("--version")
         .arg(format!("={}", tool.version))
+        // With the folder on PATH, cargo does not suggest adding it.
+        .env("PATH", path_with(root))
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     let shown = format!(

@@ -57,9 +57,11 @@ pub(crate) fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
     match error {
         E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken => GITHUB_AUTH,
         E::NotFound { .. } => GITHUB_NOT_FOUND,
-        E::Status { .. } | E::Exhausted { .. } | E::Response { .. } | E::ApiUrl { .. } => {
-            GITHUB_API
-        }
+        E::Status { .. }
+        | E::Exhausted { .. }
+        | E::WaitRefused { .. }
+        | E::Response { .. }
+        | E::ApiUrl { .. } => GITHUB_API,
         E::Repository { .. } | E::Context { .. } | E::File { .. } => GITHUB_CONTEXT,
         E::HeadMoved { .. } | E::ReleaseMismatch { .. } => GITHUB_MISMATCH,
         E::Engine(engine) => for_error(engine),

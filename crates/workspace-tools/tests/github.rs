@@ -45,6 +45,19 @@ impl Api {
             .unwrap_or_default()
     }
 
+    /// Answers `GET /user` as GitHub does for `GITHUB_TOKEN`: it may not read its identity.
+    fn mount_actions_token(&self) {
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path("/user"))
+                .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                    "status": "403"
+                }))),
+        );
+    }
+
     fn client(&self) -> Client {
         Client::new(ClientConfig {
             api_url: self.server.uri(),
@@ -56,6 +69,7 @@ impl Api {
                 max_delay: Duration::from_secs(5),
             },
             timeout: Duration::from_secs(5),
+            login: None,
         })
         .unwrap()
     }
@@ -71,12 +85,16 @@ fn user(login: &str, kind: &str) -> Value {
 }
 
 fn comment_json(id: u64, body: &str) -> Value {
+    comment_by("github-actions[bot]", id, body)
+}
+
+fn comment_by(login: &str, id: u64, body: &str) -> Value {
     json!({
         "id": id, "node_id": "IC_kwDOABCD", "body": body,
         "url": format!("https://api.github.com{REPO}/issues/comments/{id}"),
         "html_url": format!("https://github.com/acme/platform/pull/5#issuecomment-{id}"),
         "issue_url": format!("https://api.github.com{REPO}/issues/5"),
-        "user": user("github-actions[bot]", "Bot"),
+        "user": user(login, if login.ends_with("[bot]") { "Bot" } else { "User" }),
         "created_at": "2026-05-01T10:00:00Z", "updated_at": "2026-05-01T10:00:00Z",
         "author_association": "NONE", "performed_via_github_app": null
     })
@@ -136,9 +154,10 @@ fn the_comment_is_created_then_updated_then_deleted() {
     let api = Api::start();
     let client = api.client();
     let comments = format!("{REPO}/issues/5/comments");
-    let human = comment_json(11, "Looks good to me");
+    let human = comment_by("octocat", 11, "Looks good to me");
 
     // First push: no comment of ours yet.
+    api.mount_actions_token();
     api.mount(
         Mock::given(method("GET"))
             .and(path(&comments))
@@ -165,6 +184,7 @@ fn the_comment_is_created_then_updated_then_deleted() {
     api.verify_and_reset();
 
     // Second push: our comment is found by its marker and edited in place.
+    api.mount_actions_token();
     api.mount(
         Mock::given(method("GET"))
             .and(path(&comments))
@@ -194,6 +214,7 @@ fn the_comment_is_created_then_updated_then_deleted() {
     api.verify_and_reset();
 
     // Third push: nothing affected any more, so the comment goes away.
+    api.mount_actions_token();
     api.mount(
         Mock::given(method("GET"))
             .and(path(&comments))
@@ -499,6 +520,7 @@ fn an_unreachable_server_is_retried_then_reported() {
             max_delay: Duration::from_secs(1),
         },
         timeout: Duration::from_secs(2),
+        login: None,
     })
     .unwrap();
     let err = client.pull_request(1).unwrap_err();
@@ -506,4 +528,457 @@ fn an_unreachable_server_is_retried_then_reported() {
         matches!(&err, Error::Exhausted { attempts: 2, endpoint, .. } if endpoint == &format!("GET {REPO}/pulls/1")),
         "{err}"
     );
+}
+
+fn server_error(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_string(format!("<html>{status}</html>"))
+}
+
+fn count(api: &Api, verb: &str, route: &str) -> usize {
+    api.requests()
+        .iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == route)
+        .count()
+}
+
+#[test]
+fn only_comments_the_tokens_own_identity_wrote_are_the_bots() {
+    let api = Api::start();
+    let comments = format!("{REPO}/issues/5/comments");
+    let marked = |text: &str| format!("{}\n{text}", comment::MARKER);
+    // A person quoting the bot, another bot with the same marker, then the token's own comment.
+    let existing = json!([
+        comment_by("octocat", 21, &marked("I copied the bot's comment")),
+        comment_by("other-app[bot]", 22, &marked("not ours either")),
+        comment_by("acme-release-bot", 23, &marked("ours")),
+    ]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path("/user"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(user("acme-release-bot", "User")),
+            )
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .respond_with(ResponseTemplate::new(200).set_body_json(existing.clone())),
+    );
+    let new = desired("host is affected", true);
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{REPO}/issues/comments/23")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(comment_by(
+                "acme-release-bot",
+                23,
+                &new.body,
+            )))
+            .expect(1),
+    );
+    let done = comment::sync(&api.client(), 5, &new, OnEmpty::Delete).unwrap();
+    assert!(
+        matches!(done[..], [comment::Done::Updated { id: 23, .. }]),
+        "{done:?}"
+    );
+    assert_eq!(
+        api.requests()
+            .iter()
+            .filter(|r| r.method.as_str() != "GET")
+            .count(),
+        1,
+        "no other comment was edited or deleted"
+    );
+    api.verify_and_reset();
+
+    // With GITHUB_TOKEN (no /user), the Actions bot's comments are ours; the person's marked
+    // comment is neither edited nor deleted as a duplicate, even when nothing is affected.
+    api.mount_actions_token();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                comment_by("octocat", 21, &marked("I copied the bot's comment")),
+                comment_by("github-actions[bot]", 24, &marked("ours")),
+                comment_by("github-actions[bot]", 25, &marked("a duplicate of ours")),
+            ]))),
+    );
+    for id in [24, 25] {
+        api.mount(
+            Mock::given(method("DELETE"))
+                .and(path(format!("{REPO}/issues/comments/{id}")))
+                .respond_with(ResponseTemplate::new(204))
+                .expect(1),
+        );
+    }
+    let done = comment::sync(
+        &api.client(),
+        5,
+        &desired("nothing", false),
+        OnEmpty::Delete,
+    )
+    .unwrap();
+    assert_eq!(
+        done,
+        [
+            comment::Done::Deleted { id: 24 },
+            comment::Done::Deleted { id: 25 }
+        ]
+    );
+    api.verify_and_reset();
+
+    // A GitHub App's login given to the client: /user is not asked, only that app's comments count.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path("/user"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&comments))
+            .respond_with(ResponseTemplate::new(200).set_body_json(existing)),
+    );
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{REPO}/issues/comments/22")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(comment_by(
+                "other-app[bot]",
+                22,
+                &new.body,
+            )))
+            .expect(1),
+    );
+    let app = Client::new(ClientConfig {
+        login: Some("other-app[bot]".into()),
+        ..config(&api)
+    })
+    .unwrap();
+    let done = comment::sync(&app, 5, &new, OnEmpty::Delete).unwrap();
+    assert!(
+        matches!(done[..], [comment::Done::Updated { id: 22, .. }]),
+        "{done:?}"
+    );
+    api.verify_and_reset();
+}
+
+fn config(api: &Api) -> ClientConfig {
+    ClientConfig {
+        api_url: api.server.uri(),
+        repository: "acme/platform".parse().unwrap(),
+        token: Token::new(TOKEN).unwrap(),
+        retry: RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(5),
+        },
+        timeout: Duration::from_secs(1),
+        login: None,
+    }
+}
+
+#[test]
+fn a_comment_created_before_a_failed_answer_is_not_posted_again() {
+    for failure in [
+        server_error(502),
+        // No answer in time: the client's timeout is 1 s.
+        ResponseTemplate::new(201)
+            .set_body_json(comment_json(31, "late"))
+            .set_delay(Duration::from_secs(3)),
+    ] {
+        let api = Api::start();
+        let comments = format!("{REPO}/issues/5/comments");
+        let new = desired("host is affected", true);
+        api.mount_actions_token();
+        // Before the POST there is no comment; GitHub created it although the answer failed.
+        api.mount(
+            Mock::given(method("GET"))
+                .and(path(&comments))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+                .up_to_n_times(1)
+                .with_priority(1),
+        );
+        api.mount(
+            Mock::given(method("GET"))
+                .and(path(&comments))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                    comment_by("octocat", 30, &new.body),
+                    comment_json(31, &new.body)
+                ]))),
+        );
+        api.mount(
+            Mock::given(method("POST"))
+                .and(path(&comments))
+                .respond_with(failure)
+                .expect(1),
+        );
+        let done = comment::sync(&api.client_with_timeout(), 5, &new, OnEmpty::Delete).unwrap();
+        assert!(
+            matches!(done[..], [comment::Done::Created { id: 31, .. }]),
+            "the bot's own comment, found again: {done:?}"
+        );
+        api.verify_and_reset();
+    }
+}
+
+impl Api {
+    fn client_with_timeout(&self) -> Client {
+        Client::new(config(self)).unwrap()
+    }
+}
+
+#[test]
+fn a_pull_request_or_release_that_already_exists_counts_as_created() {
+    let api = Api::start();
+    let client = api.client();
+    let pulls = format!("{REPO}/pulls");
+    let proposal = Proposal {
+        title: "chore(release): host 0.2.0".into(),
+        body: "plan".into(),
+    };
+    // 502 after GitHub opened the pull request: the lookup before the retry finds it.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(Mock::given(method("GET")).and(path(&pulls)).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!([pull_json(7, "release", "plan")])),
+    ));
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&pulls))
+            .respond_with(server_error(502))
+            .expect(1),
+    );
+    let done = release_pr::sync(&client, "release", "main", Some(&proposal)).unwrap();
+    assert!(
+        matches!(done, release_pr::Done::Opened { number: 7, .. }),
+        "{done:?}"
+    );
+    api.verify_and_reset();
+
+    // 422 "already exists" (a concurrent run opened it): found, not an error.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(Mock::given(method("GET")).and(path(&pulls)).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!([pull_json(8, "release", "plan")])),
+    ));
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&pulls))
+            .respond_with(already_exists(
+                "PullRequest",
+                "A pull request already exists for acme:release.",
+            ))
+            .expect(1),
+    );
+    let done = release_pr::sync(&client, "release", "main", Some(&proposal)).unwrap();
+    assert!(
+        matches!(done, release_pr::Done::Opened { number: 8, .. }),
+        "{done:?}"
+    );
+    api.verify_and_reset();
+
+    // A release whose answer was lost: the release by its tag is found, not created twice.
+    let tag = format!("{REPO}/releases/tags/host-v0.2.0");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&tag))
+            .respond_with(not_found())
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&tag))
+            .respond_with(ResponseTemplate::new(200).set_body_json(release_json(9, "host-v0.2.0"))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/releases")))
+            .respond_with(server_error(504))
+            .expect(1),
+    );
+    let wanted = [Wanted {
+        tag: "host-v0.2.0".into(),
+        body: "notes".into(),
+        prerelease: false,
+    }];
+    let done = releases::ensure(&client, &wanted).unwrap();
+    assert!(matches!(&done[..], [releases::Done::Created { tag, .. }] if tag == "host-v0.2.0"));
+    api.verify_and_reset();
+}
+
+fn already_exists(resource: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(422).set_body_json(json!({
+        "message": "Validation Failed",
+        "errors": [{ "resource": resource, "code": "custom", "message": message }],
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "422"
+    }))
+}
+
+#[test]
+fn a_validation_failure_shows_githubs_reasons() {
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(already_exists(
+                "PullRequest",
+                "No commits between main and release",
+            )),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/v1")))
+            .respond_with(not_found()),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/releases")))
+            .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+                "message": "Validation Failed",
+                "errors": [{ "resource": "Release", "code": "invalid", "field": "target_commitish" }],
+                "status": "422"
+            }))),
+    );
+    let client = api.client();
+    let draft = workspace_tools::github::PullRequestDraft {
+        title: "t".into(),
+        head: "release".into(),
+        base: "main".into(),
+        body: "b".into(),
+    };
+    let err = client.create_pull_request(&draft).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "github answered 422 to POST {REPO}/pulls: Validation Failed: No commits between main and release"
+        )
+    );
+    let err = client.create_release("v1", "v1", "", false).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("Validation Failed: Release target_commitish invalid"),
+        "{err}"
+    );
+    assert_eq!(
+        count(&api, "POST", &format!("{REPO}/pulls")),
+        1,
+        "422 is not retried"
+    );
+}
+
+#[test]
+fn a_deletion_whose_answer_was_lost_counts_as_done() {
+    let api = Api::start();
+    let route = format!("{REPO}/issues/comments/12");
+    api.mount(
+        Mock::given(method("DELETE"))
+            .and(path(&route))
+            .respond_with(server_error(502))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(
+        Mock::given(method("DELETE"))
+            .and(path(&route))
+            .respond_with(not_found()),
+    );
+    api.client().delete_comment(12).unwrap();
+    assert_eq!(count(&api, "DELETE", &route), 2);
+}
+
+#[test]
+fn a_retry_after_beyond_the_cap_is_refused_not_reported_as_attempts() {
+    let api = Api::start();
+    for (status, message) in [
+        (429, "slow down"),
+        (403, "You have exceeded a secondary rate limit"),
+    ] {
+        api.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{REPO}/pulls/5")))
+                .respond_with(
+                    ResponseTemplate::new(status)
+                        .insert_header("retry-after", "600")
+                        .set_body_json(json!({ "message": message })),
+                ),
+        );
+        let started = Instant::now();
+        let err = api.client().pull_request(5).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "it did not wait"
+        );
+        assert!(
+            matches!(
+                err,
+                Error::WaitRefused {
+                    wait_secs: 600,
+                    max_secs: 5,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "github asked to wait 600 s before retrying GET {REPO}/pulls/5, longer than the 5 s allowed; not waiting: rerun later"
+            )
+        );
+        assert!(!err.to_string().contains("attempt"));
+        api.verify_and_reset();
+    }
+}
+
+#[test]
+fn api_urls_that_are_not_http_are_refused_at_once() {
+    let api = Api::start();
+    let host = api.server.uri().trim_start_matches("http://").to_owned();
+    for url in [
+        format!("ftp://{host}"),
+        host.clone(),
+        format!("file:///{host}"),
+        "ws://localhost:9".to_owned(),
+        String::new(),
+    ] {
+        let started = Instant::now();
+        let err = Client::new(ClientConfig {
+            api_url: url.clone(),
+            ..config(&api)
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::ApiUrl { url: u, .. } if u == &url),
+            "{url}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("expected an http:// or https:// address"),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+    assert!(api.requests().is_empty());
+    Client::new(ClientConfig {
+        api_url: format!("HTTP://{host}"),
+        ..config(&api)
+    })
+    .unwrap();
 }

@@ -19,6 +19,10 @@ pub(crate) struct Connection {
     /// The REST API's address, e.g. for GitHub Enterprise [default: $GITHUB_API_URL, else https://api.github.com]
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
+    /// The login the token acts as, for a GitHub App's token (`my-app[bot]`): only its comments
+    /// are the bot's [default: from GET /user, else github-actions[bot]]
+    #[arg(long, value_name = "LOGIN")]
+    bot_login: Option<String>,
 }
 
 impl Connection {
@@ -31,6 +35,7 @@ impl Connection {
             token: Token::from_env()?,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
+            login: self.bot_login.clone(),
         })
     }
 }

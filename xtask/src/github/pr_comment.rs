@@ -91,7 +91,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let (desired, head) = compute(&args, number)?;
     let saved = Saved {
         pull_request: number,
-        head_sha: context::event_head_sha(&env).unwrap_or(head),
+        head_sha: head,
         desired,
     };
     let json = serde_json::to_string_pretty(&saved)?;
@@ -107,7 +107,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     Ok(exit_code::SUCCESS)
 }
 
-/// The comment for the selection, and the head commit it describes.
+/// The comment for the selection, and the pull request's head commit it describes.
 fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
     let manifest = args.manifest_path.as_deref();
     let workspace = metadata::load(manifest)?;
@@ -122,12 +122,15 @@ fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
         true => None,
         false => Some(execute::prepare(manifest)?.plan(&BTreeMap::new())?),
     };
+    // On `pull_request`, Actions checks out a merge of the head into the base branch, a commit
+    // nobody wrote: name the pull request's head from the event instead.
+    let head = context::event_head_sha(&env).unwrap_or_else(|| diff.head.clone());
     let desired = comment::render(&Report {
         graph: &workspace.graph,
         set: &set,
         plan: plan.as_ref(),
         base: &diff.base,
-        head: &diff.head,
+        head: &head,
         changed_files: diff.changes.files.len(),
     });
     output::status(
@@ -141,7 +144,7 @@ fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
             }
         ),
     );
-    Ok((desired, diff.head))
+    Ok((desired, head))
 }
 
 fn report(format: Format, number: u64, done: &[Done]) -> anyhow::Result<()> {

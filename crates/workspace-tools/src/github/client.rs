@@ -8,12 +8,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use octocrab::Octocrab;
 use serde_json::json;
 
-use super::forge::{Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
+use super::forge::{ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use super::{Error, Repository};
 
@@ -57,6 +58,9 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// The connect and read timeout of each attempt.
     pub timeout: Duration,
+    /// The login the token acts as, for GitHub App tokens (`my-app[bot]`), which cannot read
+    /// their own identity; `None` asks `GET /user`.
+    pub login: Option<String>,
 }
 
 /// A [`Forge`] over the GitHub REST API, with octocrab.
@@ -65,6 +69,7 @@ pub struct Client {
     octocrab: Octocrab,
     repository: Repository,
     retry: RetryPolicy,
+    login: OnceLock<String>,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +99,16 @@ impl Client {
             url: config.api_url.clone(),
             message,
         };
+        // Anything but http(s) would only fail later, on every retry, as a transport error.
+        let scheme = config.api_url.split_once("://").map(|(s, _)| s);
+        if !scheme
+            .is_some_and(|s| s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http"))
+        {
+            return Err(bad_url(
+                "expected an http:// or https:// address, such as https://api.github.com"
+                    .to_owned(),
+            ));
+        }
         let octocrab = {
             // octocrab's timeout layer needs a runtime context to be built.
             let _context = runtime.enter();
@@ -111,6 +126,7 @@ impl Client {
             octocrab,
             repository: config.repository,
             retry: config.retry,
+            login: config.login.map(OnceLock::from).unwrap_or_default(),
         })
     }
 
@@ -121,33 +137,85 @@ impl Client {
         )
     }
 
-    /// Runs `op` until it succeeds or [`retry::decide`] gives up.
+    /// Runs `op`, which GitHub may safely receive twice (GET, PATCH, DELETE), until it succeeds
+    /// or [`retry::decide`] gives up.
     fn send<T, F, Fut>(&self, method: &str, route: &str, op: F) -> Result<T, Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = octocrab::Result<T>>,
     {
+        self.send_with(method, route, op, None)
+    }
+
+    /// Runs `op`, a POST that creates an object, like [`Client::send`], but first looks the
+    /// object up with `find` whenever the failure may have come after GitHub created it (a 5xx
+    /// answer or none, before each retry and after the last), and on 422, which is how GitHub
+    /// says it already exists: a found object counts as done, so a retry never makes a second.
+    fn create<T, F, Fut>(
+        &self,
+        route: &str,
+        op: F,
+        find: &dyn Fn() -> Result<Option<T>, Error>,
+    ) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
+        self.send_with("POST", route, op, Some(find))
+    }
+
+    fn send_with<T, F, Fut>(
+        &self,
+        method: &str,
+        route: &str,
+        op: F,
+        find: Option<&dyn Fn() -> Result<Option<T>, Error>>,
+    ) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = octocrab::Result<T>>,
+    {
         let endpoint = format!("{method} {route}");
-        self.runtime.block_on(async {
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let error = match op().await {
-                    Ok(value) => return Ok(value),
-                    Err(error) => error,
-                };
-                let Some(failure) = failure(&error) else {
-                    return Err(Error::Response {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // One `block_on` per attempt, so `find` can make requests of its own in between.
+            let error = match self.runtime.block_on(op()) {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let Some(failure) = failure(&error) else {
+                return Err(Error::Response {
+                    endpoint,
+                    message: describe(&error),
+                });
+            };
+            let look = find.filter(|_| {
+                failure.may_have_taken_effect()
+                    || matches!(failure, Failure::Status { status: 422, .. })
+            });
+            let decision = retry::decide(&self.retry, attempt, &failure);
+            if let Decision::Retry(wait) = decision {
+                self.runtime
+                    .block_on(async { tokio::time::sleep(wait).await });
+            }
+            if let Some(find) = look
+                && let Some(found) = find()?
+            {
+                return Ok(found);
+            }
+            match decision {
+                Decision::Retry(_) => {}
+                Decision::GiveUp => return Err(give_up(endpoint, attempt, failure)),
+                Decision::WaitRefused(wait) => {
+                    return Err(Error::WaitRefused {
                         endpoint,
-                        message: describe(&error),
+                        wait_secs: wait.as_secs(),
+                        max_secs: self.retry.max_delay.as_secs(),
                     });
-                };
-                match retry::decide(&self.retry, attempt, &failure) {
-                    Decision::Retry(wait) => tokio::time::sleep(wait).await,
-                    Decision::GiveUp => return Err(give_up(endpoint, attempt, failure)),
                 }
             }
-        })
+        }
     }
 }
 
@@ -175,6 +243,7 @@ fn failure(error: &octocrab::Error) -> Option<Failure> {
             Some(Failure::Status {
                 status: source.status_code.as_u16(),
                 message: source.message.clone(),
+                details: details(source.errors.as_deref().unwrap_or_default()),
                 retry_after,
                 rate_limit_reset,
             })
@@ -184,6 +253,28 @@ fn failure(error: &octocrab::Error) -> Option<Failure> {
         }
         _ => None,
     }
+}
+
+/// What GitHub's `errors` array says: each entry's `message`, else its `field` and `code`
+/// (`tag_name already_exists`).
+fn details(errors: &[serde_json::Value]) -> Vec<String> {
+    errors
+        .iter()
+        .filter_map(|e| match e {
+            serde_json::Value::String(text) => Some(text.clone()),
+            serde_json::Value::Object(fields) => {
+                let text = |key: &str| fields.get(key).and_then(|v| v.as_str());
+                text("message").map(str::to_owned).or_else(|| {
+                    let parts: Vec<&str> = [text("resource"), text("field"), text("code")]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.join(" "))
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The error after the last attempt.
@@ -198,11 +289,17 @@ fn give_up(endpoint: String, attempts: u32, failure: Failure) -> Error {
         } if !rate_limited => Error::Forbidden { endpoint, message },
         Failure::Status { status: 404, .. } => Error::NotFound { endpoint },
         Failure::Status {
-            status, message, ..
+            status,
+            message,
+            details,
+            ..
         } if status < 500 && !rate_limited => Error::Status {
             endpoint,
             status,
-            message,
+            message: match details.is_empty() {
+                true => message,
+                false => format!("{message}: {}", details.join("; ")),
+            },
         },
         Failure::Status {
             status, message, ..
@@ -241,6 +338,25 @@ fn segment(s: &str) -> String {
 }
 
 impl Forge for Client {
+    fn login(&self) -> Result<String, Error> {
+        if let Some(login) = self.login.get() {
+            return Ok(login.clone());
+        }
+        #[derive(serde::Deserialize)]
+        struct User {
+            login: String,
+        }
+        let login = match self.send("GET", "/user", || {
+            self.octocrab.get::<User, _, ()>("/user", None)
+        }) {
+            Ok(user) => user.login,
+            // Installation tokens, `GITHUB_TOKEN` among them, may not read `/user`.
+            Err(Error::Forbidden { .. }) => ACTIONS_BOT_LOGIN.to_owned(),
+            Err(e) => return Err(e),
+        };
+        Ok(self.login.get_or_init(|| login).clone())
+    }
+
     fn comments(&self, number: u64) -> Result<Vec<Comment>, Error> {
         let route = self.route(&format!("issues/{number}/comments"));
         let mut all = Vec::new();
@@ -260,9 +376,15 @@ impl Forge for Client {
     fn create_comment(&self, number: u64, body: &str) -> Result<Comment, Error> {
         let route = self.route(&format!("issues/{number}/comments"));
         let payload = json!({ "body": body });
-        self.send("POST", &route, || {
-            self.octocrab.post(&route, Some(&payload))
-        })
+        let find = || -> Result<Option<Comment>, Error> {
+            let login = self.login()?;
+            let comments = self.comments(number)?;
+            Ok(comments
+                .into_iter()
+                .rev()
+                .find(|c| c.written_by(&login) && c.body.trim() == body.trim()))
+        };
+        self.create(&route, || self.octocrab.post(&route, Some(&payload)), &find)
     }
 
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, Error> {
@@ -275,10 +397,15 @@ impl Forge for Client {
 
     fn delete_comment(&self, id: u64) -> Result<(), Error> {
         let route = self.route(&format!("issues/comments/{id}"));
-        self.send("DELETE", &route, || async {
+        let deleted = self.send("DELETE", &route, || async {
             let response = self.octocrab._delete(route.as_str(), None::<&()>).await?;
             octocrab::map_github_error(response).await.map(drop)
-        })
+        });
+        match deleted {
+            // Gone already: an earlier attempt that got no answer deleted it.
+            Err(Error::NotFound { .. }) => Ok(()),
+            other => other,
+        }
     }
 
     fn pull_request(&self, number: u64) -> Result<PullRequest, Error> {
@@ -306,9 +433,13 @@ impl Forge for Client {
             "base": draft.base,
             "body": draft.body,
         });
-        self.send("POST", &route, || {
-            self.octocrab.post(&route, Some(&payload))
-        })
+        let find = || -> Result<Option<PullRequest>, Error> {
+            Ok(self
+                .open_pull_requests(&draft.head, &draft.base)?
+                .into_iter()
+                .next())
+        };
+        self.create(&route, || self.octocrab.post(&route, Some(&payload)), &find)
     }
 
     fn update_pull_request(
@@ -352,9 +483,8 @@ impl Forge for Client {
             "draft": false,
             "prerelease": prerelease,
         });
-        self.send("POST", &route, || {
-            self.octocrab.post(&route, Some(&payload))
-        })
+        let find = || self.release_by_tag(tag);
+        self.create(&route, || self.octocrab.post(&route, Some(&payload)), &find)
     }
 }
 
@@ -374,6 +504,7 @@ mod tests {
         let status = |status: u16, message: &str| Failure::Status {
             status,
             message: message.to_owned(),
+            details: vec![],
             retry_after: None,
             rate_limit_reset: None,
         };

@@ -1,7 +1,8 @@
 //! The pull-request comment: what a change affects and why, the release plan it implies, and a
 //! Mermaid graph of the affected part of the workspace. One comment per pull request, found again
-//! by a hidden marker, updated in place, deleted (or turned into "nothing affected") when the
-//! change no longer affects anything.
+//! by a hidden marker among the comments the token's own identity wrote (anyone can type the
+//! marker), updated in place, deleted (or turned into "nothing affected") when the change no
+//! longer affects anything.
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -27,7 +28,8 @@ pub struct Report<'a> {
     pub plan: Option<&'a ReleasePlan>,
     /// The merge-base commit compared against.
     pub base: &'a str,
-    /// The head commit.
+    /// The head commit to name: the pull request's head, not the merge commit GitHub builds
+    /// to test it.
     pub head: &'a str,
     /// How many files changed.
     pub changed_files: usize,
@@ -111,6 +113,11 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// `1 crate`, `2 crates`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn short(id: &str) -> &str {
     &id[..id.len().min(10)]
 }
@@ -122,19 +129,27 @@ pub fn render(report: &Report<'_>) -> Desired {
     let files = report.changed_files;
     let range = format!("`{}`…`{}`", short(report.base), short(report.head));
     let mut body = format!("{MARKER}\n### Affected crates\n\n");
+    let crates = count(total, "crate", "crates");
     if set.packages.is_empty() {
-        let _ = writeln!(
-            body,
-            "Nothing affected: the {files} changed file{} between {range} affect none of the {total} crates.",
-            if files == 1 { "" } else { "s" }
-        );
+        let _ = match files {
+            0 => writeln!(body, "Nothing affected: no file changed between {range}."),
+            1 => writeln!(
+                body,
+                "Nothing affected: the changed file between {range} affects none of the {crates}."
+            ),
+            n => writeln!(
+                body,
+                "Nothing affected: the {n} changed files between {range} affect none of the {crates}."
+            ),
+        };
     } else {
+        let n = set.packages.len();
         let _ = write!(
             body,
-            "**{} of {total}** crates are affected by {files} changed file{} between {range}.\n\n\
+            "**{n} of {crates}** {} affected by {} between {range}.\n\n\
              | crate | why |\n|---|---|\n",
-            set.packages.len(),
-            if files == 1 { "" } else { "s" }
+            if n == 1 { "is" } else { "are" },
+            count(files, "changed file", "changed files"),
         );
         for package in &set.packages {
             let reasons: Vec<String> = package.reasons.iter().map(|r| cell(&r.message)).collect();
@@ -204,11 +219,17 @@ pub fn plan_table(plan: &ReleasePlan) -> String {
     out
 }
 
-/// The steps from the `existing` comments to the `desired` one.
-pub fn decide(existing: &[Comment], desired: &Desired, on_empty: OnEmpty) -> Vec<Action> {
+/// The steps from the `existing` comments to the `desired` one. Only comments that `login`
+/// wrote and that start with [`MARKER`] are the bot's: anyone else's is left alone.
+pub fn decide(
+    existing: &[Comment],
+    login: &str,
+    desired: &Desired,
+    on_empty: OnEmpty,
+) -> Vec<Action> {
     let mut ours = existing
         .iter()
-        .filter(|c| c.body.trim_start().starts_with(MARKER));
+        .filter(|c| c.written_by(login) && c.body.trim_start().starts_with(MARKER));
     let first = ours.next();
     let mut actions: Vec<Action> = match (first, desired.affected, on_empty) {
         (None, false, _) => vec![],
@@ -228,9 +249,10 @@ pub fn sync(
     desired: &Desired,
     on_empty: OnEmpty,
 ) -> Result<Vec<Done>, Error> {
+    let login = forge.login()?;
     let existing = forge.comments(number)?;
     let mut done = Vec::new();
-    for action in decide(&existing, desired, on_empty) {
+    for action in decide(&existing, &login, desired, on_empty) {
         done.push(match action {
             Action::Create(body) => {
                 let c = forge.create_comment(number, &body)?;
@@ -288,12 +310,21 @@ mod tests {
     use super::*;
     use crate::{ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, Rules};
 
-    fn comment(id: u64, body: &str) -> Comment {
+    const BOT: &str = "github-actions[bot]";
+
+    fn comment_by(login: &str, id: u64, body: &str) -> Comment {
         Comment {
             id,
             body: body.to_owned(),
             html_url: format!("https://github.com/o/r/pull/1#issuecomment-{id}"),
+            user: Some(crate::github::Author {
+                login: login.to_owned(),
+            }),
         }
+    }
+
+    fn comment(id: u64, body: &str) -> Comment {
+        comment_by(BOT, id, body)
     }
 
     fn desired(body: &str, affected: bool) -> Desired {
@@ -309,11 +340,11 @@ mod tests {
         let ours = comment(2, &format!("{MARKER}\nold"));
         let new = desired("new", true);
         assert_eq!(
-            decide(std::slice::from_ref(&human), &new, OnEmpty::Delete),
+            decide(std::slice::from_ref(&human), BOT, &new, OnEmpty::Delete),
             [Action::Create(new.body.clone())]
         );
         assert_eq!(
-            decide(&[human.clone(), ours.clone()], &new, OnEmpty::Delete),
+            decide(&[human.clone(), ours.clone()], BOT, &new, OnEmpty::Delete),
             [Action::Update(2, new.body.clone())]
         );
         let same = Desired {
@@ -321,23 +352,55 @@ mod tests {
             affected: true,
         };
         assert_eq!(
-            decide(std::slice::from_ref(&ours), &same, OnEmpty::Delete),
+            decide(std::slice::from_ref(&ours), BOT, &same, OnEmpty::Delete),
             [Action::Keep(2)]
         );
         let nothing = desired("nothing affected", false);
         assert_eq!(
-            decide(std::slice::from_ref(&ours), &nothing, OnEmpty::Delete),
+            decide(std::slice::from_ref(&ours), BOT, &nothing, OnEmpty::Delete),
             [Action::Delete(2)]
         );
         assert_eq!(
-            decide(std::slice::from_ref(&ours), &nothing, OnEmpty::Update),
+            decide(std::slice::from_ref(&ours), BOT, &nothing, OnEmpty::Update),
             [Action::Update(2, nothing.body.clone())]
         );
-        assert_eq!(decide(&[human], &nothing, OnEmpty::Update), []);
+        assert_eq!(decide(&[human], BOT, &nothing, OnEmpty::Update), []);
         let duplicate = comment(3, &format!("{MARKER}\nrace"));
         assert_eq!(
-            decide(&[ours, duplicate], &new, OnEmpty::Delete),
+            decide(&[ours, duplicate], BOT, &new, OnEmpty::Delete),
             [Action::Update(2, new.body.clone()), Action::Delete(3)]
+        );
+    }
+
+    #[test]
+    fn comments_with_the_marker_by_anyone_else_are_not_the_bots() {
+        let new = desired("new", true);
+        let quoted = comment_by("octocat", 1, &format!("{MARKER}\nquoting the bot"));
+        let other_bot = comment_by("renovate[bot]", 2, &format!("{MARKER}\nold"));
+        let ours = comment(3, &format!("{MARKER}\nold"));
+        let deleted_account = Comment {
+            user: None,
+            ..comment(4, &format!("{MARKER}\nold"))
+        };
+        assert_eq!(
+            decide(
+                &[quoted.clone(), other_bot.clone(), deleted_account.clone()],
+                BOT,
+                &new,
+                OnEmpty::Delete
+            ),
+            [Action::Create(new.body.clone())],
+            "nobody else's comment is edited or deleted"
+        );
+        assert_eq!(
+            decide(
+                &[quoted, ours, other_bot, deleted_account],
+                "GitHub-Actions[bot]",
+                &new,
+                OnEmpty::Delete
+            ),
+            [Action::Update(3, new.body.clone())],
+            "logins compare without case"
         );
     }
 
@@ -371,7 +434,7 @@ mod tests {
         assert!(out.affected);
         assert!(out.body.starts_with(MARKER));
         assert!(out.body.contains(
-            "**2 of 3** crates are affected by 1 changed file between `1b94eec2c7`…`6e8ef9a0bb`"
+            "**2 of 3 crates** are affected by 1 changed file between `1b94eec2c7`…`6e8ef9a0bb`"
         ));
         assert!(
             out.body
@@ -394,7 +457,37 @@ mod tests {
             ..report
         });
         assert!(!out.affected);
-        assert!(out.body.contains("Nothing affected: the 0 changed files"));
+        assert!(
+            out.body
+                .contains("Nothing affected: no file changed between `1b94eec2c7`…`6e8ef9a0bb`."),
+            "{}",
+            out.body
+        );
+        let one = render(&Report {
+            set: &nothing,
+            plan: None,
+            changed_files: 1,
+            ..report
+        });
+        assert!(
+            one.body.contains(
+                "the changed file between `1b94eec2c7`…`6e8ef9a0bb` affects none of the 3 crates."
+            ),
+            "{}",
+            one.body
+        );
+        let two = render(&Report {
+            set: &nothing,
+            plan: None,
+            changed_files: 2,
+            ..report
+        });
+        assert!(
+            two.body.contains("the 2 changed files between"),
+            "{}",
+            two.body
+        );
+        assert!(two.body.contains("affect none of the 3 crates."));
         assert!(!out.body.contains("mermaid"));
     }
 }

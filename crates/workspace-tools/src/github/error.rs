@@ -50,6 +50,18 @@ pub enum Error {
         /// The last failure.
         last: String,
     },
+    /// GitHub asked to wait longer before retrying than the retry policy allows.
+    #[error(
+        "github asked to wait {wait_secs} s before retrying {endpoint}, longer than the {max_secs} s allowed; not waiting: rerun later"
+    )]
+    WaitRefused {
+        /// The request.
+        endpoint: String,
+        /// The wait GitHub asked for.
+        wait_secs: u64,
+        /// The longest wait allowed.
+        max_secs: u64,
+    },
     /// An answer that could not be read, or a request that could not be built.
     #[error("unexpected exchange with github on {endpoint}: {message}")]
     Response {

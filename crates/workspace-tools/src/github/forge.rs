@@ -5,6 +5,16 @@ use serde::Deserialize;
 
 use super::Error;
 
+/// The login of GitHub Actions' `GITHUB_TOKEN`, which cannot read its own identity.
+pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
+
+/// The account that wrote something.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Author {
+    /// Its login, such as `octocat` or `github-actions[bot]`.
+    pub login: String,
+}
+
 /// A comment on an issue or pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Comment {
@@ -15,6 +25,18 @@ pub struct Comment {
     pub body: String,
     /// Its address on the web.
     pub html_url: String,
+    /// Who wrote it (GitHub sends `null` for deleted accounts).
+    #[serde(default)]
+    pub user: Option<Author>,
+}
+
+impl Comment {
+    /// Whether `login` wrote it (logins are case-insensitive).
+    pub fn written_by(&self, login: &str) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.login.eq_ignore_ascii_case(login))
+    }
 }
 
 /// One end of a pull request.
@@ -79,6 +101,9 @@ pub struct ReleaseInfo {
 
 /// What the bots need from a forge, for one repository.
 pub trait Forge {
+    /// The login the token acts as: what `GET /user` says, else (for `GITHUB_TOKEN`, which may
+    /// not read it) [`ACTIONS_BOT_LOGIN`], unless the client was told the login.
+    fn login(&self) -> Result<String, Error>;
     /// Every comment on issue or pull request `number`, oldest first.
     fn comments(&self, number: u64) -> Result<Vec<Comment>, Error>;
     /// Adds a comment to `number`.

@@ -26,4 +26,6 @@ pub mod retry;
 pub use client::{Client, ClientConfig, Token};
 pub use context::Repository;
 pub use error::Error;
-pub use forge::{Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
+pub use forge::{
+    ACTIONS_BOT_LOGIN, Author, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo,
+};

@@ -3,7 +3,8 @@
 //!
 //! 5xx answers, 429 and 403 rate limits (secondary or primary) and connection failures are
 //! retried, a bounded number of times, after the `Retry-After` GitHub asked for, else after the
-//! primary limit's reset, else after an exponential backoff. Anything else fails at once.
+//! primary limit's reset, else after an exponential backoff. A wait longer than the policy allows
+//! is refused rather than awaited. Anything else fails at once.
 
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub enum Failure {
         status: u16,
         /// GitHub's message.
         message: String,
+        /// The `errors[].message` of a 422 and the like, which say what was invalid.
+        details: Vec<String>,
         /// The `Retry-After` header, in seconds.
         retry_after: Option<Duration>,
         /// Seconds until `x-ratelimit-reset`, when `x-ratelimit-remaining` is 0.
@@ -55,6 +58,7 @@ impl Failure {
                 message,
                 retry_after,
                 rate_limit_reset,
+                ..
             } => {
                 *status == 429
                     || (*status == 403
@@ -72,6 +76,15 @@ impl Failure {
             Failure::Transport(_) => true,
         }
     }
+
+    /// Whether GitHub may have carried the request out even though it failed: a 5xx answer or
+    /// none at all can come after the object was created. A rate limit or a refusal cannot.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            Failure::Status { status, .. } => *status >= 500,
+            Failure::Transport(_) => true,
+        }
+    }
 }
 
 /// What to do after a failed attempt.
@@ -79,8 +92,10 @@ impl Failure {
 pub enum Decision {
     /// Wait this long, then try again.
     Retry(Duration),
-    /// Give up: not retryable, out of attempts, or asked to wait longer than allowed.
+    /// Give up: not retryable, or out of attempts.
     GiveUp,
+    /// Give up because GitHub asked to wait this long, longer than the policy allows.
+    WaitRefused(Duration),
 }
 
 /// The decision after attempt number `attempt` (1 for the first) failed with `failure`.
@@ -97,7 +112,7 @@ pub fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Decision
         Failure::Transport(_) => None,
     };
     match asked {
-        Some(wait) if wait > policy.max_delay => Decision::GiveUp,
+        Some(wait) if wait > policy.max_delay => Decision::WaitRefused(wait),
         Some(wait) => Decision::Retry(wait),
         None => {
             let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
@@ -124,6 +139,7 @@ mod tests {
         Failure::Status {
             status,
             message: message.to_owned(),
+            details: vec![],
             retry_after: retry_after.map(Duration::from_secs),
             rate_limit_reset: None,
         }
@@ -166,6 +182,7 @@ mod tests {
         let primary = Failure::Status {
             status: 403,
             message: "API rate limit exceeded".into(),
+            details: vec![],
             retry_after: None,
             rate_limit_reset: Some(Duration::from_secs(7)),
         };
@@ -175,8 +192,12 @@ mod tests {
         );
         assert_eq!(
             decide(&POLICY, 1, &status(429, "slow down", Some(60))),
-            Decision::GiveUp,
-            "a wait beyond max_delay fails rather than hanging"
+            Decision::WaitRefused(Duration::from_secs(60)),
+            "a wait beyond max_delay is refused rather than awaited"
+        );
+        assert_eq!(
+            decide(&POLICY, 1, &status(503, "Service Unavailable", Some(11))),
+            Decision::WaitRefused(Duration::from_secs(11))
         );
     }
 

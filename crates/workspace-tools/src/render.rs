@@ -58,6 +58,43 @@ fn edge_label(dep: &Dependency) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// Text for a quoted Mermaid string (`["..."]`, `-. "..." .->`). Mermaid has no backslash
+/// escapes: a `"` ends the string whatever precedes it, so it and every character Mermaid or
+/// the HTML it renders to treat specially are written as Mermaid entity codes (`#quot;`,
+/// `#35;`); line breaks become spaces. `cfg(target_os = "linux")` stays one label.
+fn mermaid_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '`' => out.push_str("#96;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a quoted Graphviz string: `"` and `\` escaped with a backslash, line breaks as `\n`.
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("\r\n", "\\n")
+        .replace(['\n', '\r'], "\\n")
+}
+
+/// A Mermaid edge from `from` to `to`, dotted with its label when it has one.
+fn mermaid_edge(out: &mut String, from: &str, to: &str, dep: &Dependency) {
+    let _ = match edge_label(dep) {
+        None => writeln!(out, "  {from} --> {to}"),
+        Some(label) => writeln!(out, "  {from} -. \"{}\" .-> {to}", mermaid_text(&label)),
+    };
+}
+
 /// `graph --format text`: packages in dependency order, each with its local dependencies.
 pub fn graph_text(graph: &WorkspaceGraph) -> String {
     let mut out = String::new();
@@ -103,7 +140,7 @@ pub fn graph_json(graph: &WorkspaceGraph) -> serde_json::Value {
 pub fn graph_dot(graph: &WorkspaceGraph) -> String {
     let mut out = String::from("digraph workspace {\n  rankdir=LR;\n  node [shape=box];\n");
     for (_, package, deps) in local_view(graph) {
-        let _ = writeln!(out, "  \"{}\";", package.name);
+        let _ = writeln!(out, "  \"{}\";", dot_text(&package.name));
         for (_, dep, edge) in deps {
             let style = match edge.kind {
                 DepKind::Normal => "solid",
@@ -111,12 +148,13 @@ pub fn graph_dot(graph: &WorkspaceGraph) -> String {
                 DepKind::Dev => "dashed",
             };
             let label = edge_label(edge)
-                .map(|l| format!(", label=\"{l}\""))
+                .map(|l| format!(", label=\"{}\"", dot_text(&l)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  \"{}\" -> \"{}\" [style={style}{label}];",
-                package.name, dep.name
+                dot_text(&package.name),
+                dot_text(&dep.name)
             );
         }
     }
@@ -130,14 +168,11 @@ pub fn graph_mermaid(graph: &WorkspaceGraph) -> String {
     let id = |ix: PackageIx| format!("p{}", ix.index());
     let mut out = String::from("graph TD\n");
     for (ix, package, _) in &view {
-        let _ = writeln!(out, "  {}[\"{}\"]", id(*ix), package.name);
+        let _ = writeln!(out, "  {}[\"{}\"]", id(*ix), mermaid_text(&package.name));
     }
     for (ix, _, deps) in &view {
         for (to, _, edge) in deps {
-            match edge_label(edge) {
-                None => _ = writeln!(out, "  {} --> {}", id(*ix), id(*to)),
-                Some(label) => _ = writeln!(out, "  {} -. \"{label}\" .-> {}", id(*ix), id(*to)),
-            }
+            mermaid_edge(&mut out, &id(*ix), &id(*to), edge);
         }
     }
     out
@@ -165,16 +200,12 @@ pub fn affected_mermaid(graph: &WorkspaceGraph, set: &AffectedSet) -> String {
     let id = |ix: PackageIx| format!("p{}", ix.index());
     let mut out = String::from("graph TD\n");
     for (ix, package, _) in &view {
-        let _ = writeln!(out, "  {}[\"{}\"]", id(*ix), package.name);
+        let _ = writeln!(out, "  {}[\"{}\"]", id(*ix), mermaid_text(&package.name));
     }
     for (ix, _, deps) in &view {
         for (to, dep, edge) in deps {
-            if !affected.contains_key(dep.name.as_str()) {
-                continue;
-            }
-            match edge_label(edge) {
-                None => _ = writeln!(out, "  {} --> {}", id(*ix), id(*to)),
-                Some(label) => _ = writeln!(out, "  {} -. \"{label}\" .-> {}", id(*ix), id(*to)),
+            if affected.contains_key(dep.name.as_str()) {
+                mermaid_edge(&mut out, &id(*ix), &id(*to), edge);
             }
         }
     }
@@ -199,4 +230,44 @@ pub fn github_matrix(set: &AffectedSet) -> serde_json::Value {
         .map(|p| serde_json::json!({ "package": p.name }))
         .collect();
     serde_json::json!({ "include": include })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Package;
+
+    #[test]
+    fn mermaid_strings_hold_no_character_that_ends_or_breaks_them() {
+        assert_eq!(
+            mermaid_text(r#"cfg(target_os = "linux")"#),
+            "cfg(target_os = #quot;linux#quot;)"
+        );
+        assert_eq!(
+            mermaid_text("a<b>&c#1`x`\nnext"),
+            "a#lt;b#gt;#amp;c#35;1#96;x#96; next"
+        );
+        assert_eq!(mermaid_text("build, optional"), "build, optional");
+    }
+
+    #[test]
+    fn dot_strings_escape_quotes_and_backslashes() {
+        assert_eq!(dot_text(r#"cfg(a = "b\c")"#), r#"cfg(a = \"b\\c\")"#);
+        assert_eq!(dot_text("a\nb"), "a\\nb");
+    }
+
+    #[test]
+    fn every_mermaid_label_is_escaped() {
+        let mut graph = WorkspaceGraph::new("/repo");
+        let app = graph.add_package(Package::member("app", "0.1.0", "crates/app"));
+        let net = graph.add_package(Package::member("net", "0.1.0", "crates/net"));
+        let mut dep = Dependency::new(DepKind::Normal);
+        dep.target = Some(r#"cfg(target_os = "linux")"#.to_owned());
+        graph.add_dependency(app, net, dep);
+        let out = graph_mermaid(&graph);
+        assert!(
+            out.contains(r#" -. "cfg(target_os = #quot;linux#quot;)" .-> "#),
+            "{out}"
+        );
+    }
 }

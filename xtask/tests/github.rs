@@ -30,6 +30,15 @@ impl Api {
         self.runtime.block_on(mock.mount(&self.server));
     }
 
+    /// Answers `GET /user` as GitHub does for `GITHUB_TOKEN`, which may not read its identity.
+    fn mount_actions_token(&self) {
+        self.mount(Mock::given(method("GET")).and(path("/user")).respond_with(
+            ResponseTemplate::new(403).set_body_json(
+                json!({ "message": "Resource not accessible by integration", "status": "403" }),
+            ),
+        ));
+    }
+
     fn reset(&self) {
         self.runtime.block_on(self.server.verify());
         self.runtime.block_on(self.server.reset());
@@ -202,6 +211,7 @@ fn release_json(tag: &str) -> Value {
 fn pr_comment_posts_the_affected_crates_plan_and_graph() {
     let repo = Repo::new();
     let api = Api::start();
+    api.mount_actions_token();
     api.mount(
         Mock::given(method("GET"))
             .and(path(format!("{REPO}/issues/5/comments")))
@@ -233,7 +243,7 @@ fn pr_comment_posts_the_affected_crates_plan_and_graph() {
         body.starts_with("<!-- workspace-tools:pr-comment -->"),
         "{body}"
     );
-    assert!(body.contains("**2 of 2** crates are affected"), "{body}");
+    assert!(body.contains("**2 of 2 crates** are affected"), "{body}");
     assert!(
         body.contains("| `app` | depends on core, changed by crates/core/src/lib.rs |"),
         "{body}"
@@ -485,5 +495,61 @@ fn a_missing_token_is_a_clear_error() {
         text(&out).contains("no github token: set GITHUB_TOKEN"),
         "{}",
         text(&out)
+    );
+}
+
+#[test]
+fn the_comment_names_the_pull_requests_head_not_the_merge_commit_actions_checks_out() {
+    let repo = Repo::new();
+    let work = repo.work();
+    // The pull request: one commit on a branch off the first commit; main moved on meanwhile.
+    git(&work, &["checkout", "-q", "-b", "feature", "HEAD~1"]);
+    std::fs::write(
+        work.join("crates/app/src/lib.rs"),
+        "pub fn app() -> u32 { 3 }\n",
+    )
+    .unwrap();
+    git(&work, &["commit", "-q", "-am", "feat: app"]);
+    let pr_head = git(&work, &["rev-parse", "HEAD"]);
+    // What actions/checkout gives a `pull_request` run: a merge of the head into main.
+    git(&work, &["checkout", "-q", "--detach", "main"]);
+    git(
+        &work,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge pr_head into main",
+            &pr_head,
+        ],
+    );
+    let merge = git(&work, &["rev-parse", "HEAD"]);
+    let event = work.join("event.json");
+    std::fs::write(
+        &event,
+        json!({ "number": 5, "pull_request": { "number": 5, "head": { "sha": pr_head } } })
+            .to_string(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["pr-comment", "--base", "main", "--save", "-"])
+        .current_dir(&work)
+        .env("GITHUB_EVENT_PATH", &event)
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let saved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let body = saved["body"].as_str().unwrap();
+    assert_eq!(saved["head_sha"], pr_head.as_str());
+    assert!(body.contains(&format!("…`{}`", &pr_head[..10])), "{body}");
+    assert!(
+        !body.contains(&merge[..10]),
+        "the merge commit is named: {body}"
+    );
+    assert!(
+        body.contains("**1 of 2 crates** is affected by 1 changed file between"),
+        "{body}"
     );
 }

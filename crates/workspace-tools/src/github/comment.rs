@@ -249,8 +249,8 @@ pub fn sync(
     desired: &Desired,
     on_empty: OnEmpty,
 ) -> Result<Vec<Done>, Error> {
-    let login = forge.login()?;
     let existing = forge.comments(number)?;
+    let login = forge.login()?;
     let mut done = Vec::new();
     for action in decide(&existing, &login, desired, on_empty) {
         done.push(match action {

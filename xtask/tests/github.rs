@@ -348,6 +348,19 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
         pr_body.contains("| `core` | 0.1.0 | **0.1.1** |"),
         "{pr_body}"
     );
+    // Each crate's new changelog section, collapsed, as the release commit writes it.
+    let core_notes = pr_body
+        .split("<details><summary><code>core</code> 0.1.1</summary>\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no changelog for core: {pr_body}"));
+    assert!(
+        core_notes
+            .split("</details>")
+            .next()
+            .unwrap()
+            .contains("- a faster core"),
+        "{pr_body}"
+    );
 
     // The release branch holds the release commit on top of main; the checkout is untouched.
     let origin = repo.origin();
@@ -552,4 +565,130 @@ fn the_comment_names_the_pull_requests_head_not_the_merge_commit_actions_checks_
         body.contains("**1 of 2 crates** is affected by 1 changed file between"),
         "{body}"
     );
+}
+
+#[test]
+fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
+    let repo = Repo::new();
+    let work = repo.work();
+    let origin = repo.origin();
+    let api = Api::start();
+    let pulls = format!("{REPO}/pulls");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
+    );
+    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
+    api.reset();
+
+    // Main moves on: the release branch holds only the tool's commit, so it is rebuilt.
+    let commit_on_main = |file: &str, message: &str| {
+        std::fs::write(work.join(file), format!("// {message}\n")).unwrap();
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-q", "-m", message]);
+        git(&work, &["push", "-q", "origin", "main"]);
+    };
+    commit_on_main("crates/core/src/extra.rs", "fix: core edge case");
+    let open = json!([pull_json(7, &pr_body, None)]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(open.clone())),
+    );
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(7, "", None)))
+            .expect(1),
+    );
+    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
+    assert!(
+        out.status.success() && text(&out).contains("Pushed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        git(&origin, &["rev-parse", "release~1"]),
+        git(&work, &["rev-parse", "HEAD"]),
+        "rebuilt on the new main"
+    );
+    let pr_body = api.bodies("PATCH")[0]["body"].as_str().unwrap().to_owned();
+    api.reset();
+
+    // A maintainer fixes the changelog on the release branch, then main moves on again.
+    let maintainer = repo.dir.path().join("maintainer");
+    git(
+        repo.dir.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "release",
+            origin.to_str().unwrap(),
+            maintainer.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(
+        maintainer.join("crates/core/CHANGELOG.md"),
+        "# Changelog\n\nReworded.\n",
+    )
+    .unwrap();
+    git(
+        &maintainer,
+        &["commit", "-q", "-am", "docs: reword the changelog"],
+    );
+    git(&maintainer, &["push", "-q", "origin", "release"]);
+    let fix = git(&maintainer, &["rev-parse", "HEAD"]);
+    commit_on_main("crates/app/src/extra.rs", "fix: app edge case");
+
+    let open = json!([pull_json(7, &pr_body, None)]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(open)),
+    );
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/7")))
+            .and(body_string_contains("did not write"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(7, "", None)))
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let out = repo.xtask(
+        &api,
+        &["release-pr", "--base-branch", "main", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("left as it is"), "{}", text(&out));
+    assert_eq!(
+        git(&origin, &["rev-parse", "release"]),
+        fix,
+        "the maintainer's commit is kept"
+    );
+    let json: Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(json["action"], "kept");
+    assert_eq!(json["foreign"][0]["sha"], fix.as_str());
+    let body = api.bodies("PATCH")[0]["body"].as_str().unwrap().to_owned();
+    assert!(
+        body.contains(&fix[..10]) && body.contains("docs: reword the changelog"),
+        "{body}"
+    );
+    assert!(
+        body.ends_with(&pr_body),
+        "the recorded plan, which matches the branch, is kept below the note: {body}"
+    );
+    api.reset();
 }

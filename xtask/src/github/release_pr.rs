@@ -58,8 +58,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(exit_code::SUCCESS);
     }
     let plan = prepared.plan(&BTreeMap::new())?;
-    let proposal = if plan.is_empty() {
-        None
+    let done = if plan.is_empty() {
+        release_pr::sync(&client, &args.branch, &base_branch, None)?
     } else {
         let allow = Allow {
             dirty: args.allow_dirty,
@@ -67,22 +67,34 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             existing_tags: false,
         };
         execute::check(&prepared, &plan, allow)?;
-        let changes = prepared.file_changes(&plan, &execute::today())?;
-        let commit =
-            release_pr::push_branch(prepared.root(), &plan, &changes, &args.remote, &args.branch)?;
-        output::status(
-            "Pushed",
-            &format!(
-                "release commit {} ({} file(s)) to {} {}",
-                &commit[..10],
-                changes.len(),
-                args.remote,
-                args.branch
-            ),
-        );
-        Some(release_pr::proposal(&plan, &head))
+        let found = release_pr::inspect_branch(prepared.root(), &args.remote, &args.branch)?;
+        if found.foreign.is_empty() {
+            let changes = prepared.file_changes(&plan, &execute::today())?;
+            let commit = release_pr::push_branch(
+                prepared.root(),
+                &plan,
+                &changes,
+                &args.remote,
+                &args.branch,
+                &found,
+            )?;
+            output::status(
+                "Pushed",
+                &format!(
+                    "release commit {} ({} file(s)) to {} {}",
+                    &commit[..10],
+                    changes.len(),
+                    args.remote,
+                    args.branch
+                ),
+            );
+            let changelogs = release_pr::changelogs(&prepared, &plan, &changes);
+            let proposal = release_pr::proposal(&plan, &head, &changelogs);
+            release_pr::sync(&client, &args.branch, &base_branch, Some(&proposal))?
+        } else {
+            release_pr::keep(&client, &args.branch, &base_branch, &head, &found.foreign)?
+        }
     };
-    let done = release_pr::sync(&client, &args.branch, &base_branch, proposal.as_ref())?;
     match &done {
         Done::Opened { url, .. } => output::status("Opened", url),
         Done::Updated { url, .. } => output::status("Updated", url),
@@ -91,6 +103,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             &format!("release pull request #{number}: nothing to release"),
         ),
         Done::Nothing => output::status("Finished", "nothing to release"),
+        Done::Kept { number, foreign } => {
+            let commits: Vec<String> = foreign
+                .iter()
+                .map(|c| format!("{} ({})", &c.sha[..10], c.summary))
+                .collect();
+            output::warning(&format!(
+                "{} {} has commits release-pr did not write, left as it is: {}{}",
+                args.remote,
+                args.branch,
+                commits.join(", "),
+                number.map_or(String::new(), |n| format!("; said so on pull request #{n}"))
+            ));
+        }
     }
     print_json(args.format, &serde_json::to_value(&done)?)?;
     Ok(exit_code::SUCCESS)

@@ -46,18 +46,41 @@ pub(crate) fn commit_on_head(
     result
 }
 
-/// Force-pushes `commit` to `branch` on `remote`, but only if the branch is still where it was
-/// a moment ago (or still absent): `--force-with-lease` with an explicit expectation.
+/// Where `branch` is on `remote`, fetched into `FETCH_HEAD` so its history can be read; `None`
+/// when the branch does not exist.
+pub(crate) fn fetch_branch(
+    root: &Path,
+    remote: &str,
+    branch: &str,
+) -> Result<Option<String>, Error> {
+    let refname = format!("refs/heads/{branch}");
+    if run(root, &["ls-remote", remote, &refname], None, &[])?.is_empty() {
+        return Ok(None);
+    }
+    run(
+        root,
+        &["fetch", "--quiet", "--no-tags", remote, &refname],
+        None,
+        &[],
+    )?;
+    run(root, &["rev-parse", "FETCH_HEAD"], None, &[]).map(Some)
+}
+
+/// Force-pushes `commit` to `branch` on `remote`, but only if the branch is still at
+/// `expected` (or still absent, for `None`), the commit whose history was checked: a push made
+/// since is never overwritten.
 pub(crate) fn push_branch(
     root: &Path,
     remote: &str,
     commit: &str,
     branch: &str,
+    expected: Option<&str>,
 ) -> Result<(), Error> {
     let refname = format!("refs/heads/{branch}");
-    let listed = run(root, &["ls-remote", remote, &refname], None, &[])?;
-    let current = listed.split_whitespace().next().unwrap_or_default();
-    let lease = format!("--force-with-lease={refname}:{current}");
+    let lease = format!(
+        "--force-with-lease={refname}:{}",
+        expected.unwrap_or_default()
+    );
     let refspec = format!("{commit}:{refname}");
     run(
         root,

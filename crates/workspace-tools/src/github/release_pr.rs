@@ -2,14 +2,16 @@
 //! `Cargo.lock` and changelogs of the next release, with the plan in its body, recorded as JSON
 //! behind a hidden marker so the release workflow tags exactly that plan.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::releases::changelog_section;
 use super::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
 use crate::release::ReleasePlan;
 use crate::release::commits::is_release_commit;
-use crate::release::execute::{FileChange, commit_message};
+use crate::release::execute::{FileChange, Prepared, commit_message};
 
 /// The hidden marker in front of the recorded plan.
 pub const MARKER: &str = "<!-- workspace-tools:release-plan ";
@@ -76,8 +78,63 @@ pub struct Proposal {
     pub body: String,
 }
 
-/// The title and body proposing `plan`, built on commit `base`.
-pub fn proposal(plan: &ReleasePlan, base: &str) -> Proposal {
+/// GitHub refuses bodies over 65,536 characters; the changelogs get at most this much of one.
+const MAX_CHANGELOGS: usize = 50_000;
+
+/// The changelog section each release in `plan` writes, by crate, read from `changes` (the
+/// files the release commit holds).
+pub fn changelogs(
+    prepared: &Prepared,
+    plan: &ReleasePlan,
+    changes: &[FileChange],
+) -> BTreeMap<String, String> {
+    plan.releases
+        .iter()
+        .filter_map(|r| {
+            let member = prepared.members.iter().find(|m| m.name == r.name)?;
+            let dir = member.manifest.strip_suffix("Cargo.toml")?;
+            let path = format!("{dir}CHANGELOG.md");
+            let change = changes.iter().find(|c| c.path == path)?;
+            let section = changelog_section(&change.new, &r.to.to_string())?;
+            (!section.is_empty()).then(|| (r.name.clone(), section))
+        })
+        .collect()
+}
+
+/// Each crate's changelog section, collapsed, in publish order; past [`MAX_CHANGELOGS`] the
+/// rest are named only.
+fn changelog_details(plan: &ReleasePlan, changelogs: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut left_out = Vec::new();
+    for r in &plan.releases {
+        let Some(section) = changelogs.get(&r.name) else {
+            continue;
+        };
+        let details = format!(
+            "<details><summary><code>{}</code> {}</summary>\n\n{section}\n\n</details>\n",
+            r.name, r.to
+        );
+        if out.len() + details.len() > MAX_CHANGELOGS {
+            left_out.push(format!("`{}`", r.name));
+        } else {
+            out.push_str(&details);
+        }
+    }
+    if !left_out.is_empty() {
+        out.push_str(&format!(
+            "\nThe changelogs of {} are in the branch only: the body would be too long.\n",
+            left_out.join(", ")
+        ));
+    }
+    match out.is_empty() {
+        true => out,
+        false => format!("### Changelogs\n\n{out}\n"),
+    }
+}
+
+/// The title and body proposing `plan`, built on commit `base`, with each crate's new
+/// changelog section from `changelogs`.
+pub fn proposal(plan: &ReleasePlan, base: &str, changelogs: &BTreeMap<String, String>) -> Proposal {
     let message = commit_message(plan);
     let title = message.lines().next().unwrap_or_default().to_owned();
     let recorded = Recorded::new(plan, base);
@@ -89,11 +146,12 @@ pub fn proposal(plan: &ReleasePlan, base: &str) -> Proposal {
     let body = format!(
         "This pull request releases the crates below. It was opened by `cargo xtask release-pr` \
          from `{}` and is rebuilt on every push to the base branch; edits to it are overwritten.\n\n\
-         {}\nMerging it tags the merge commit ({}), publishes the tagged crates with \
-         `cargo xtask release --execute` and creates a GitHub release for each tag.\n\n\
+         {}\n{}Merging it tags the merge commit ({}), publishes the tagged crates with \
+         `cargo xtask release --execute`, then creates a GitHub release for each tag.\n\n\
          {MARKER}{json} -->\n",
         &base[..base.len().min(10)],
         comment::plan_table(plan),
+        changelog_details(plan, changelogs),
         tags.join(", ")
     );
     Proposal { title, body }
@@ -101,7 +159,8 @@ pub fn proposal(plan: &ReleasePlan, base: &str) -> Proposal {
 
 /// The plan recorded in a pull request's body.
 pub fn recorded(body: &str) -> Option<Recorded> {
-    let start = body.find(MARKER)? + MARKER.len();
+    // The last marker: a changelog quoted above it could hold the marker's text.
+    let start = body.rfind(MARKER)? + MARKER.len();
     let end = start + body[start..].find("-->")?;
     serde_json::from_str(body[start..end].trim()).ok()
 }
@@ -126,22 +185,139 @@ pub fn head(root: &Path) -> Result<(String, bool), Error> {
     Ok((sha, merged_release))
 }
 
-/// Writes `changes` as one release commit on top of `HEAD` and force-pushes it (with a lease)
-/// to `branch` on `remote`; returns the commit.
+/// A commit on the release branch that `release-pr` did not write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Foreign {
+    /// The commit.
+    pub sha: String,
+    /// Its author's name.
+    pub author: String,
+    /// Its summary line.
+    pub summary: String,
+}
+
+/// The release branch on the remote, as found before rebuilding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteBranch {
+    /// Where it is, or `None` when it does not exist.
+    pub tip: Option<String>,
+    /// Its commits that are neither in `HEAD`'s history nor release commits of this tool,
+    /// newest first: a maintainer's fixes, which a rebuild would throw away.
+    pub foreign: Vec<Foreign>,
+}
+
+/// Fetches `branch` from `remote` and lists the commits on it that this tool did not write.
+pub fn inspect_branch(root: &Path, remote: &str, branch: &str) -> Result<RemoteBranch, Error> {
+    let Some(tip) = git::fetch_branch(root, remote, branch)? else {
+        return Ok(RemoteBranch {
+            tip: None,
+            foreign: vec![],
+        });
+    };
+    let listed = git::run(
+        root,
+        &["log", "--format=%H%x1f%an%x1f%B%x1e", &tip, "--not", "HEAD"],
+        None,
+        &[],
+    )?;
+    let foreign = listed
+        .split('\x1e')
+        .filter_map(|entry| {
+            let mut fields = entry.trim_start_matches('\n').splitn(3, '\x1f');
+            let (sha, author, message) = (fields.next()?, fields.next()?, fields.next()?);
+            (!sha.is_empty() && !is_release_commit(message)).then(|| Foreign {
+                sha: sha.to_owned(),
+                author: author.to_owned(),
+                summary: message.lines().next().unwrap_or_default().to_owned(),
+            })
+        })
+        .collect();
+    Ok(RemoteBranch {
+        tip: Some(tip),
+        foreign,
+    })
+}
+
+/// Writes `changes` as one release commit on top of `HEAD` and force-pushes it to `branch` on
+/// `remote`, provided the branch is still where `found` saw it; returns the commit.
 pub fn push_branch(
     root: &Path,
     plan: &ReleasePlan,
     changes: &[FileChange],
     remote: &str,
     branch: &str,
+    found: &RemoteBranch,
 ) -> Result<String, Error> {
     let files: Vec<(&str, &str)> = changes
         .iter()
         .map(|c| (c.path.as_str(), c.new.as_str()))
         .collect();
     let commit = git::commit_on_head(root, &files, &commit_message(plan))?;
-    git::push_branch(root, remote, &commit, branch)?;
+    git::push_branch(root, remote, &commit, branch, found.tip.as_deref())?;
     Ok(commit)
+}
+
+const KEPT_START: &str = "<!-- workspace-tools:release-branch-kept -->";
+const KEPT_END: &str = "<!-- /workspace-tools:release-branch-kept -->";
+
+/// The note that heads the pull request while the branch holds `foreign` commits.
+fn kept_note(branch: &str, head: &str, foreign: &[Foreign]) -> String {
+    let list: Vec<String> = foreign
+        .iter()
+        .map(|c| {
+            format!(
+                "- {} {} ({})",
+                &c.sha[..c.sha.len().min(10)],
+                c.summary,
+                c.author
+            )
+        })
+        .collect();
+    format!(
+        "{KEPT_START}\n> [!WARNING]\n> `{branch}` has commits that `cargo xtask release-pr` did not write, so it was \
+         left as it is instead of being rebuilt on `{}`:\n>\n{}\n>\n> Merge it as it is, or delete the \
+         branch (or move those commits to the base branch) to let the next push rebuild it.\n{KEPT_END}\n\n",
+        &head[..head.len().min(10)],
+        list.iter()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+/// `body` without a note from an earlier run.
+fn without_note(body: &str) -> &str {
+    match body.find(KEPT_END) {
+        Some(end) if body.starts_with(KEPT_START) => body[end + KEPT_END.len()..].trim_start(),
+        _ => body,
+    }
+}
+
+/// Leaves `branch` as it is because it holds `foreign` commits, and says so at the top of its
+/// open pull request into `base`, whose recorded plan still matches the branch.
+pub fn keep(
+    forge: &dyn Forge,
+    branch: &str,
+    base: &str,
+    head: &str,
+    foreign: &[Foreign],
+) -> Result<Done, Error> {
+    let open = forge.open_pull_requests(branch, base)?;
+    let Some(pr) = open.first() else {
+        return Ok(Done::Kept {
+            number: None,
+            foreign: foreign.to_vec(),
+        });
+    };
+    let old = pr.body.as_deref().unwrap_or_default();
+    let body = format!("{}{}", kept_note(branch, head, foreign), without_note(old));
+    if body != old {
+        forge.update_pull_request(pr.number, &pr.title, &body, false)?;
+    }
+    Ok(Done::Kept {
+        number: Some(pr.number),
+        foreign: foreign.to_vec(),
+    })
 }
 
 /// What happened to the release pull request.
@@ -169,6 +345,13 @@ pub enum Done {
     },
     /// There is nothing to release and no pull request.
     Nothing,
+    /// The release branch holds commits this tool did not write: it was left as it is.
+    Kept {
+        /// The open pull request, which now says so.
+        number: Option<u64>,
+        /// Those commits.
+        foreign: Vec<Foreign>,
+    },
 }
 
 /// Opens or updates the pull request from `branch` into `base` with `proposal`, or closes it
@@ -236,7 +419,18 @@ mod tests {
 
     #[test]
     fn the_body_records_the_plan_it_shows() {
-        let p = proposal(&plan(), "0123456789abcdef");
+        let notes = BTreeMap::from([(
+            "host".to_owned(),
+            "### Added\n\n- start actors (abc1234)".to_owned(),
+        )]);
+        let p = proposal(&plan(), "0123456789abcdef", &notes);
+        assert!(
+            p.body.contains(
+                "<details><summary><code>host</code> 0.2.0</summary>\n\n### Added\n\n- start actors (abc1234)\n\n</details>"
+            ),
+            "{}",
+            p.body
+        );
         assert_eq!(p.title, "chore(release): host 0.2.0");
         assert!(
             p.body
@@ -252,5 +446,45 @@ mod tests {
         assert_eq!(recorded, Recorded::new(&plan(), "0123456789abcdef"));
         assert_eq!(recorded.tags(), ["host--v0.2.0"]);
         assert_eq!(super::recorded("no marker here"), None);
+    }
+
+    #[test]
+    fn changelogs_too_long_for_the_body_are_named_only() {
+        let mut plan = plan();
+        let mut second = plan.releases[0].clone();
+        second.name = "wash".into();
+        plan.releases.push(second);
+        let notes = BTreeMap::from([
+            ("host".to_owned(), "- h\n".repeat(MAX_CHANGELOGS / 4)),
+            ("wash".to_owned(), "- w".to_owned()),
+        ]);
+        let p = proposal(&plan, "0123456789abcdef", &notes);
+        assert!(p.body.len() < 65_536);
+        assert!(p.body.contains("<code>wash</code>"));
+        assert!(
+            p.body
+                .contains("The changelogs of `host` are in the branch only"),
+            "{}",
+            &p.body[..300]
+        );
+        assert_eq!(recorded(&p.body).unwrap().releases.len(), 2);
+    }
+
+    #[test]
+    fn a_note_replaces_the_one_before_it() {
+        let foreign = [Foreign {
+            sha: "0123456789abcdef".into(),
+            author: "Jane".into(),
+            summary: "docs: reword the changelog".into(),
+        }];
+        let first = format!("{}body", kept_note("release", "aaaa", &foreign));
+        let second = format!(
+            "{}{}",
+            kept_note("release", "bbbb", &foreign),
+            without_note(&first)
+        );
+        assert!(second.ends_with("\n\nbody"), "{second}");
+        assert_eq!(second.matches(KEPT_START).count(), 1);
+        assert!(second.contains("- 0123456789 docs: reword the changelog (Jane)"));
     }
 }

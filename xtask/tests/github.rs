@@ -398,6 +398,46 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
                 Some(&merge),
             ))),
     );
+    // First the tags only: the crates are published before any GitHub release exists.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/releases/tags/core-v0.1.1")))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let out = repo.xtask(
+        &api,
+        &[
+            "github-release",
+            "--pr",
+            "7",
+            "--tag-only",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["tagged"], json!(["core-v0.1.1"]));
+    assert_eq!(result["releases"], json!([]));
+    assert_eq!(git(&origin, &["rev-parse", "core-v0.1.1^{commit}"]), merge);
+    api.reset();
+
+    // Published: the same command without --tag-only creates the release, tagging nothing.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                7,
+                &pr_body,
+                Some(&merge),
+            ))),
+    );
     api.mount(
         Mock::given(method("GET"))
             .and(path(format!("{REPO}/releases/tags/core-v0.1.1")))
@@ -414,8 +454,8 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
     let out = repo.xtask(&api, &["github-release", "--pr", "7", "--format", "json"]);
     assert!(out.status.success(), "{}", text(&out));
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(result["tagged"], json!(["core-v0.1.1"]));
-    assert_eq!(git(&origin, &["rev-parse", "core-v0.1.1^{commit}"]), merge);
+    assert_eq!(result["tagged"], json!([]));
+    assert_eq!(result["releases"][0]["action"], "created");
     let release = &api.bodies("POST")[0];
     assert_eq!(release["tag_name"], "core-v0.1.1");
     assert!(
@@ -691,4 +731,46 @@ fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
         "the recorded plan, which matches the branch, is kept below the note: {body}"
     );
     api.reset();
+}
+
+/// The steps of `release.yml`, as (name, run script) pairs, in order.
+fn release_workflow_steps() -> Vec<(String, String)> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/workflows/release.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut steps = Vec::new();
+    for chunk in text.split("\n      - ").skip(1) {
+        let name = chunk
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name: "))
+            .unwrap_or_default()
+            .to_owned();
+        steps.push((name, chunk.to_owned()));
+    }
+    steps
+}
+
+#[test]
+fn the_release_workflow_publishes_before_it_creates_github_releases() {
+    let steps = release_workflow_steps();
+    let position = |what: &dyn Fn(&str) -> bool| {
+        steps
+            .iter()
+            .position(|(_, script)| what(script))
+            .unwrap_or_else(|| panic!("no such step in {steps:#?}"))
+    };
+    let tag = position(&|s| s.contains("github-release --pr") && s.contains("--tag-only"));
+    let publish = position(&|s| s.contains("release --execute"));
+    let releases = position(&|s| s.contains("github-release --pr") && !s.contains("--tag-only"));
+    assert!(tag < publish && publish < releases, "{steps:#?}");
+    // No secret reaches a step that compiles: cargo builds in a step of its own.
+    for (name, script) in &steps {
+        let secret = script.contains("GITHUB_TOKEN:") || script.contains("CARGO_REGISTRY_TOKEN:");
+        let compiles = script.contains("cargo run")
+            || script.contains("cargo build")
+            || script.contains("cargo xtask");
+        assert!(
+            !(secret && compiles),
+            "step `{name}` compiles with a secret: {script}"
+        );
+    }
 }

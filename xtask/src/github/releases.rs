@@ -1,5 +1,6 @@
 //! `cargo xtask github-release`: a GitHub release for each release tag at the current versions;
-//! with `--pr`, first tag the merged release pull request's plan.
+//! with `--pr`, first tag the merged release pull request's plan (`--tag-only`: and stop there,
+//! so the crates can be published before their releases exist).
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ pub(crate) struct Args {
     /// The remote to push the tags to
     #[arg(long, value_name = "NAME", default_value = "origin")]
     remote: String,
+    /// With --pr: tag and push the tags, but create no GitHub release yet (publish first, then
+    /// run again without it)
+    #[arg(long, requires = "pr")]
+    tag_only: bool,
     #[command(flatten)]
     connection: Connection,
     /// Output format
@@ -56,6 +61,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             ),
         );
         only = Some(all);
+        if args.tag_only {
+            if args.format == Format::Json {
+                let json = serde_json::json!({ "tagged": tagged, "releases": [] });
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            }
+            return Ok(exit_code::SUCCESS);
+        }
     }
     let prepared = execute::prepare(manifest)?;
     let wanted: Vec<_> = releases::wanted(&prepared)?

@@ -219,6 +219,20 @@ mod tests {
     }
 
     #[test]
+    fn only_failures_github_may_have_acted_on_are_looked_up() {
+        assert!(status(502, "Bad Gateway", None).may_have_taken_effect());
+        assert!(Failure::Transport("operation timed out".into()).may_have_taken_effect());
+        for failure in [
+            status(403, "You have exceeded a secondary rate limit", Some(1)),
+            status(429, "slow down", None),
+            status(422, "Validation Failed", None),
+            status(401, "Bad credentials", None),
+        ] {
+            assert!(!failure.may_have_taken_effect(), "{failure:?}");
+        }
+    }
+
+    #[test]
     fn retry_after_is_read_in_seconds() {
         assert_eq!(parse_retry_after(" 12 "), Some(Duration::from_secs(12)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);

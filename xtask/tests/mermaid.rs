@@ -7,6 +7,8 @@
 
 mod fixture;
 
+use std::fmt::Write as _;
+
 use fixture::Fixture;
 
 /// Targets that break a Mermaid string unless escaped, and the edges that carry them.
@@ -34,9 +36,10 @@ fn workspace() -> Fixture {
     )];
     for (name, table, target) in TARGETS {
         // TOML literal strings take the quotes as they are.
-        app.push_str(&format!(
+        let _ = write!(
+            app,
             "\n[target.'{target}'.{table}]\n{name} = {{ path = \"../{name}\" }}\n"
-        ));
+        );
         files.push((
             format!("crates/{name}/Cargo.toml"),
             format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),

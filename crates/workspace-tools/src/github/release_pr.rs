@@ -3,6 +3,7 @@
 //! behind a hidden marker so the release workflow tags exactly that plan.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -121,10 +122,11 @@ fn changelog_details(plan: &ReleasePlan, changelogs: &BTreeMap<String, String>) 
         }
     }
     if !left_out.is_empty() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\nThe changelogs of {} are in the branch only: the body would be too long.\n",
             left_out.join(", ")
-        ));
+        );
     }
     match out.is_empty() {
         true => out,

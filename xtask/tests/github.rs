@@ -774,3 +774,47 @@ fn the_release_workflow_publishes_before_it_creates_github_releases() {
         );
     }
 }
+
+#[test]
+fn pr_comment_edits_only_the_comment_of_the_login_it_is_given() {
+    let repo = Repo::new();
+    let api = Api::start();
+    let marked = "<!-- workspace-tools:pr-comment -->\nold";
+    let mut human = comment_json(40, marked);
+    human["user"] = json!({ "login": "octocat", "id": 1, "type": "User" });
+    let mut app = comment_json(41, marked);
+    app["user"] = json!({ "login": "acme-bot[bot]", "id": 2, "type": "Bot" });
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/issues/5/comments")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([human, app]))),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path("/user"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{REPO}/issues/comments/41")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(comment_json(41, "x")))
+            .expect(1),
+    );
+    let out = repo.xtask(
+        &api,
+        &[
+            "pr-comment",
+            "--base",
+            "HEAD~1",
+            "--pr",
+            "5",
+            "--bot-login",
+            "acme-bot[bot]",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(api.bodies("PATCH").len(), 1);
+    assert!(api.bodies("POST").is_empty() && api.bodies("DELETE").is_empty());
+    api.reset();
+}

@@ -733,9 +733,11 @@ fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
     api.reset();
 }
 
-/// The steps of `release.yml`, as (name, run script) pairs, in order.
-fn release_workflow_steps() -> Vec<(String, String)> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/workflows/release.yml");
+/// The steps of the workflow `file` in `.github/workflows`, as (name, text) pairs, in order.
+fn workflow_steps(file: &str) -> Vec<(String, String)> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.github/workflows")
+        .join(file);
     let text = std::fs::read_to_string(&file).unwrap();
     let mut steps = Vec::new();
     for chunk in text.split("\n      - ").skip(1) {
@@ -751,7 +753,7 @@ fn release_workflow_steps() -> Vec<(String, String)> {
 
 #[test]
 fn the_release_workflow_publishes_before_it_creates_github_releases() {
-    let steps = release_workflow_steps();
+    let steps = workflow_steps("release.yml");
     let position = |what: &dyn Fn(&str) -> bool| {
         steps
             .iter()
@@ -762,16 +764,40 @@ fn the_release_workflow_publishes_before_it_creates_github_releases() {
     let publish = position(&|s| s.contains("release --execute"));
     let releases = position(&|s| s.contains("github-release --pr") && !s.contains("--tag-only"));
     assert!(tag < publish && publish < releases, "{steps:#?}");
-    // No secret reaches a step that compiles: cargo builds in a step of its own.
-    for (name, script) in &steps {
-        let secret = script.contains("GITHUB_TOKEN:") || script.contains("CARGO_REGISTRY_TOKEN:");
-        let compiles = script.contains("cargo run")
-            || script.contains("cargo build")
-            || script.contains("cargo xtask");
-        assert!(
-            !(secret && compiles),
-            "step `{name}` compiles with a secret: {script}"
-        );
+}
+
+#[test]
+fn no_workflow_compiles_in_a_step_that_holds_a_secret() {
+    for file in [
+        "ci.yml",
+        "pr-comment.yml",
+        "pr-comment-post.yml",
+        "release-pr.yml",
+        "release.yml",
+    ] {
+        for (name, step) in workflow_steps(file) {
+            let secret = [
+                "GITHUB_TOKEN:",
+                "GH_TOKEN:",
+                "CARGO_REGISTRY_TOKEN:",
+                "secrets.",
+            ]
+            .iter()
+            .any(|s| step.contains(s));
+            let compiles = [
+                "cargo run",
+                "cargo build",
+                "cargo xtask",
+                "cargo test",
+                "cargo install",
+            ]
+            .iter()
+            .any(|c| step.contains(c));
+            assert!(
+                !(secret && compiles),
+                "{file}: step `{name}` compiles with a secret: {step}"
+            );
+        }
     }
 }
 

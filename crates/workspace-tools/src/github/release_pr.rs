@@ -473,6 +473,64 @@ mod tests {
     }
 
     #[test]
+    fn the_lease_is_the_commit_that_was_inspected() {
+        let dir = tempfile::tempdir().unwrap();
+        let (origin, work) = (dir.path().join("origin.git"), dir.path().join("work"));
+        std::fs::create_dir_all(&work).unwrap();
+        let git = |args: &[&str]| {
+            let mut all = vec![
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@localhost",
+                "-c",
+                "commit.gpgsign=false",
+            ];
+            all.extend(args);
+            git::run(&work, &all, None, &[]).unwrap()
+        };
+        git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
+        git(&["init", "-q", "-b", "main"]);
+        git(&["commit", "-q", "--allow-empty", "-m", "initial"]);
+        git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+        git(&["push", "-q", "origin", "HEAD:refs/heads/release"]);
+        let found = inspect_branch(&work, "origin", "release").unwrap();
+        assert_eq!(
+            found.tip.as_deref(),
+            Some(git(&["rev-parse", "HEAD"]).as_str())
+        );
+        assert!(found.foreign.is_empty());
+
+        // A maintainer pushes after the inspection: the push must not overwrite it.
+        git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "docs: a maintainer's fix",
+        ]);
+        let theirs = git(&["rev-parse", "HEAD"]);
+        git(&["push", "-q", "origin", "HEAD:refs/heads/release"]);
+        git(&["reset", "-q", "--hard", "HEAD~1"]);
+        git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "chore(release): x\n\nRelease-Tool: cargo-xtask-release",
+        ]);
+        let ours = git(&["rev-parse", "HEAD"]);
+        let err = git::push_branch(&work, "origin", &ours, "release", found.tip.as_deref());
+        assert!(err.is_err(), "the stale lease was accepted");
+        let remote = git::run(&origin, &["rev-parse", "release"], None, &[]).unwrap();
+        assert_eq!(remote, theirs);
+        let again = inspect_branch(&work, "origin", "release").unwrap();
+        assert_eq!(again.foreign.len(), 1);
+        assert_eq!(again.foreign[0].summary, "docs: a maintainer's fix");
+        assert_eq!(again.foreign[0].sha, theirs);
+    }
+
+    #[test]
     fn a_note_replaces_the_one_before_it() {
         let foreign = [Foreign {
             sha: "0123456789abcdef".into(),

@@ -123,8 +123,13 @@ fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
         false => Some(execute::prepare(manifest)?.plan(&BTreeMap::new())?),
     };
     // On `pull_request`, Actions checks out a merge of the head into the base branch, a commit
-    // nobody wrote: name the pull request's head from the event instead.
-    let head = context::event_head_sha(&env).unwrap_or_else(|| diff.head.clone());
+    // nobody wrote: name the pull request's head from the event instead (unless `--head` names
+    // another revision).
+    let head = match args.head.as_str() {
+        "HEAD" => context::event_head_sha(&env),
+        _ => None,
+    }
+    .unwrap_or_else(|| diff.head.clone());
     let desired = comment::render(&Report {
         graph: &workspace.graph,
         set: &set,

@@ -948,6 +948,37 @@ fn a_retry_after_beyond_the_cap_is_refused_not_reported_as_attempts() {
 }
 
 #[test]
+fn a_primary_rate_limit_resetting_beyond_the_cap_is_refused() {
+    let api = Api::start();
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    api.mount(
+        Mock::given(method("GET")).respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({ "message": "API rate limit exceeded for installation" })),
+        ),
+    );
+    let err = api.client().pull_request(5).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::WaitRefused {
+                wait_secs: 3590..=3602,
+                max_secs: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
 fn api_urls_that_are_not_http_are_refused_at_once() {
     let api = Api::start();
     let host = api.server.uri().trim_start_matches("http://").to_owned();

@@ -1,11 +1,14 @@
 //! `cargo xtask affected` and `cargo xtask affected-test`.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use workspace_tools::test_run::{self, Partition, Runner};
-use workspace_tools::{AffectedSet, git, metadata, render};
+use workspace_tools::{
+    AffectedPackage, AffectedSet, UnknownRead, WorkspaceGraph, git, metadata, render,
+};
 
 use crate::{exit_code, output, test};
 
@@ -91,29 +94,63 @@ impl RunnerArg {
 struct Computed {
     set: AffectedSet,
     diff: git::Diff,
-    manifest_path: PathBuf,
     workspace: metadata::Workspace,
+    /// The workspace root in the user's work tree (where tests run).
+    work_tree_root: PathBuf,
 }
 
+/// Loads the graph of the head revision (from a temporary copy when the work tree does not
+/// hold it), reads the change, and computes the affected set.
 fn compute(selection: &Selection) -> anyhow::Result<Computed> {
-    let workspace = metadata::load(selection.manifest_path.as_deref())?;
+    let start = match selection.manifest_path.as_deref().map(Path::parent) {
+        Some(Some(dir)) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => std::env::current_dir()?,
+    };
+    let head = (!selection.include_uncommitted).then_some(selection.head.as_str());
+    let checkout = git::checkout(&start, head)?;
+    let manifest = match checkout.copy_root() {
+        Some(copy) => Some(nearest_manifest(&checkout.dir, copy, selection)?),
+        None => selection.manifest_path.clone(),
+    };
+    let mut workspace =
+        metadata::load_locked(manifest.as_deref()).map_err(|e| match checkout.copy_root() {
+            Some(copy) => e.in_revision(copy, &selection.head),
+            None => e,
+        })?;
+    // Build output and test tools belong in the work tree's target folder, not in the copy.
+    workspace.target_dir = checkout.in_work_tree(&workspace.target_dir);
     let range = git::Range {
         base: selection.base.clone(),
         head: Some(selection.head.clone()),
         include_uncommitted: selection.include_uncommitted,
     };
-    let diff = git::diff(workspace.graph.root(), &range)?;
+    let diff = checkout.diff(workspace.graph.root(), &range)?;
     let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
-    let manifest_path = selection
-        .manifest_path
-        .clone()
-        .unwrap_or_else(|| workspace.graph.root().join("Cargo.toml"));
+    let work_tree_root = checkout.in_work_tree(workspace.graph.root());
     Ok(Computed {
         set,
         diff,
-        manifest_path,
         workspace,
+        work_tree_root,
     })
+}
+
+/// The manifest cargo would start from in the copy: the one named by --manifest-path, else the
+/// nearest `Cargo.toml` at or above the current folder.
+fn nearest_manifest(dir: &Path, copy: &Path, selection: &Selection) -> anyhow::Result<PathBuf> {
+    if let Some(name) = selection.manifest_path.as_deref().and_then(Path::file_name) {
+        return Ok(dir.join(name));
+    }
+    dir.ancestors()
+        .take_while(|d| d.starts_with(copy))
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "revision `{}` has no Cargo.toml at or above the current folder",
+                selection.head
+            )
+        })
 }
 
 fn summary(computed: &Computed) -> String {
@@ -130,10 +167,41 @@ fn summary(computed: &Computed) -> String {
     )
 }
 
-fn explain(set: &AffectedSet) {
-    for package in &set.packages {
-        for reason in &package.reasons {
-            output::detail(&format!("{}: {}", package.name, reason.message));
+/// The reads the scan could not resolve, by package name, in name order.
+fn unknown_reads(graph: &WorkspaceGraph) -> Vec<(&str, &UnknownRead)> {
+    let mut all: Vec<(&str, &UnknownRead)> = graph
+        .members()
+        .into_iter()
+        .flat_map(|ix| {
+            let name = graph.package(ix).name.as_str();
+            graph.unknown_reads(ix).iter().map(move |r| (name, r))
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all
+}
+
+/// On stderr: why each package is affected, then the reads nobody could follow.
+fn explain(computed: &Computed, reasons: bool) {
+    if reasons {
+        for package in &computed.set.packages {
+            for reason in &package.reasons {
+                output::detail(&format!("{}: {}", package.name, reason.message));
+            }
+        }
+    }
+    let unknown = unknown_reads(&computed.workspace.graph);
+    if !unknown.is_empty() {
+        output::status(
+            "Unresolved",
+            &format!(
+                "{} read{} with a computed path, not followed:",
+                unknown.len(),
+                if unknown.len() == 1 { "" } else { "s" }
+            ),
+        );
+        for (name, read) in unknown {
+            output::detail(&format!("{name}: {}: {}", read.location, read.text));
         }
     }
 }
@@ -142,17 +210,23 @@ fn explain(set: &AffectedSet) {
 pub(crate) fn run(args: AffectedArgs) -> anyhow::Result<i32> {
     let computed = compute(&args.selection)?;
     let set = &computed.set;
-    match args.format {
+    let text = match args.format {
         Format::Text => {
             output::status("Affected", &summary(&computed));
+            let mut text = String::new();
             for package in &set.packages {
-                println!("{}", package.name);
+                text.push_str(&package.name);
+                text.push('\n');
                 if args.explain {
                     for reason in &package.reasons {
-                        println!("    {}", reason.message);
+                        let _ = writeln!(text, "    {}", reason.message);
                     }
                 }
             }
+            if args.explain {
+                explain(&computed, false);
+            }
+            text
         }
         Format::Json => {
             let mut json = serde_json::to_value(set)?;
@@ -165,53 +239,75 @@ pub(crate) fn run(args: AffectedArgs) -> anyhow::Result<i32> {
                 .iter()
                 .map(|f| f.path.clone())
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            json["unknown_reads"] = unknown_reads(&computed.workspace.graph)
+                .into_iter()
+                .map(|(name, read)| {
+                    serde_json::json!({"package": name, "location": read.location, "text": read.text})
+                })
+                .collect();
+            if args.explain {
+                explain(&computed, false);
+            }
+            format!("{}\n", serde_json::to_string_pretty(&json)?)
         }
-        Format::GithubMatrix => println!("{}", render::github_matrix(set)),
-    }
+        Format::GithubMatrix => format!("{}\n", render::github_matrix(set)),
+    };
+    output::print(&text)?;
     Ok(exit_code::SUCCESS)
 }
 
 /// Runs the tests of the affected packages and exits with the runner's status.
 pub(crate) fn run_tests(args: TestArgs) -> anyhow::Result<i32> {
-    let computed = compute(&args.selection)?;
-    let mut names: Vec<String> = computed
-        .set
-        .packages
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
+    let selection = &args.selection;
+    if !selection.include_uncommitted {
+        let start = match selection.manifest_path.as_deref().map(Path::parent) {
+            Some(Some(dir)) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => std::env::current_dir()?,
+        };
+        if !git::is_head(&start, &selection.head)? {
+            output::error(&format!(
+                "affected-test runs the tests of the work tree, but `{}` is not the checked-out \
+                 commit; check it out first, or list its affected packages with `affected --head {}`",
+                selection.head, selection.head
+            ));
+            return Ok(exit_code::USAGE);
+        }
+    }
+    let computed = compute(selection)?;
     output::status("Affected", &summary(&computed));
-    explain(&computed.set);
+    explain(&computed, true);
+    let mut packages: Vec<&AffectedPackage> = computed.set.packages.iter().collect();
     if let Some(partition) = args.partition {
-        names = test_run::partition(&names, partition);
+        let names: Vec<String> = packages.iter().map(|p| p.name.clone()).collect();
+        let share = test_run::partition(&names, partition);
+        packages.retain(|p| share.contains(&p.name));
         output::status(
             "Partition",
             &format!(
                 "{partition}: {}",
-                if names.is_empty() {
+                if share.is_empty() {
                     "-".to_owned()
                 } else {
-                    names.join(", ")
+                    share.join(", ")
                 }
             ),
         );
     }
-    if names.is_empty() {
+    if packages.is_empty() {
         output::status("Finished", "nothing affected, no tests to run");
         return Ok(exit_code::SUCCESS);
     }
+    let runner = args.runner.runner();
     let path = test::ensure_tools(&computed.workspace)?;
-    let mut command = test_run::command(
-        args.runner.runner(),
-        &computed.manifest_path,
-        &names,
-        &args.args,
-    );
+    test_run::check_installed(runner, &path)?;
+    let specs: Vec<String> = packages
+        .iter()
+        .map(|p| {
+            test_run::package_spec(&computed.work_tree_root.join(&p.path), &p.name, &p.version)
+        })
+        .collect();
+    let manifest = computed.work_tree_root.join("Cargo.toml");
+    let mut command = test_run::command(runner, &manifest, &specs, &args.args);
     command.env("PATH", path);
-    let code = test::run_runner(command)?;
-    if code != exit_code::SUCCESS {
-        output::warning(&format!("tests failed in: {}", names.join(", ")));
-    }
-    Ok(code)
+    test::run_runner(command)
 }

@@ -1,14 +1,18 @@
 //! Every exit code `cargo xtask` can return, in one place (documented in docs/affected.md).
 //!
-//! A wrong command line exits with 2, clap's own code. Codes 10 to 19 (and 20 to 24 for the GitHub bots) are ours; they never collide with a test runner's (`cargo test` exits 101 on
-//! failure, nextest uses 4 and 92 to 106), which `affected-test` passes through unchanged.
+//! A wrong command line exits with 2, clap's own code. Codes 10 to 19 (20 to 24 for the GitHub
+//! bots, 25 and 26 for the test runner and the lock file) are ours; they never collide with a
+//! test runner's (`cargo test` exits 101 on failure, nextest uses 4 and 92 to 106), which
+//! `affected-test` passes through unchanged.
 
 use workspace_tools::Error;
 
 /// Success.
 pub(crate) const SUCCESS: i32 = 0;
-/// An unexpected failure not listed below.
+/// An unexpected failure not listed below, or stdout could not be written.
 pub(crate) const FAILURE: i32 = 1;
+/// A wrong command line (clap's code), or flags that contradict the checkout.
+pub(crate) const USAGE: i32 = 2;
 /// The workspace is not in a git repository.
 pub(crate) const NOT_A_REPOSITORY: i32 = 10;
 /// A revision does not exist.
@@ -50,6 +54,11 @@ pub(crate) const GITHUB_CONTEXT: i32 = 23;
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
 pub(crate) const GITHUB_MISMATCH: i32 = 24;
 
+/// The test runner (`cargo nextest`) is not installed.
+pub(crate) const RUNNER_NOT_FOUND: i32 = 25;
+/// `Cargo.lock` is missing or stale, and a read-only command will not let cargo rewrite it.
+pub(crate) const STALE_LOCK: i32 = 26;
+
 /// The exit code for an error of the GitHub bots.
 #[cfg(feature = "github")]
 pub(crate) fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
@@ -82,5 +91,7 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Plan(_) => PLAN,
         Error::Publish { .. } => PUBLISH,
         Error::ToolInstall { .. } => TOOL_INSTALL,
+        Error::RunnerNotFound { .. } => RUNNER_NOT_FOUND,
+        Error::StaleLock { .. } => STALE_LOCK,
     }
 }

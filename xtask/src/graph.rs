@@ -26,16 +26,17 @@ enum Format {
 
 /// Prints the graph of local packages in dependency order.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
-    let workspace = metadata::load(args.manifest_path.as_deref())?;
+    let workspace = metadata::load_locked(args.manifest_path.as_deref())?;
     let graph = &workspace.graph;
-    match args.format {
-        Format::Text => print!("{}", render::graph_text(graph)),
-        Format::Dot => print!("{}", render::graph_dot(graph)),
-        Format::Mermaid => print!("{}", render::graph_mermaid(graph)),
-        Format::Json => println!(
-            "{}",
+    let text = match args.format {
+        Format::Text => render::graph_text(graph),
+        Format::Dot => render::graph_dot(graph),
+        Format::Mermaid => render::graph_mermaid(graph),
+        Format::Json => format!(
+            "{}\n",
             serde_json::to_string_pretty(&render::graph_json(graph))?
         ),
-    }
+    };
+    crate::output::print(&text)?;
     Ok(crate::exit_code::SUCCESS)
 }

@@ -70,6 +70,7 @@ fn main() -> ExitCode {
     };
     let code = match result {
         Ok(code) => code,
+        Err(error) if error.is::<output::BrokenPipe>() => exit_code::SUCCESS,
         #[cfg(feature = "github")]
         Err(error) if error.is::<workspace_tools::github::Error>() => {
             let github = error.downcast_ref::<workspace_tools::github::Error>();
@@ -118,9 +119,11 @@ mod tests {
             GITHUB_CONTEXT,
             GITHUB_MISMATCH,
             TOOL_INSTALL,
+            RUNNER_NOT_FOUND,
+            STALE_LOCK,
         ];
         let mut all = ours.to_vec();
-        all.extend([SUCCESS, FAILURE, 2]);
+        all.extend([SUCCESS, FAILURE, USAGE]);
         all.sort();
         all.dedup();
         assert_eq!(all.len(), ours.len() + 3);

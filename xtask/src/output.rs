@@ -4,7 +4,6 @@
 use anstyle::{AnsiColor, Style};
 
 const STATUS: Style = AnsiColor::Green.on_default().bold();
-const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
 /// `   Affected 3 of 5 packages`: a right-aligned verb, like cargo's `Compiling`.
@@ -17,12 +16,35 @@ pub(crate) fn detail(message: &str) {
     anstream::eprintln!("{:>12} {message}", "");
 }
 
-/// `warning: ...`.
-pub(crate) fn warning(message: &str) {
-    anstream::eprintln!("{WARN}warning{WARN:#}: {message}");
-}
-
 /// `error: ...`.
 pub(crate) fn error(message: &str) {
     anstream::eprintln!("{ERROR}error{ERROR:#}: {message}");
+}
+
+/// Stdout was closed by its reader (`affected | head -1`): not a failure, so `main` exits 0
+/// without a word, as other command-line tools do.
+#[derive(Debug)]
+pub(crate) struct BrokenPipe;
+
+impl std::fmt::Display for BrokenPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stdout was closed")
+    }
+}
+
+impl std::error::Error for BrokenPipe {}
+
+/// Writes `text` to stdout in one go. A closed pipe is [`BrokenPipe`]; any other failure (a
+/// full disk) is an error naming stdout.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        Err(e) => Err(anyhow::anyhow!("could not write to stdout: {e}")),
+    }
 }

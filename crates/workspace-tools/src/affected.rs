@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::graph::{DepKind, PackageIx, WorkspaceGraph};
 use crate::rules::{Effect, Rule, Rules};
-use crate::{ChangeSet, FileStatus, lockfile, manifest_diff};
+use crate::{ChangeSet, FileStatus, Read, lockfile, manifest_diff};
 
 /// The affected members of a workspace, and the rest.
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +68,13 @@ pub enum ReasonDetail {
         /// Its version at head.
         version: String,
     },
+    /// The package's build reads a changed file outside its own folder.
+    Reads {
+        /// The changed path.
+        path: String,
+        /// The read that covers it: the file or folder read, and where.
+        read: Read,
+    },
     /// A path rule matched a changed path.
     Rule {
         /// The changed path.
@@ -116,6 +123,20 @@ impl Reason {
             detail: ReasonDetail::Rule {
                 path: path.to_owned(),
                 rule,
+            },
+        }
+    }
+
+    fn reads(path: &str, read: &Read) -> Reason {
+        let what = match read.path == path {
+            true => String::new(),
+            false => format!(" under {}", read.path),
+        };
+        Reason {
+            message: format!("reads {path}{what} ({}), changed", read.by),
+            detail: ReasonDetail::Reads {
+                path: path.to_owned(),
+                read: read.clone(),
             },
         }
     }
@@ -275,7 +296,15 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         let path = file.path.as_str();
         if let Some(rule) = rules.user_rule(path) {
             out.apply(graph, path, rule, true);
-        } else if path == "Cargo.toml" {
+            continue;
+        }
+        // A file another package reads affects that package, whoever owns the file.
+        let mut read = false;
+        for (ix, by) in graph.readers(path) {
+            out.seed(ix, Reason::reads(path, by), true);
+            read = true;
+        }
+        if path == "Cargo.toml" {
             root_manifest(graph, changes, &roots, &mut out);
         } else if path == "Cargo.lock" {
             lock_file(graph, changes, &mut out);
@@ -283,9 +312,18 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
             out.apply(graph, path, rule, false);
         } else if let Some(ix) = owner(&roots, path) {
             out.files.entry(ix).or_default().push(path.to_owned());
-        } else if ancestors(path).any(|dir| removed_dirs.contains(dir)) {
+        } else if read {
+            // Outside every package, and its readers are known: they are what it affects.
+        } else if file.status == FileStatus::Deleted
+            && ancestors(path).any(|dir| removed_dirs.contains(dir))
+        {
             // The file belonged to a package deleted by this change; its former dependents
-            // had to change their manifests, so they are affected through those.
+            // had to change their manifests, so they are affected through those. Files of that
+            // package that survive lie outside every package from now on, and fall through.
+        } else if path.starts_with("../") {
+            // Outside the workspace root, no package holds it or reads it, and it is not a
+            // cargo or CI file of a folder above (those are workspace rules): another project
+            // of the repository.
         } else if let Some(rule) = rules.outside_rule(path) {
             out.apply(graph, path, rule, false);
         } else {
@@ -307,9 +345,12 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     dirs.chain((!outside).then_some(""))
 }
 
-/// The package whose root is the deepest directory containing `path`.
+/// The package whose root is the deepest directory containing `path`, or `path` itself (a
+/// git submodule shows up as one path, its folder).
 fn owner(roots: &HashMap<&str, PackageIx>, path: &str) -> Option<PackageIx> {
-    ancestors(path).find_map(|dir| roots.get(dir).copied())
+    std::iter::once(path)
+        .chain(ancestors(path))
+        .find_map(|dir| roots.get(dir).copied())
 }
 
 fn root_manifest(

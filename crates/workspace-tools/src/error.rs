@@ -1,6 +1,6 @@
 //! Errors of the engine: each names the file, revision or command at fault.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong while loading a workspace or reading its history.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,29 @@ pub enum Error {
         manifest: String,
         /// The first lines of cargo's error.
         message: String,
+    },
+    /// `Cargo.lock` is missing or no longer matches the manifests, and a read-only command
+    /// will not let cargo rewrite it.
+    #[error(
+        "{path} is {state}: cargo would have to {verb} it, and this command never writes to the \
+         checkout; run `cargo {fix}` and commit the lock file",
+        state = if *missing { "missing" } else { "stale" },
+        verb = if *missing { "create" } else { "rewrite" },
+        fix = if *missing { "generate-lockfile" } else { "update --workspace" }
+    )]
+    StaleLock {
+        /// The lock file (or where it should be).
+        path: PathBuf,
+        /// Whether there is no lock file at all.
+        missing: bool,
+    },
+    /// The test runner is not installed.
+    #[error("the test runner `{runner}` is not installed ({hint})")]
+    RunnerNotFound {
+        /// The runner's command, e.g. `cargo nextest`.
+        runner: String,
+        /// How to get it.
+        hint: String,
     },
     /// The tool's configuration in the root manifest is invalid.
     #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
@@ -116,6 +139,34 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error with paths under `copy` (a temporary copy of revision `rev`) shown as
+    /// `rev:path`, so that it names the revision at fault rather than a folder already gone.
+    pub fn in_revision(self, copy: &Path, rev: &str) -> Error {
+        let show = |path: &Path| match path.strip_prefix(copy) {
+            Ok(inside) => PathBuf::from(format!("{rev}:{}", inside.display())),
+            Err(_) => path.to_owned(),
+        };
+        match self {
+            Error::Metadata { manifest, message } => Error::Metadata {
+                manifest: show(Path::new(&manifest)).display().to_string(),
+                message: message.replace(&format!("{}/", copy.display()), &format!("{rev}:")),
+            },
+            Error::StaleLock { path, missing } => Error::StaleLock {
+                path: show(&path),
+                missing,
+            },
+            Error::Config { path, message } => Error::Config {
+                path: show(&path),
+                message,
+            },
+            Error::Io { path, source } => Error::Io {
+                path: show(&path),
+                source,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
         let context = context.into();
         move |source| Error::Git { context, source }

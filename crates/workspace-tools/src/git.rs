@@ -6,7 +6,7 @@
 //! the head branched off are not the head's changes.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
@@ -42,11 +42,16 @@ pub struct Diff {
 /// Compares two revisions of the repository that holds `workspace_root`.
 pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
     let (repo, prefix) = open(workspace_root)?;
+    diff_in(&repo, &prefix, range)
+}
+
+/// Compares two revisions of `repo` for the workspace at `prefix` in its work tree.
+fn diff_in(repo: &Repository, prefix: &Path, range: &Range) -> Result<Diff, Error> {
     let head_name = range.head.clone().unwrap_or_else(|| "HEAD".to_owned());
-    let head = resolve(&repo, &head_name)?;
+    let head = resolve(repo, &head_name)?;
     let (base_name, base) = match &range.base {
-        Some(name) => (name.clone(), resolve(&repo, name)?),
-        None => default_base(&repo)?,
+        Some(name) => (name.clone(), resolve(repo, name)?),
+        None => default_base(repo)?,
     };
     let merge_base =
         repo.merge_base(base.id(), head.id())
@@ -59,12 +64,12 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
                     source,
                 },
             })?;
-    let base_tree = tree(&repo, merge_base)?;
+    let base_tree = tree(repo, merge_base)?;
     let head_tree = match range.include_uncommitted {
         true => None,
         false => Some(head.tree().map_err(Error::git("reading the head tree"))?),
     };
-    let changes = change_set(&repo, &prefix, Some(&base_tree), head_tree.as_ref())?;
+    let changes = change_set(repo, prefix, Some(&base_tree), head_tree.as_ref())?;
     Ok(Diff {
         base: merge_base.to_string(),
         base_name,
@@ -76,6 +81,164 @@ pub fn diff(workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
         },
         changes,
     })
+}
+
+/// A folder in a repository's work tree, or the same folder in a copy of one revision.
+#[derive(Debug)]
+pub struct Checkout {
+    /// The folder where the workspace was looked for (inside the copy, for a copy).
+    pub dir: PathBuf,
+    /// The folder in the user's work tree it stands for.
+    pub work_tree_dir: PathBuf,
+    /// The root of the user's work tree.
+    work_tree_root: PathBuf,
+    /// The copy, removed when this is dropped; `None` for the work tree itself.
+    copy: Option<tempfile::TempDir>,
+}
+
+impl Checkout {
+    /// The root of the copy, if this is one.
+    pub fn copy_root(&self) -> Option<&Path> {
+        self.copy.as_ref().map(tempfile::TempDir::path)
+    }
+
+    /// Where `path` (in this checkout) lies in the user's work tree.
+    pub fn in_work_tree(&self, path: &Path) -> PathBuf {
+        let copy = self.copy_root().and_then(|c| {
+            if let Ok(inside) = path.strip_prefix(c) {
+                return Some(inside.to_owned());
+            }
+            let (c, p) = (c.canonicalize().ok()?, path.canonicalize().ok()?);
+            p.strip_prefix(c).ok().map(Path::to_owned)
+        });
+        match copy {
+            Some(inside) => self.work_tree_root.join(inside),
+            None => path.to_owned(),
+        }
+    }
+
+    /// Compares `range` for the workspace whose root is `workspace_root` (in this checkout).
+    pub fn diff(&self, workspace_root: &Path, range: &Range) -> Result<Diff, Error> {
+        let (repo, _) = open(&self.work_tree_dir)?;
+        let prefix = match self.copy_root() {
+            Some(copy) => canonical(workspace_root)?
+                .strip_prefix(canonical(copy)?)
+                .map(Path::to_owned)
+                .map_err(|_| Error::NotARepository {
+                    path: workspace_root.to_owned(),
+                })?,
+            None => {
+                let workdir = repo.workdir().ok_or_else(|| Error::NotARepository {
+                    path: workspace_root.to_owned(),
+                })?;
+                workspace_prefix(workdir, workspace_root)?
+            }
+        };
+        diff_in(&repo, &prefix, range)
+    }
+}
+
+/// The checkout to load the workspace around `dir` from so that its graph is that of `head`:
+/// the work tree itself when `head` is the checked-out commit and nothing in the work tree
+/// differs from it (or when `head` is `None`: the work tree as it is), else a temporary copy of
+/// `head` (with the submodules the work tree has checked out), removed on drop.
+pub fn checkout(dir: &Path, head: Option<&str>) -> Result<Checkout, Error> {
+    let (repo, prefix) = open(dir)?;
+    let work_tree_root = canonical(repo.workdir().unwrap_or(dir))?;
+    let work_tree = || Checkout {
+        dir: dir.to_owned(),
+        work_tree_dir: dir.to_owned(),
+        work_tree_root: work_tree_root.clone(),
+        copy: None,
+    };
+    let Some(head) = head else {
+        return Ok(work_tree());
+    };
+    let commit = resolve(&repo, head)?;
+    if is_checked_out(&repo, &commit)? {
+        return Ok(work_tree());
+    }
+    let copy = tempfile::Builder::new()
+        .prefix("affected-head-")
+        .tempdir()
+        .map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    copy_revision(&repo, &commit, copy.path())?;
+    Ok(Checkout {
+        dir: copy.path().join(&prefix),
+        work_tree_dir: dir.to_owned(),
+        work_tree_root,
+        copy: Some(copy),
+    })
+}
+
+/// Whether `rev` names the commit checked out in the work tree of `dir`.
+pub fn is_head(dir: &Path, rev: &str) -> Result<bool, Error> {
+    let (repo, _) = open(dir)?;
+    let commit = resolve(&repo, rev)?;
+    let head = repo.head().ok().and_then(|h| h.target());
+    Ok(head == Some(commit.id()))
+}
+
+/// Whether the work tree holds exactly `commit`: it is HEAD, and no file (tracked or
+/// untracked, ignored ones aside) differs.
+fn is_checked_out(repo: &Repository, commit: &Commit<'_>) -> Result<bool, Error> {
+    if repo.head().ok().and_then(|h| h.target()) != Some(commit.id()) {
+        return Ok(false);
+    }
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .include_ignored(false)
+        .exclude_submodules(true);
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(Error::git("reading the work tree's status"))?;
+    Ok(statuses.is_empty())
+}
+
+/// Writes the tree of `commit` into `target`, without touching the repository's index, HEAD
+/// or work tree; submodules checked out in the work tree are written at their recorded commit.
+fn copy_revision(repo: &Repository, commit: &Commit<'_>, target: &Path) -> Result<(), Error> {
+    let tree = commit.tree().map_err(Error::git("reading the head tree"))?;
+    checkout_tree_into(repo, tree.as_object(), target).map_err(Error::git(format!(
+        "copying {} to {}",
+        commit.id(),
+        target.display()
+    )))?;
+    for submodule in repo.submodules().unwrap_or_default() {
+        let Ok(entry) = tree.get_path(submodule.path()) else {
+            continue;
+        };
+        let Ok(sub_repo) = submodule.open() else {
+            continue;
+        };
+        let Ok(object) = sub_repo.find_object(entry.id(), None) else {
+            continue;
+        };
+        let dir = target.join(submodule.path());
+        checkout_tree_into(&sub_repo, &object, &dir).map_err(Error::git(format!(
+            "copying submodule {}",
+            submodule.path().display()
+        )))?;
+    }
+    Ok(())
+}
+
+fn checkout_tree_into(
+    repo: &Repository,
+    object: &git2::Object<'_>,
+    target: &Path,
+) -> Result<(), git2::Error> {
+    let mut builder = git2::build::CheckoutBuilder::new();
+    builder
+        .target_dir(target)
+        .force()
+        .recreate_missing(true)
+        .update_index(false);
+    repo.checkout_tree(object, Some(&mut builder))
 }
 
 /// The repository that holds `workspace_root`, and where the workspace root sits in its work
@@ -149,9 +312,8 @@ pub(crate) fn change_set(
 }
 
 pub(crate) fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, Error> {
-    let object = repo
-        .revparse_single(rev)
-        .map_err(|_| match repo.is_shallow() {
+    let object = repo.revparse_single(rev).map_err(|_| {
+        match repo.is_shallow() && beyond_shallow_history(repo, rev) {
             true => Error::ShallowClone {
                 rev: rev.to_owned(),
             },
@@ -159,11 +321,21 @@ pub(crate) fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>,
                 rev: rev.to_owned(),
                 hint: hint(repo, rev),
             },
-        })?;
+        }
+    })?;
     object.peel_to_commit().map_err(|_| Error::UnknownRevision {
         rev: rev.to_owned(),
         hint: ": not a commit".to_owned(),
     })
+}
+
+/// Whether `rev`, which does not resolve in a shallow clone, may name history the clone lacks:
+/// an ancestor of a name that exists (`main~3`), or a commit id. A name that exists nowhere is
+/// a mistake, not missing history.
+fn beyond_shallow_history(repo: &Repository, rev: &str) -> bool {
+    let named = rev.split(['~', '^']).next().unwrap_or_default();
+    let commit_id = rev.len() >= 7 && rev.chars().all(|c| c.is_ascii_hexdigit());
+    commit_id || (named != rev && repo.revparse_single(named).is_ok())
 }
 
 fn hint(repo: &Repository, rev: &str) -> String {
@@ -198,14 +370,15 @@ fn blob_text(repo: &Repository, tree: &Tree<'_>, path: &Path) -> Option<String> 
     String::from_utf8(blob.content().to_vec()).ok()
 }
 
+fn canonical(path: &Path) -> Result<PathBuf, Error> {
+    path.canonicalize().map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Where the workspace root sits inside the work tree.
 fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<PathBuf, Error> {
-    let canonical = |p: &Path| {
-        p.canonicalize().map_err(|source| Error::Io {
-            path: p.to_owned(),
-            source,
-        })
-    };
     let (workdir, root) = (canonical(workdir)?, canonical(workspace_root)?);
     root.strip_prefix(&workdir)
         .map(Path::to_owned)
@@ -214,24 +387,14 @@ fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<PathBuf, Er
         })
 }
 
-/// A repository path made relative to the workspace root, with `/` separators.
+/// A repository path made relative to the workspace root, with `/` separators: `../x` for a
+/// sibling of the workspace folder, as cargo writes the root of a path dependency there.
 fn relative(prefix: &Path, repo_path: &Path) -> String {
-    let slash = |p: &Path| {
-        p.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
-    };
-    match repo_path.strip_prefix(prefix) {
-        Ok(inside) => slash(inside),
-        Err(_) => {
-            let up = prefix
-                .components()
-                .filter(|c| matches!(c, Component::Normal(_)))
-                .count();
-            format!("{}{}", "../".repeat(up), slash(repo_path))
-        }
-    }
+    crate::metadata::relative_to(
+        &Path::new("/").join(prefix),
+        &Path::new("/").join(repo_path),
+    )
+    .unwrap_or_default()
 }
 
 /// Runs the user's own `git ARGS` in `dir` (so their hooks, signing and credentials apply),

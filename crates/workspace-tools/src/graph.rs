@@ -8,6 +8,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
+use crate::reads::{Read, ReadsIndex, UnknownRead};
+
 /// Index of a package in a [`WorkspaceGraph`].
 pub type PackageIx = NodeIndex<u32>;
 
@@ -40,6 +42,9 @@ pub struct Package {
     pub inherited: Vec<(String, bool)>,
     /// Whether it has a binary target.
     pub binary: bool,
+    /// The source files of its targets (`src_path` in `cargo metadata`), relative to the
+    /// workspace root; the reads scan follows those that lie outside the package.
+    pub targets: Vec<String>,
 }
 
 impl Package {
@@ -52,6 +57,7 @@ impl Package {
             root: Some(root.to_owned()),
             inherited: Vec::new(),
             binary: false,
+            targets: Vec::new(),
         }
     }
 
@@ -64,6 +70,7 @@ impl Package {
             root: None,
             inherited: Vec::new(),
             binary: false,
+            targets: Vec::new(),
         }
     }
 
@@ -123,6 +130,7 @@ impl Dependency {
 pub struct WorkspaceGraph {
     root: PathBuf,
     graph: DiGraph<Package, Dependency>,
+    reads: ReadsIndex,
 }
 
 impl WorkspaceGraph {
@@ -131,7 +139,39 @@ impl WorkspaceGraph {
         WorkspaceGraph {
             root: root.into(),
             graph: DiGraph::new(),
+            reads: ReadsIndex::default(),
         }
+    }
+
+    /// Records that the build of `ix` reads `read.path` (a file, or a folder and everything
+    /// under it) outside its own folder.
+    pub fn add_read(&mut self, ix: PackageIx, read: Read) {
+        self.reads.add(ix, read);
+    }
+
+    /// Records a read of `ix` whose path the scan could not work out.
+    pub fn add_unknown_read(&mut self, ix: PackageIx, read: UnknownRead) {
+        self.reads.add_unknown(ix, read);
+    }
+
+    /// What `ix` reads outside its own folder.
+    pub fn reads(&self, ix: PackageIx) -> &[Read] {
+        self.reads.reads(ix)
+    }
+
+    /// The reads of `ix` that the scan could not resolve.
+    pub fn unknown_reads(&self, ix: PackageIx) -> &[UnknownRead] {
+        self.reads.unknown(ix)
+    }
+
+    /// The packages that read `path` (or a folder holding it), each with the read.
+    pub fn readers<'a>(&'a self, path: &'a str) -> impl Iterator<Item = (PackageIx, &'a Read)> {
+        self.reads.readers(path)
+    }
+
+    /// Replaces the reads with those `index` found.
+    pub(crate) fn set_reads(&mut self, index: ReadsIndex) {
+        self.reads = index;
     }
 
     /// Adds a package and returns its index.

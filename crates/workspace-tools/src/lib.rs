@@ -38,6 +38,8 @@ mod graph;
 mod lockfile;
 mod manifest_diff;
 pub mod metadata;
+mod reads;
+mod reads_scan;
 pub mod release;
 pub mod render;
 mod rules;
@@ -52,6 +54,7 @@ pub use changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use config::{CrateConfig, ReleaseConfig};
 pub use error::Error;
 pub use graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
+pub use reads::{Read, UnknownRead};
 pub use rules::{Effect, Rule, Rules};
 
 /// The table under `[workspace.metadata]` that configures this tool.

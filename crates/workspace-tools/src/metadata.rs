@@ -40,12 +40,36 @@ pub struct Config {
     pub test_tools: Vec<TestTool>,
 }
 
-/// Loads the workspace around `manifest_path` (or around the current directory).
+/// Loads the workspace around `manifest_path` (or around the current directory); cargo may
+/// write a missing or stale `Cargo.lock`, as a release that rewrites it anyway expects.
 pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
-    workspace_from_json(&cargo_metadata(manifest_path)?, manifest_path)
+    load_with(manifest_path, Lock::MayWrite)
 }
 
-/// The workspace described by `cargo metadata` JSON, with the configuration in its root manifest.
+/// Loads the workspace without writing anything: `cargo metadata --locked`, so a missing or
+/// stale `Cargo.lock` is an error ([`Error::StaleLock`]) instead of a rewrite.
+pub fn load_locked(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
+    load_with(manifest_path, Lock::Locked)
+}
+
+/// Whether `cargo metadata` may write `Cargo.lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// `--locked`: read-only.
+    Locked,
+    /// Cargo writes a missing or stale lock file.
+    MayWrite,
+}
+
+fn load_with(manifest_path: Option<&Path>, lock: Lock) -> Result<Workspace, Error> {
+    let json = cargo_metadata(manifest_path, lock)?;
+    let mut workspace = workspace_from_json(&json, manifest_path)?;
+    scan_reads(&mut workspace.graph);
+    Ok(workspace)
+}
+
+/// The workspace described by `cargo metadata` JSON, with the configuration in its root manifest
+/// (the reads index is left empty: see [`scan_reads`]).
 pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<Workspace, Error> {
     let graph = graph_from_json(json, manifest_path)?;
     let config = load_config(&graph)?;
@@ -70,11 +94,21 @@ fn target_dir(json: &str) -> Option<PathBuf> {
         .map(|t| t.target_directory)
 }
 
-/// Runs `cargo metadata --all-features` and returns its JSON.
-pub fn cargo_metadata(manifest_path: Option<&Path>) -> Result<String, Error> {
+/// Fills the reads index of `graph` by scanning its local packages' files on disk.
+pub fn scan_reads(graph: &mut WorkspaceGraph) {
+    let index = crate::reads_scan::scan(graph);
+    graph.set_reads(index);
+}
+
+/// Runs `cargo metadata --all-features` (with `--locked` for [`Lock::Locked`]) and returns its
+/// JSON.
+pub fn cargo_metadata(manifest_path: Option<&Path>, lock: Lock) -> Result<String, Error> {
     let mut command = MetadataCommand::new();
     if let Some(path) = manifest_path {
         command.manifest_path(path);
+    }
+    if lock == Lock::Locked {
+        command.other_options(["--locked".to_owned()]);
     }
     let mut command = command.cargo_command();
     let cargo = command.get_program().to_string_lossy().into_owned();
@@ -90,6 +124,9 @@ pub fn cargo_metadata(manifest_path: Option<&Path>) -> Result<String, Error> {
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
+        if let Some(error) = stale_lock(&stderr) {
+            return Err(error);
+        }
         return Err(Error::Metadata {
             manifest: describe(manifest_path),
             message: first_error(&stderr),
@@ -98,6 +135,24 @@ pub fn cargo_metadata(manifest_path: Option<&Path>) -> Result<String, Error> {
     String::from_utf8(output.stdout).map_err(|_| Error::Metadata {
         manifest: describe(manifest_path),
         message: "cargo printed metadata that is not UTF-8".to_owned(),
+    })
+}
+
+/// Cargo's refusal to create or update the lock file under `--locked`.
+fn stale_lock(stderr: &str) -> Option<Error> {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("because --locked was passed"))?;
+    let missing = line.contains("cannot create");
+    let path = line
+        .split("lock file ")
+        .nth(1)?
+        .split(" because")
+        .next()?
+        .to_owned();
+    Some(Error::StaleLock {
+        path: PathBuf::from(path),
+        missing,
     })
 }
 
@@ -175,6 +230,13 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
             binary: meta
                 .build_targets()
                 .any(|t| matches!(t.id(), guppy::graph::BuildTargetId::Binary(_))),
+            targets: match kind {
+                PackageKind::External => Vec::new(),
+                _ => meta
+                    .build_targets()
+                    .filter_map(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
+                    .collect(),
+            },
         };
         index.insert(meta.id().clone(), graph.add_package(package));
     }
@@ -194,6 +256,23 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
         }
     }
     Ok(graph)
+}
+
+/// `path` relative to `root`, with `/` separators and `../` where it lies outside.
+pub(crate) fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let root: Vec<_> = root.components().collect();
+    let path: Vec<_> = path.components().collect();
+    let common = root.iter().zip(&path).take_while(|(a, b)| a == b).count();
+    (common > 0).then(|| {
+        std::iter::repeat_n("..".to_owned(), root.len() - common)
+            .chain(
+                path[common..]
+                    .iter()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            )
+            .collect::<Vec<_>>()
+            .join("/")
+    })
 }
 
 fn dependency(kind: DepKind, req: &DependencyReq<'_>) -> Dependency {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::graph::{DepKind, Dependency, PackageIx, PackageKind, WorkspaceGraph};
-use crate::{AffectedSet, Package, ReasonDetail};
+use crate::{AffectedSet, Package, Read, ReasonDetail, UnknownRead};
 
 /// A local package and its edges to other local packages, as `graph --format json` prints it.
 #[derive(Serialize)]
@@ -16,6 +16,10 @@ struct GraphPackage<'g> {
     path: &'g str,
     kind: PackageKind,
     dependencies: Vec<GraphEdge<'g>>,
+    /// Files and folders outside the package that its build reads.
+    reads: &'g [Read],
+    /// Reads whose path the scan could not work out.
+    unknown_reads: &'g [UnknownRead],
 }
 
 #[derive(Serialize)]
@@ -119,7 +123,7 @@ pub fn graph_text(graph: &WorkspaceGraph) -> String {
 pub fn graph_json(graph: &WorkspaceGraph) -> serde_json::Value {
     let packages: Vec<GraphPackage<'_>> = local_view(graph)
         .into_iter()
-        .map(|(_, p, deps)| GraphPackage {
+        .map(|(ix, p, deps)| GraphPackage {
             name: &p.name,
             version: &p.version,
             path: p.root.as_deref().unwrap_or_default(),
@@ -131,6 +135,8 @@ pub fn graph_json(graph: &WorkspaceGraph) -> serde_json::Value {
                     dependency,
                 })
                 .collect(),
+            reads: graph.reads(ix),
+            unknown_reads: graph.unknown_reads(ix),
         })
         .collect();
     serde_json::json!({ "packages": packages })

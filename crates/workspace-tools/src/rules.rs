@@ -147,9 +147,15 @@ impl Rules {
         self.user.iter().find(|r| r.matches(path))
     }
 
-    /// The first default rule for workspace-level files that matches `path`.
+    /// The first default rule for workspace-level files that matches `path`. They also hold in
+    /// the folders above the workspace root: cargo reads `.cargo/config.toml` and
+    /// `rust-toolchain.toml` from every ancestor folder, and CI from the repository root.
     pub(crate) fn workspace_rule(&self, path: &str) -> Option<&Rule> {
-        self.workspace_files.iter().find(|r| r.matches(path))
+        let mut above = path;
+        while let Some(rest) = above.strip_prefix("../") {
+            above = rest;
+        }
+        self.workspace_files.iter().find(|r| r.matches(above))
     }
 
     /// The first default rule for paths outside every package that matches `path`.
@@ -190,6 +196,11 @@ mod tests {
             Effect::None
         );
         assert!(r.workspace_rule("crates/x/rust-toolchain.toml").is_none());
+        assert_eq!(
+            r.workspace_rule("../../.cargo/config.toml").unwrap().effect,
+            Effect::All
+        );
+        assert!(r.workspace_rule("../go/rust-toolchain.toml").is_none());
         assert_eq!(r.outside_rule("notes/a/b.md").unwrap().effect, Effect::None);
         assert!(r.outside_rule("wit/api.wit").is_none());
     }

@@ -79,12 +79,38 @@ pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
         let crate_dir = dir.join("crates").join(&name);
         std::fs::create_dir_all(crate_dir.join("src"))?;
         std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
-        std::fs::write(
-            crate_dir.join("src/lib.rs"),
-            format!("pub fn id() -> usize {{ {i} }}\n"),
-        )?;
+        std::fs::write(crate_dir.join("README.md"), format!("# {name}\n"))?;
+        // Every crate includes its README; one in ten also reads a shared data file, so the
+        // reads scan has real work to do.
+        let mut lib = "#![doc = include_str!(\"../README.md\")]\n".to_owned();
+        if i % 10 == 0 {
+            let _ = writeln!(
+                lib,
+                "pub const TABLE: &str = include_str!(\"../../../data/table-{}.txt\");",
+                i % 7
+            );
+        }
+        let _ = writeln!(lib, "pub fn id() -> usize {{ {i} }}");
+        std::fs::write(crate_dir.join("src/lib.rs"), lib)?;
+    }
+    std::fs::create_dir_all(dir.join("data"))?;
+    for k in 0..7 {
+        std::fs::write(dir.join(format!("data/table-{k}.txt")), format!("{k}\n"))?;
     }
     Ok(())
+}
+
+/// Writes `Cargo.lock` (path crates only, so no network), as a real repository commits it.
+fn generate_lockfile(dir: &Path) -> std::io::Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(dir)
+        .status()?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(std::io::Error::other("cargo generate-lockfile failed")),
+    }
 }
 
 /// Runs `git` with `args` in `dir`, failing on a non-zero exit.
@@ -115,6 +141,7 @@ pub fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
 /// of `changed` crate.
 pub fn repository(dir: &Path, crates: usize, seed: u64, changed: usize) -> std::io::Result<()> {
     generate(dir, crates, seed)?;
+    generate_lockfile(dir)?;
     git(dir, &["init", "-q", "-b", "main"])?;
     git(dir, &["add", "-A"])?;
     git(dir, &["commit", "-q", "-m", "initial"])?;
@@ -136,6 +163,7 @@ pub fn release_repository(
     changed: usize,
 ) -> std::io::Result<()> {
     generate(dir, crates, seed)?;
+    generate_lockfile(dir)?;
     git(dir, &["init", "-q", "-b", "main"])?;
     git(dir, &["add", "-A"])?;
     git(dir, &["commit", "-q", "-m", "initial"])?;
@@ -184,7 +212,8 @@ fn timed<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<(T, Duration), Error
 /// `cargo metadata` and the graph of the workspace at `dir`, each timed.
 fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), Error> {
     let manifest = dir.join("Cargo.toml");
-    let (json, cargo_metadata) = timed(|| metadata::cargo_metadata(Some(&manifest)))?;
+    let (json, cargo_metadata) =
+        timed(|| metadata::cargo_metadata(Some(&manifest), metadata::Lock::Locked))?;
     let (workspace, graph) = timed(|| metadata::workspace_from_json(&json, Some(&manifest)))?;
     Ok((workspace, cargo_metadata, graph))
 }
@@ -219,6 +248,8 @@ pub struct Timings {
     pub git: Duration,
     /// Building the graph from the metadata (guppy and ours) and reading the rules.
     pub graph: Duration,
+    /// Scanning the packages' sources for the files they read.
+    pub reads: Duration,
     /// Computing the affected set.
     pub affected: Duration,
     /// How many members were affected.
@@ -226,15 +257,18 @@ pub struct Timings {
 }
 
 impl Timings {
-    /// Our own code: building the graph and computing the affected set.
+    /// Our own code: building the graph, scanning the reads and computing the affected set.
     pub fn own_code(&self) -> Duration {
-        self.graph + self.affected
+        self.graph + self.reads + self.affected
     }
 }
 
 /// Runs `affected` on the workspace at `dir` against `main` once, timing each phase.
 pub fn measure(dir: &Path) -> Result<Timings, Error> {
-    let (workspace, cargo_metadata, graph) = load_timed(dir)?;
+    let (mut workspace, cargo_metadata, graph) = load_timed(dir)?;
+    let start = Instant::now();
+    metadata::scan_reads(&mut workspace.graph);
+    let reads = start.elapsed();
     let range = git::Range {
         base: Some("main".to_owned()),
         ..Default::default()
@@ -247,6 +281,7 @@ pub fn measure(dir: &Path) -> Result<Timings, Error> {
         cargo_metadata,
         git: git_time,
         graph,
+        reads,
         affected: affected_time,
         affected_count: set.packages.len(),
     })

@@ -4,8 +4,10 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::str::FromStr;
+
+use crate::Error;
 
 /// The test runner to invoke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,15 +61,49 @@ pub fn partition(names: &[String], partition: Partition) -> Vec<String> {
         .collect()
 }
 
-/// One runner invocation that tests `packages` of the workspace at `manifest_path`, with
-/// `extra` arguments appended (test filters, `--`, runner flags).
+/// The package ID spec of the local package at `dir`: `path+file:///abs/dir#name@version`.
+/// Unlike a bare name, cargo never finds it ambiguous, even when a registry crate in the graph
+/// shares the member's name.
+pub fn package_spec(dir: &Path, name: &str, version: &str) -> String {
+    format!("path+file://{}#{name}@{version}", dir.display())
+}
+
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Fails with [`Error::RunnerNotFound`] when `runner` is not installed under the `PATH` it will
+/// run with, so that a missing tool is never mistaken for failing tests.
+pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Error> {
+    if runner == Runner::Cargo {
+        return Ok(());
+    }
+    let installed = Command::new(cargo())
+        .args(["nextest", "--version"])
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    match installed {
+        true => Ok(()),
+        false => Err(Error::RunnerNotFound {
+            runner: "cargo nextest".to_owned(),
+            hint: "install cargo-nextest, or pass --runner cargo".to_owned(),
+        }),
+    }
+}
+
+/// One runner invocation that tests `packages` (package ID specs or names) of the workspace at
+/// `manifest_path`, with `extra` arguments appended (test filters, `--`, runner flags).
 pub fn command(
     runner: Runner,
     manifest_path: &Path,
     packages: &[String],
     extra: &[OsString],
 ) -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut command = Command::new(cargo());
     match runner {
         Runner::Cargo => command.arg("test"),
         Runner::Nextest => command.args(["nextest", "run"]),

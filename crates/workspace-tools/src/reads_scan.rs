@@ -1,0 +1,398 @@
+//! The filesystem adapter behind the reads index: one walk of each local package's folder,
+//! one pass over each `.rs` file with a fixed set of literals (no regex, no backtracking).
+//!
+//! Paths are resolved as rustc and cargo resolve them: `include_*!` and `#[path]` against the
+//! folder of the file that holds them, `rerun-if-changed` against the package root, a
+//! symlink's target against the link's folder. Reads inside the reader's own package are
+//! left out: its own files already affect it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::graph::{PackageIx, PackageKind, WorkspaceGraph};
+use crate::reads::{Read, ReadsIndex, UnknownRead, resolve};
+
+/// What the scan of one source file found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// A literal path: relative to the file's folder, or to the package root for
+    /// `rerun-if-changed`.
+    Path {
+        what: &'static str,
+        literal: String,
+        line: usize,
+        from_package_root: bool,
+    },
+    /// A read whose path is computed.
+    Unknown {
+        what: &'static str,
+        text: String,
+        line: usize,
+    },
+}
+
+const PATTERNS: [&str; 6] = [
+    "include_str!",
+    "include_bytes!",
+    "include!",
+    "#[path",
+    "rerun-if-changed=",
+    "rerun-if-changed:",
+];
+
+fn matcher() -> &'static AhoCorasick {
+    static MATCHER: OnceLock<AhoCorasick> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(PATTERNS)
+            .expect("fixed patterns are valid")
+    })
+}
+
+/// The reads declared in one Rust source file, in order.
+pub(crate) fn scan_source(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    let (mut line, mut counted) = (1, 0);
+    for m in matcher().find_iter(text) {
+        line += text[counted..m.start()].matches('\n').count();
+        counted = m.start();
+        let rest = &text[m.end()..];
+        let what = PATTERNS[m.pattern().as_usize()];
+        let before = text[..m.start()].chars().next_back();
+        if what.starts_with("include") && before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let result = match what {
+            "#[path" => attribute(rest),
+            "rerun-if-changed=" | "rerun-if-changed:" => Some(rerun_if_changed(rest)),
+            _ => Some(macro_argument(rest)),
+        };
+        let what = match what {
+            "#[path" => "#[path]",
+            "rerun-if-changed=" | "rerun-if-changed:" => "rerun-if-changed",
+            w => w,
+        };
+        match result {
+            Some(Ok(literal)) => found.push(Found::Path {
+                what,
+                literal,
+                line,
+                from_package_root: what == "rerun-if-changed",
+            }),
+            Some(Err(())) => found.push(Found::Unknown {
+                what,
+                text: snippet(&text[m.start()..]),
+                line,
+            }),
+            None => {}
+        }
+    }
+    found
+}
+
+/// The first line of `text`, at most 80 characters.
+fn snippet(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    match line.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_owned(),
+    }
+}
+
+/// `("path")` after an `include*!`: the literal, or `Err` for anything computed.
+fn macro_argument(rest: &str) -> Result<String, ()> {
+    let rest = rest.trim_start();
+    let close = match rest.chars().next() {
+        Some('(') => ')',
+        Some('[') => ']',
+        Some('{') => '}',
+        _ => return Err(()),
+    };
+    let (literal, after) = string_literal(rest[1..].trim_start()).ok_or(())?;
+    let after = after.trim_start();
+    match after.starts_with(close) || after.starts_with(',') {
+        true => Ok(literal),
+        false => Err(()),
+    }
+}
+
+/// ` = "path"]` after `#[path`; `None` when this is another attribute (`#[pathfinder]`).
+fn attribute(rest: &str) -> Option<Result<String, ()>> {
+    let rest = rest.trim_start().strip_prefix('=')?;
+    Some(
+        string_literal(rest.trim_start())
+            .filter(|(_, after)| after.trim_start().starts_with(']'))
+            .map(|(literal, _)| literal)
+            .ok_or(()),
+    )
+}
+
+/// The path after `rerun-if-changed=`, up to the end of the string it sits in.
+fn rerun_if_changed(rest: &str) -> Result<String, ()> {
+    let end = rest
+        .find(|c| matches!(c, '"' | '\\' | '\n' | '\''))
+        .unwrap_or(rest.len());
+    let path = rest[..end].trim();
+    match path.is_empty() || path.contains('{') {
+        true => Err(()),
+        false => Ok(path.to_owned()),
+    }
+}
+
+/// A Rust string literal (`"..."`, `r"..."`, `r#"..."#`) at the start of `text`, unescaped, and
+/// the text after it.
+fn string_literal(text: &str) -> Option<(String, &str)> {
+    if let Some(raw) = text.strip_prefix('r') {
+        let hashes = raw.len() - raw.trim_start_matches('#').len();
+        let body = raw[hashes..].strip_prefix('"')?;
+        let end = body.find(&format!("\"{}", "#".repeat(hashes)))?;
+        return Some((body[..end].to_owned(), &body[end + 1 + hashes..]));
+    }
+    let body = text.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &body[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Where local packages sit, to leave out reads of a package's own files.
+struct Roots<'g>(HashMap<&'g str, PackageIx>);
+
+impl Roots<'_> {
+    fn owner(&self, path: &str) -> Option<PackageIx> {
+        let outside = path.starts_with("../");
+        let folders = path.rmatch_indices('/').map(|(i, _)| &path[..i]);
+        std::iter::once(path)
+            .chain(folders)
+            .chain((!outside).then_some(""))
+            .find_map(|dir| self.0.get(dir).copied())
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// One package's scan.
+struct PackageScan<'a> {
+    ix: PackageIx,
+    root: &'a str,
+    workspace: &'a Path,
+    roots: &'a Roots<'a>,
+    index: &'a mut ReadsIndex,
+    /// Files outside the package that it compiles (`#[path]`, targets elsewhere), to scan too.
+    queue: Vec<String>,
+    scanned: BTreeSet<String>,
+}
+
+impl PackageScan<'_> {
+    fn add(&mut self, path: String, by: String) {
+        if self.roots.owner(&path) != Some(self.ix) {
+            self.index.add(self.ix, Read { path, by });
+        }
+    }
+
+    fn unknown(&mut self, location: String, text: String) {
+        self.index
+            .add_unknown(self.ix, UnknownRead { location, text });
+    }
+
+    /// Scans the `.rs` file at `rel` (relative to the workspace root).
+    fn source(&mut self, rel: &str) {
+        if !self.scanned.insert(rel.to_owned()) {
+            return;
+        }
+        let Ok(bytes) = std::fs::read(self.workspace.join(rel)) else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for found in scan_source(&text) {
+            match found {
+                Found::Path {
+                    what,
+                    literal,
+                    line,
+                    from_package_root,
+                } => {
+                    let base = if from_package_root {
+                        self.root
+                    } else {
+                        parent(rel)
+                    };
+                    let Some(path) = resolve(base, &literal) else {
+                        continue;
+                    };
+                    let outside = self.roots.owner(&path) != Some(self.ix);
+                    if what == "#[path]" && outside {
+                        // The module's own `mod` children live beside it.
+                        if let Some(stem) = path.strip_suffix(".rs") {
+                            self.add(stem.to_owned(), format!("{what} in {rel}:{line}"));
+                        }
+                        self.queue.push(path.clone());
+                    }
+                    self.add(path, format!("{what} in {rel}:{line}"));
+                }
+                Found::Unknown { what, text, line } => {
+                    self.unknown(format!("{rel}:{line}"), format!("{what}: {text}"));
+                }
+            }
+        }
+    }
+
+    /// A symlink at `rel` pointing at `target`.
+    fn symlink(&mut self, rel: &str, target: &Path) {
+        let path = match target.is_absolute() {
+            true => crate::metadata::relative_to(self.workspace, target),
+            false => resolve(parent(rel), &target.to_string_lossy()),
+        };
+        match path {
+            Some(path) => self.add(path, format!("symlink {rel}")),
+            None => self.unknown(rel.to_owned(), format!("symlink to {}", target.display())),
+        }
+    }
+
+    /// Walks the folder `rel`, skipping build output and other packages' folders.
+    fn walk(&mut self, rel: &str, skip: &BTreeSet<&str>) {
+        let Ok(entries) = std::fs::read_dir(self.workspace.join(rel)) else {
+            return;
+        };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = match rel {
+                "" => name.clone(),
+                _ => format!("{rel}/{name}"),
+            };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_symlink() {
+                if let Ok(target) = std::fs::read_link(entry.path()) {
+                    self.symlink(&child, &target);
+                }
+            } else if kind.is_dir() {
+                if name != "target" && name != ".git" && !skip.contains(child.as_str()) {
+                    self.walk(&child, skip);
+                }
+            } else if name.ends_with(".rs") {
+                self.source(&child);
+            }
+        }
+    }
+}
+
+/// Scans every local package of `graph` (its folder, and its targets' sources wherever they
+/// lie) and returns what each reads outside itself.
+pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
+    let workspace = graph.root();
+    let local: Vec<(PackageIx, &str)> = graph
+        .packages()
+        .filter(|(_, p)| p.kind != PackageKind::External)
+        .filter_map(|(ix, p)| p.root.as_deref().map(|r| (ix, r)))
+        .collect();
+    let roots = Roots(local.iter().map(|(ix, r)| (*r, *ix)).collect());
+    let mut index = ReadsIndex::default();
+    for (ix, root) in &local {
+        let skip: BTreeSet<&str> = local
+            .iter()
+            .map(|(_, r)| *r)
+            .filter(|r| r != root)
+            .collect();
+        let mut scan = PackageScan {
+            ix: *ix,
+            root,
+            workspace,
+            roots: &roots,
+            index: &mut index,
+            queue: Vec::new(),
+            scanned: BTreeSet::new(),
+        };
+        scan.walk(root, &skip);
+        for target in &graph.package(*ix).targets {
+            if roots.owner(target) != Some(*ix) {
+                // The target's module tree lives in its folder.
+                scan.add(parent(target).to_owned(), format!("target {target}"));
+                scan.queue.push(target.clone());
+            }
+        }
+        while let Some(file) = scan.queue.pop() {
+            scan.source(&file);
+        }
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(text: &str) -> Vec<String> {
+        scan_source(text)
+            .into_iter()
+            .map(|f| match f {
+                Found::Path { what, literal, .. } => format!("{what} {literal}"),
+                Found::Unknown { what, text, .. } => format!("? {what} {text}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn literal_paths_of_every_kind() {
+        let text = r##"#![doc = include_str!("../../README.md")]
+const A: &[u8] = include_bytes!( r#"../data/a.bin"# );
+include!("gen.rs");
+#[path = "../../shared/util.rs"]
+mod util;
+#[pathological]
+fn main() {
+    println!("cargo:rerun-if-changed=../../proto");
+    println!("cargo::rerun-if-changed=schema.json");
+}
+"##;
+        assert_eq!(
+            paths(text),
+            [
+                "include_str! ../../README.md",
+                "include_bytes! ../data/a.bin",
+                "include! gen.rs",
+                "#[path] ../../shared/util.rs",
+                "rerun-if-changed ../../proto",
+                "rerun-if-changed schema.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn computed_paths_are_unknown_and_lines_are_counted() {
+        let text = "\n\ninclude!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\nmy_include!(\"x\");\nprintln!(\"cargo:rerun-if-changed={}\", p);\n";
+        let found = scan_source(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(matches!(
+            &found[0],
+            Found::Unknown { what: "include!", line: 3, text } if text.starts_with("include!(concat!")
+        ));
+        assert!(matches!(
+            &found[1],
+            Found::Unknown {
+                what: "rerun-if-changed",
+                line: 5,
+                ..
+            }
+        ));
+    }
+}

@@ -85,9 +85,17 @@ fn shallow_clone_without_the_base() {
 fn malformed_manifest() {
     let f = Fixture::new();
     f.replace("crates/top/Cargo.toml", "[dependencies]", "[dependencies");
-    let out = f.xtask(&["affected"]);
-    assert_error(&out, 13, "crates/top/Cargo.toml");
+    // The work tree's graph is not the head's: the head is still fine.
+    assert!(f.xtask(&["affected", "--base", "main"]).status.success());
+    assert_error(
+        &f.xtask(&["affected", "--include-uncommitted"]),
+        13,
+        "crates/top/Cargo.toml",
+    );
     assert_error(&f.xtask(&["graph"]), 13, "cargo metadata failed");
+    // Committed, the head's own manifest is at fault, named in that revision.
+    f.commit("break");
+    assert_error(&f.xtask(&["affected"]), 13, "crates/top/Cargo.toml");
 }
 
 #[test]
@@ -112,6 +120,7 @@ fn invalid_configuration() {
         "[profile.dev]",
         "[workspace.metadata.workspace-tools.affected]\nrules = [{ paths = [\"wit/**\"], affects = [\"nobody\"] }]\n\n[profile.dev]",
     );
+    f.commit("configure");
     let out = f.xtask(&["affected"]);
     assert_error(&out, 15, "`nobody` is not a workspace member");
     assert!(stderr(&out).contains("Cargo.toml"));

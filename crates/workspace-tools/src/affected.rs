@@ -570,8 +570,37 @@ mod tests {
             &[("../outside/src/lib.rs", FileStatus::Modified)],
         );
         assert_eq!(names(&set), ["left", "top"]);
+        // Another project beside the workspace: nothing. Cargo and CI files above it: all.
         let set = run(&diamond(), &[("../shared/data.json", FileStatus::Modified)]);
-        assert_eq!(set.packages.len(), 5);
+        assert!(set.packages.is_empty());
+        for above in [
+            "../.cargo/config.toml",
+            "../../rust-toolchain",
+            "../.github/workflows/ci.yml",
+        ] {
+            assert_eq!(run(&diamond(), &[(above, FileStatus::Modified)]).packages.len(), 5);
+        }
+    }
+
+    #[test]
+    fn readers_of_a_changed_file_are_affected_with_its_owner() {
+        let mut g = diamond();
+        let left = g.member_by_name("left").unwrap();
+        let read = |path: &str| Read {
+            path: path.to_owned(),
+            by: "include_str! in crates/left/src/lib.rs:1".to_owned(),
+        };
+        g.add_read(left, read("crates/helper/data.json"));
+        g.add_read(left, read("data"));
+        let set = run(&g, &[("crates/helper/data.json", FileStatus::Modified)]);
+        assert_eq!(names(&set), ["base", "helper", "left", "top"]);
+        // Outside every package: the readers only, not everything.
+        let set = run(&g, &[("data/x.csv", FileStatus::Added)]);
+        assert_eq!(names(&set), ["left", "top"]);
+        assert_eq!(
+            set.packages[0].reasons[0].message,
+            "reads data/x.csv under data (include_str! in crates/left/src/lib.rs:1), changed"
+        );
     }
 
     #[test]
@@ -581,6 +610,12 @@ mod tests {
             ("crates/gone/src/lib.rs", FileStatus::Deleted),
         ];
         assert!(run(&diamond(), &deleted).packages.is_empty());
+        // A file that survives the package lies outside every package.
+        let survived = [
+            ("crates/gone/Cargo.toml", FileStatus::Deleted),
+            ("crates/gone/data.json", FileStatus::Modified),
+        ];
+        assert_eq!(run(&diamond(), &survived).packages.len(), 5);
         // A manifest deleted inside a live package is that package's change.
         let set = run(
             &diamond(),

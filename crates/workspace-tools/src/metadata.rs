@@ -235,6 +235,8 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
                 _ => meta
                     .build_targets()
                     .filter_map(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
+                    // Cargo keeps a manifest's `..` as written: `crates/t/../../common/t.rs`.
+                    .filter_map(|t| crate::reads::resolve("", &t))
                     .collect(),
             },
         };

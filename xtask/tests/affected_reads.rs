@@ -1,0 +1,305 @@
+//! Files read across package boundaries, root packages, deleted packages, workspaces in a
+//! subfolder and submodules: each change must affect exactly the packages whose build can see it.
+
+mod fixture;
+
+use fixture::{Fixture, MEMBERS, set};
+
+/// The fixture with reads of every kind committed on `main`:
+/// - `right` includes `data/table.txt` (outside every package) and `crates/base/fixtures/sample.json`
+///   (a file of `base`);
+/// - `extra` includes the root `README.md` as its docs;
+/// - `codegen` compiles `shared/util.rs` through `#[path]`;
+/// - `left`'s build script reruns on `proto/` (a folder);
+/// - `winonly` holds a symlink to `assets/logo.txt`;
+/// - `testkit`'s library is `common/testkit.rs`, outside its folder;
+/// - `fixture-only` has a read the scan cannot resolve.
+fn with_reads() -> Fixture {
+    let f = Fixture::new();
+    f.write("data/table.txt", "1,2\n");
+    f.write("crates/base/fixtures/sample.json", "{}\n");
+    f.write(
+        "crates/right/src/data.rs",
+        "pub const TABLE: &str = include_str!(\"../../../data/table.txt\");\n\
+         pub const SAMPLE: &[u8] = include_bytes!(\"../../base/fixtures/sample.json\");\n",
+    );
+    f.write(
+        "crates/extra/src/docs.rs",
+        "#![doc = include_str!(\"../../../README.md\")]\n",
+    );
+    f.write("shared/util.rs", "pub fn util() {}\n");
+    f.write(
+        "crates/codegen/src/shared.rs",
+        "#[path = \"../../../shared/util.rs\"]\nmod util;\n",
+    );
+    f.write("proto/api.proto", "syntax = \"proto3\";\n");
+    f.replace(
+        "crates/left/build.rs",
+        "fn main() {\n",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=../../proto\");\n",
+    );
+    f.write("assets/logo.txt", "logo\n");
+    std::os::unix::fs::symlink("../../assets/logo.txt", f.path().join("crates/winonly/logo.txt"))
+        .unwrap();
+    f.write("common/testkit.rs", "pub fn kit() {}\n");
+    f.replace(
+        "crates/testkit/Cargo.toml",
+        "edition.workspace = true\n",
+        "edition.workspace = true\n\n[lib]\npath = \"../../common/testkit.rs\"\n",
+    );
+    f.write(
+        "crates/fixture-only/src/gen.rs",
+        "include!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n",
+    );
+    f.rebase_main("reads");
+    f
+}
+
+#[test]
+fn a_file_outside_every_package_affects_its_readers_only() {
+    for (changed, expected) in [
+        ("data/table.txt", &["app", "right", "top"][..]),
+        ("shared/util.rs", &["app", "codegen", "left", "top"]),
+        ("proto/api.proto", &["app", "left", "top"]),
+        ("proto/nested/types.proto", &["app", "left", "top"]),
+        ("assets/logo.txt", &["app", "right", "top", "winonly"]),
+        ("common/testkit.rs", &["app", "testkit"]),
+    ] {
+        let f = with_reads();
+        if f.path().join(changed).exists() {
+            f.touch(changed);
+        } else {
+            f.write(changed, "new\n");
+        }
+        f.commit("change");
+        assert_eq!(f.affected(&[]), set(expected), "changing {changed}");
+    }
+}
+
+#[test]
+fn a_file_of_one_package_read_by_another_affects_both() {
+    let f = with_reads();
+    f.touch("crates/base/fixtures/sample.json");
+    f.commit("sample");
+    let json = f.affected_json(&[]);
+    assert_eq!(
+        fixture::names(&json),
+        set(&["app", "base", "left", "right", "top"])
+    );
+    let right = json["affected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "right")
+        .unwrap();
+    assert_eq!(right["reasons"][0]["kind"], "reads");
+    assert_eq!(
+        right["reasons"][0]["read"]["by"],
+        "include_bytes! in crates/right/src/data.rs:2"
+    );
+}
+
+#[test]
+fn markdown_outside_packages_that_a_crate_includes_affects_it() {
+    let f = with_reads();
+    f.touch("README.md");
+    f.touch("docs/guide.md");
+    f.commit("readme");
+    assert_eq!(f.affected(&[]), set(&["app", "extra", "top"]));
+}
+
+#[test]
+fn unresolved_reads_are_listed_in_explain_and_graph_json() {
+    let f = with_reads();
+    f.touch("crates/fixture-only/src/lib.rs");
+    f.commit("change");
+    let out = f.xtask(&["affected", "--base", "main", "--explain"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixture-only: crates/fixture-only/src/gen.rs:1: include!: include!(concat!"),
+        "{stderr}"
+    );
+    let out = f.xtask(&["graph", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages = json["packages"].as_array().unwrap();
+    let find = |name: &str| packages.iter().find(|p| p["name"] == name).unwrap();
+    assert_eq!(
+        find("fixture-only")["unknown_reads"][0]["location"],
+        "crates/fixture-only/src/gen.rs:1"
+    );
+    let reads: Vec<&str> = find("right")["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(reads, ["data/table.txt", "crates/base/fixtures/sample.json"]);
+}
+
+#[test]
+fn a_deleted_packages_surviving_files_lie_outside_every_package() {
+    // `vendored` is a path dependency of `left`, outside the members' glob.
+    let unhook = |f: &Fixture| {
+        f.git(&["rm", "-q", "vendor/vendored/Cargo.toml"]);
+        f.replace(
+            "crates/left/Cargo.toml",
+            "vendored = { path = \"../../vendor/vendored\" }\n",
+            "",
+        );
+        fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    };
+    // Nobody reads the surviving file: it could be anything, so everything.
+    let f = Fixture::new();
+    unhook(&f);
+    f.touch("vendor/vendored/src/lib.rs");
+    f.commit("unhook vendored");
+    assert_eq!(f.affected(&[]), set(&MEMBERS));
+    // Deleted with the package, it affects nothing by itself (left changed its manifest).
+    let f = Fixture::new();
+    unhook(&f);
+    f.git(&["rm", "-q", "-r", "vendor/vendored"]);
+    f.commit("remove vendored");
+    assert_eq!(f.affected(&[]), set(&["app", "left", "top"]));
+    // A package reads it: that package (and left, whose manifest changed).
+    let f = Fixture::new();
+    f.write(
+        "crates/testkit/src/notes.rs",
+        "pub const N: &str = include_str!(\"../../../vendor/vendored/notes.txt\");\n",
+    );
+    f.write("vendor/vendored/notes.txt", "a\n");
+    f.rebase_main("testkit reads vendored's notes");
+    unhook(&f);
+    f.touch("vendor/vendored/notes.txt");
+    f.commit("unhook vendored");
+    assert_eq!(f.affected(&[]), set(&["app", "left", "testkit", "top"]));
+}
+
+fn root_package() -> Fixture {
+    let files: Vec<(String, String)> = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nmember = { path = \"member\" }\n\n[workspace]\nmembers = [\"member\", \"other\", \"third\"]\n",
+        ),
+        ("src/lib.rs", "pub fn root() {}\n"),
+        ("tools/table.txt", "1\n"),
+        ("data/shared.csv", "a,b\n"),
+        ("member/Cargo.toml", "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("member/src/lib.rs", "pub const T: &str = include_str!(\"../../tools/table.txt\");\n"),
+        ("other/Cargo.toml", "[package]\nname = \"other\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("other/src/lib.rs", "\n"),
+        ("other/build.rs", "fn main() {\n    println!(\"cargo::rerun-if-changed=../data/shared.csv\");\n}\n"),
+        ("third/Cargo.toml", "[package]\nname = \"third\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("third/src/lib.rs", "\n"),
+        (".gitignore", "/target\n"),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect();
+    let f = Fixture::from_files(&files);
+    fixture::cargo(f.path(), &["generate-lockfile", "--offline"]);
+    f.rebase_main("lock");
+    f
+}
+
+#[test]
+fn root_level_files_a_member_reads_affect_it_as_well_as_the_root() {
+    for (changed, expected) in [
+        ("tools/table.txt", &["member", "root"][..]),
+        ("data/shared.csv", &["other", "root"]),
+        ("src/lib.rs", &["root"]),
+    ] {
+        let f = root_package();
+        f.touch(changed);
+        f.commit("change");
+        assert_eq!(f.affected(&[]), set(expected), "changing {changed}");
+    }
+}
+
+#[test]
+fn a_workspace_in_a_subfolder_ignores_its_neighbours_but_not_cargo_or_ci_files_above() {
+    let extra = [
+        ("go-service/main.go", "package main\n"),
+        (
+            "other-ws/Cargo.toml",
+            "[package]\nname = \"other\"\nversion = \"0.1.0\"\n",
+        ),
+        ("other-ws/src/lib.rs", "\n"),
+        ("schemas/s.json", "{}\n"),
+        (".github/workflows/ci.yml", "on: push\n"),
+        ("notes.txt", "n\n"),
+    ];
+    let all = &MEMBERS[..];
+    for (changed, expected) in [
+        ("go-service/main.go", &[][..]),
+        ("other-ws/src/lib.rs", &[]),
+        ("notes.txt", &[]),
+        ("schemas/s.json", &["app", "right", "top"]),
+        (".github/workflows/ci.yml", all),
+        (".cargo/config.toml", all),
+        ("rust-toolchain.toml", all),
+        ("ws/.cargo/config.toml", all),
+        ("ws/wit/api.wit", all),
+    ] {
+        let f = Fixture::in_folder("ws", &extra);
+        f.write(
+            "ws/crates/right/src/schema.rs",
+            "pub const S: &str = include_str!(\"../../../../schemas/s.json\");\n",
+        );
+        f.rebase_main("schema");
+        f.write(changed, "# changed\n");
+        f.commit("change");
+        let manifest = f.path().join("ws/Cargo.toml");
+        let out = fixture::xtask_in(
+            f.path(),
+            &["affected", "--format", "json", "--base", "main"],
+            &manifest,
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(fixture::names(&json), set(expected), "changing {changed}");
+    }
+}
+
+#[test]
+fn a_submodule_that_is_a_package_maps_to_that_package() {
+    let sub = tempfile::tempdir().unwrap();
+    let sub_files = [
+        ("Cargo.toml", "[package]\nname = \"vendored-sub\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("src/lib.rs", "pub fn sub() {}\n"),
+    ];
+    for (path, text) in sub_files {
+        let path = sub.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    fixture::git(sub.path(), &["init", "-q", "-b", "main"]);
+    fixture::git(sub.path(), &["add", "-A"]);
+    fixture::git(sub.path(), &["commit", "-q", "-m", "sub"]);
+
+    let f = Fixture::new();
+    let url = format!("file://{}", sub.path().display());
+    f.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "crates/sub"]);
+    f.replace(
+        "crates/right/Cargo.toml",
+        "[dependencies]\n",
+        "[dependencies]\nvendored-sub = { path = \"../sub\" }\n",
+    );
+    fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    f.rebase_main("submodule");
+
+    let inner = f.path().join("crates/sub");
+    std::fs::write(inner.join("src/lib.rs"), "pub fn sub() -> u8 { 1 }\n").unwrap();
+    fixture::git(&inner, &["commit", "-q", "-am", "change"]);
+    f.commit("bump submodule");
+    assert_eq!(
+        f.affected(&[]),
+        set(&["app", "right", "top", "vendored-sub"])
+    );
+    // Comparing another head copies the submodule at its recorded commit too.
+    f.git(&["checkout", "-q", "main"]);
+    assert_eq!(
+        f.affected(&["--head", "change"]),
+        set(&["app", "right", "top", "vendored-sub"])
+    );
+}

@@ -127,3 +127,50 @@ fn runner_arguments_pass_through() {
     );
     assert_eq!(crates_tested(&out), set(&["top"]));
 }
+
+#[test]
+fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously() {
+    let f = Fixture::new();
+    // A member called `itoa` beside the registry's itoa that `right` uses.
+    f.write(
+        "crates/itoa/Cargo.toml",
+        "[package]\nname = \"itoa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    f.write(
+        "crates/itoa/src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_itoa() {}\n}\n",
+    );
+    fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    f.rebase_main("a member called itoa");
+    f.touch("crates/itoa/src/lib.rs");
+    f.commit("change it");
+    for runner in ["cargo", "nextest"] {
+        let out = affected_test(&f, &["--runner", runner], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{runner}: {stderr}");
+        assert_eq!(crates_tested(&out), set(&["itoa"]), "{runner}: {stderr}");
+    }
+}
+
+#[test]
+fn a_missing_runner_is_its_own_error_not_a_test_failure() {
+    let f = changed_right();
+    // Only cargo itself on PATH: no cargo-nextest anywhere.
+    let cargo = std::path::PathBuf::from(std::env::var("CARGO").unwrap());
+    let home = tempfile::tempdir().unwrap();
+    let out = affected_test(
+        &f,
+        &["--runner", "nextest"],
+        &[
+            ("PATH", cargo.parent().unwrap().to_str().unwrap()),
+            ("CARGO_HOME", home.path().to_str().unwrap()),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(25), "{stderr}");
+    assert!(
+        stderr.contains("error: the test runner `cargo nextest` is not installed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("tests failed"), "{stderr}");
+}

@@ -63,6 +63,11 @@ fn shallow_clone_without_the_base() {
     let out = fixture::xtask_in(clone.path(), &["affected", "--base", "HEAD~2"], &manifest);
     assert_error(&out, 12, "shallow clone");
     assert!(stderr(&out).contains("fetch more history"));
+    // A name that exists nowhere is a mistake, shallow or not.
+    for typo in ["mian", "origin/mian~1"] {
+        let out = fixture::xtask_in(clone.path(), &["affected", "--base", typo], &manifest);
+        assert_error(&out, 11, &format!("unknown revision `{typo}`"));
+    }
     // The base branch exists (fetched shallow) but its history does not reach the head's.
     let fetch = std::process::Command::new("git")
         .args([

@@ -27,7 +27,10 @@ fn a_head_other_than_the_checkout_is_judged_by_its_own_graph() {
         "edition.workspace = true\n",
         "edition.workspace = true\n\n[dependencies]\ncodegen = { path = \"../codegen\" }\n",
     );
-    fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    fixture::cargo(
+        f.path(),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
     f.commit("edge");
     f.touch("crates/codegen/src/lib.rs");
     f.commit("change codegen");
@@ -46,7 +49,14 @@ fn a_lock_only_bump_on_another_head_affects_its_users() {
     f.git(&["checkout", "-q", "-b", "bump"]);
     fixture::cargo(
         f.path(),
-        &["update", "--offline", "--package", "itoa", "--precise", "1.0.11"],
+        &[
+            "update",
+            "--offline",
+            "--package",
+            "itoa",
+            "--precise",
+            "1.0.11",
+        ],
     );
     f.commit("bump itoa");
     f.git(&["checkout", "-q", "main"]);
@@ -70,7 +80,12 @@ fn uncommitted_manifests_do_not_change_the_heads_graph() {
     assert_eq!(f.affected(&[]), set(&["app", "codegen", "left", "top"]));
     // Counted when asked, from the work tree as it is (its lock file is now stale).
     let out = f.xtask(&["affected", "--base", "main", "--include-uncommitted"]);
-    assert_eq!(out.status.code(), Some(26), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(26),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -82,7 +97,10 @@ fn affected_test_refuses_a_head_that_is_not_checked_out() {
     let out = f.xtask(&["affected-test", "--base", "main", "--head", "change"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("`change` is not the checked-out commit"), "{stderr}");
+    assert!(
+        stderr.contains("`change` is not the checked-out commit"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("Running"), "{stderr}");
 }
 
@@ -156,10 +174,16 @@ fn a_closed_or_full_stdout_is_not_a_test_failure() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let out = xtask().stdout(full).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: could not write to stdout"), "{stderr}");
+    assert!(
+        stderr.contains("error: could not write to stdout"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -39,8 +39,11 @@ fn with_reads() -> Fixture {
         "fn main() {\n    println!(\"cargo:rerun-if-changed=../../proto\");\n",
     );
     f.write("assets/logo.txt", "logo\n");
-    std::os::unix::fs::symlink("../../assets/logo.txt", f.path().join("crates/winonly/logo.txt"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        "../../assets/logo.txt",
+        f.path().join("crates/winonly/logo.txt"),
+    )
+    .unwrap();
     f.write("common/testkit.rs", "pub fn kit() {}\n");
     f.replace(
         "crates/testkit/Cargo.toml",
@@ -116,7 +119,8 @@ fn unresolved_reads_are_listed_in_explain_and_graph_json() {
     let out = f.xtask(&["affected", "--base", "main", "--explain"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("fixture-only: crates/fixture-only/src/gen.rs:1: include!: include!(concat!"),
+        stderr
+            .contains("fixture-only: crates/fixture-only/src/gen.rs:1: include!: include!(concat!"),
         "{stderr}"
     );
     let out = f.xtask(&["graph", "--format", "json"]);
@@ -133,7 +137,10 @@ fn unresolved_reads_are_listed_in_explain_and_graph_json() {
         .iter()
         .map(|r| r["path"].as_str().unwrap())
         .collect();
-    assert_eq!(reads, ["data/table.txt", "crates/base/fixtures/sample.json"]);
+    assert_eq!(
+        reads,
+        ["data/table.txt", "crates/base/fixtures/sample.json"]
+    );
 }
 
 #[test]
@@ -146,7 +153,10 @@ fn a_deleted_packages_surviving_files_lie_outside_every_package() {
             "vendored = { path = \"../../vendor/vendored\" }\n",
             "",
         );
-        fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+        fixture::cargo(
+            f.path(),
+            &["metadata", "--format-version", "1", "--offline"],
+        );
     };
     // Nobody reads the surviving file: it could be anything, so everything.
     let f = Fixture::new();
@@ -255,7 +265,11 @@ fn a_workspace_in_a_subfolder_ignores_its_neighbours_but_not_cargo_or_ci_files_a
             &["affected", "--format", "json", "--base", "main"],
             &manifest,
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(fixture::names(&json), set(expected), "changing {changed}");
     }
@@ -265,7 +279,10 @@ fn a_workspace_in_a_subfolder_ignores_its_neighbours_but_not_cargo_or_ci_files_a
 fn a_submodule_that_is_a_package_maps_to_that_package() {
     let sub = tempfile::tempdir().unwrap();
     let sub_files = [
-        ("Cargo.toml", "[package]\nname = \"vendored-sub\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"vendored-sub\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
         ("src/lib.rs", "pub fn sub() {}\n"),
     ];
     for (path, text) in sub_files {
@@ -279,13 +296,24 @@ fn a_submodule_that_is_a_package_maps_to_that_package() {
 
     let f = Fixture::new();
     let url = format!("file://{}", sub.path().display());
-    f.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "crates/sub"]);
+    f.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "crates/sub",
+    ]);
     f.replace(
         "crates/right/Cargo.toml",
         "[dependencies]\n",
         "[dependencies]\nvendored-sub = { path = \"../sub\" }\n",
     );
-    fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    fixture::cargo(
+        f.path(),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
     f.rebase_main("submodule");
 
     let inner = f.path().join("crates/sub");

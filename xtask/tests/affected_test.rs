@@ -140,7 +140,10 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
         "crates/itoa/src/lib.rs",
         "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_itoa() {}\n}\n",
     );
-    fixture::cargo(f.path(), &["metadata", "--format-version", "1", "--offline"]);
+    fixture::cargo(
+        f.path(),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
     f.rebase_main("a member called itoa");
     f.touch("crates/itoa/src/lib.rs");
     f.commit("change it");

@@ -50,7 +50,7 @@ fn cargo_tree(f: &Fixture, member: &str) -> BTreeSet<String> {
 #[test]
 fn affected_sets_match_cargo_tree_for_every_local_package() {
     let f = Fixture::new();
-    let workspace = metadata::load(Some(&f.manifest())).unwrap();
+    let workspace = metadata::load_locked(Some(&f.manifest())).unwrap();
     let trees: BTreeMap<&str, BTreeSet<String>> =
         MEMBERS.iter().map(|m| (*m, cargo_tree(&f, m))).collect();
     let local: Vec<String> = std::iter::once("vendor/vendored".to_owned())

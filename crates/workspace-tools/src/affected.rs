@@ -578,7 +578,12 @@ mod tests {
             "../../rust-toolchain",
             "../.github/workflows/ci.yml",
         ] {
-            assert_eq!(run(&diamond(), &[(above, FileStatus::Modified)]).packages.len(), 5);
+            assert_eq!(
+                run(&diamond(), &[(above, FileStatus::Modified)])
+                    .packages
+                    .len(),
+                5
+            );
         }
     }
 

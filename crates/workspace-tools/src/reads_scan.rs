@@ -133,9 +133,7 @@ fn attribute(rest: &str) -> Option<Result<String, ()>> {
 
 /// The path after `rerun-if-changed=`, up to the end of the string it sits in.
 fn rerun_if_changed(rest: &str) -> Result<String, ()> {
-    let end = rest
-        .find(|c| matches!(c, '"' | '\\' | '\n' | '\''))
-        .unwrap_or(rest.len());
+    let end = rest.find(['"', '\\', '\n', '\'']).unwrap_or(rest.len());
     let path = rest[..end].trim();
     match path.is_empty() || path.contains('{') {
         true => Err(()),

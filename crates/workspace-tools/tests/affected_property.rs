@@ -1,14 +1,37 @@
 //! The affected engine against a naive reference on random graphs: a member is affected exactly
 //! when its test build (itself, its normal and build closure, and its own dev-dependencies'
-//! normal and build closures) contains a changed package.
+//! normal and build closures) contains a changed package. A package changes when one of its
+//! files changes or when it reads a changed file (a file of another package, a file outside
+//! every package, or a folder holding it); a file outside every package that nobody reads
+//! changes every package.
 
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use workspace_tools::{
-    ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, PackageIx, Rules,
+    ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, PackageIx, Read, Rules,
     WorkspaceGraph, affected,
 };
+
+/// A file the random workspace can change: a package's source or data, or a data file outside
+/// every package.
+fn file_path(file: (usize, u8), n: usize) -> String {
+    match file.1 % 3 {
+        0 => format!("crates/p{}/src/lib.rs", file.0 % n),
+        1 => format!("crates/p{}/data.txt", file.0 % n),
+        _ => format!("data/f{}.txt", file.0 % 3),
+    }
+}
+
+/// What a random read covers: a package's data file, one outside file, or the whole `data`
+/// folder.
+fn read_path(target: (usize, u8), n: usize) -> String {
+    match target.1 % 3 {
+        0 => format!("crates/p{}/data.txt", target.0 % n),
+        1 => format!("data/f{}.txt", target.0 % 3),
+        _ => "data".to_owned(),
+    }
+}
 
 fn kind(k: u8) -> DepKind {
     match k % 4 {
@@ -46,7 +69,8 @@ proptest! {
     fn matches_the_reference(
         n in 2usize..14,
         edges in proptest::collection::vec((0usize..14, 0usize..14, 0u8..4), 0..40),
-        changed in proptest::collection::btree_set(0usize..14, 1..4),
+        changed in proptest::collection::btree_set((0usize..14, 0u8..3), 1..4),
+        reads in proptest::collection::vec((0usize..14, (0usize..14, 0u8..3)), 0..12),
     ) {
         let mut g = WorkspaceGraph::new("/w");
         let ix: Vec<PackageIx> =
@@ -61,13 +85,35 @@ proptest! {
                 g.add_dependency(ix[from], ix[to], Dependency::new(kind));
             }
         }
-        let changed: BTreeSet<usize> = changed.into_iter().map(|c| c % n).collect();
-        let files = changed.iter().map(|c| ChangedFile::new(format!("crates/p{c}/src/lib.rs"), FileStatus::Modified));
-        let set = affected(&g, &ChangeSet::from_files(files), &Rules::default());
+        let reads: Vec<(usize, String)> = reads
+            .into_iter()
+            .map(|(reader, target)| (reader % n, read_path(target, n)))
+            .filter(|(reader, path)| !path.starts_with(&format!("crates/p{reader}/")))
+            .collect();
+        for (reader, path) in &reads {
+            g.add_read(ix[*reader], Read { path: path.clone(), by: "test".to_owned() });
+        }
+        let files: BTreeSet<String> = changed.into_iter().map(|f| file_path(f, n)).collect();
+        let covers = |read: &str, file: &str| file == read || file.starts_with(&format!("{read}/"));
+        // The reference: owners of changed files, readers of changed files, and everything for
+        // an outside file nobody reads.
+        let mut seeds: BTreeSet<usize> = BTreeSet::new();
+        let mut everything = false;
+        for file in &files {
+            let readers: Vec<usize> =
+                reads.iter().filter(|(_, r)| covers(r, file)).map(|(p, _)| *p).collect();
+            match file.strip_prefix("crates/p") {
+                Some(rest) => seeds.insert(rest.split('/').next().unwrap().parse().unwrap()),
+                None => { everything |= readers.is_empty(); false }
+            };
+            seeds.extend(readers);
+        }
+        let changes = files.iter().map(|f| ChangedFile::new(f.clone(), FileStatus::Modified));
+        let set = affected(&g, &ChangeSet::from_files(changes), &Rules::default());
         let ours: BTreeSet<String> = set.packages.iter().map(|p| p.name.clone()).collect();
         let reference: BTreeSet<String> = ix
             .iter()
-            .filter(|m| test_build(&g, **m).iter().any(|p| changed.iter().any(|c| ix[*c] == *p)))
+            .filter(|m| everything || test_build(&g, **m).iter().any(|p| seeds.iter().any(|c| ix[*c] == *p)))
             .map(|m| g.package(*m).name.clone())
             .collect();
         prop_assert_eq!(&ours, &reference);

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use workspace_tools::git;
 use workspace_tools::synthetic::{self, ReleaseTimings, Timings};
 
 /// Arguments of `bench-affected`.
@@ -58,11 +59,12 @@ fn table<T>(
     Ok(crate::exit_code::SUCCESS)
 }
 
-/// Generates each workspace, changes its most depended-on crate, and times every phase.
+/// Generates each workspace, changes its most depended-on crate, and times every phase; then
+/// times materialising the head of the repository around the current folder, as `--head` does.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     table(
         &args,
-        "affected | cargo metadata | git | graph build | affected engine | own code",
+        "affected | cargo metadata | git | graph build | reads scan | affected engine | own code",
         synthetic::repository,
         synthetic::measure,
         |runs: &[Timings], median| {
@@ -70,12 +72,45 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
                 median(&|t: &Timings| t.cargo_metadata),
                 median(&|t: &Timings| t.git),
                 median(&|t: &Timings| t.graph),
+                median(&|t: &Timings| t.reads),
                 median(&|t: &Timings| t.affected),
                 median(&|t: &Timings| t.own_code()),
             ];
             format!("{} | {}", runs[0].affected_count, cells.join(" | "))
         },
-    )
+    )?;
+    materialise(&args)
+}
+
+/// Times copying HEAD of the repository around the current folder to a temporary folder and
+/// removing it again, then the same with `cargo metadata --locked` and the reads scan in it.
+fn materialise(args: &Args) -> anyhow::Result<i32> {
+    let dir = std::env::current_dir()?;
+    let mut copy_only = Vec::new();
+    let mut with_graph = Vec::new();
+    for _ in 0..args.runs.max(1) {
+        let start = std::time::Instant::now();
+        let checkout = git::copy(&dir, "HEAD")?;
+        let copied = start.elapsed();
+        workspace_tools::metadata::load_locked(Some(&checkout.dir.join("Cargo.toml")))?;
+        drop(checkout);
+        copy_only.push(copied);
+        with_graph.push(start.elapsed());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        format!("{:.1} ms", v[v.len() / 2].as_secs_f64() * 1000.0)
+    };
+    println!();
+    println!("| materialise HEAD of | copy | copy + cargo metadata + reads scan + removal |");
+    println!("|---|---:|---:|");
+    println!(
+        "| {} | {} | {} |",
+        dir.display(),
+        median(&mut copy_only),
+        median(&mut with_graph)
+    );
+    Ok(crate::exit_code::SUCCESS)
 }
 
 /// Generates each workspace with every crate tagged, commits a breaking change to its most

@@ -158,6 +158,25 @@ pub fn checkout(dir: &Path, head: Option<&str>) -> Result<Checkout, Error> {
     if is_checked_out(&repo, &commit)? {
         return Ok(work_tree());
     }
+    copy_at(&repo, &commit, dir, &prefix, work_tree_root)
+}
+
+/// A temporary copy of revision `rev` of the repository that holds `dir`, whatever the work
+/// tree holds; removed on drop.
+pub fn copy(dir: &Path, rev: &str) -> Result<Checkout, Error> {
+    let (repo, prefix) = open(dir)?;
+    let work_tree_root = canonical(repo.workdir().unwrap_or(dir))?;
+    let commit = resolve(&repo, rev)?;
+    copy_at(&repo, &commit, dir, &prefix, work_tree_root)
+}
+
+fn copy_at(
+    repo: &Repository,
+    commit: &Commit,
+    dir: &Path,
+    prefix: &Path,
+    work_tree_root: PathBuf,
+) -> Result<Checkout, Error> {
     let copy = tempfile::Builder::new()
         .prefix("affected-head-")
         .tempdir()
@@ -165,9 +184,9 @@ pub fn checkout(dir: &Path, head: Option<&str>) -> Result<Checkout, Error> {
             path: std::env::temp_dir(),
             source,
         })?;
-    copy_revision(&repo, &commit, copy.path())?;
+    copy_revision(repo, commit, copy.path())?;
     Ok(Checkout {
-        dir: copy.path().join(&prefix),
+        dir: copy.path().join(prefix),
         work_tree_dir: dir.to_owned(),
         work_tree_root,
         copy: Some(copy),

@@ -264,7 +264,7 @@ impl PackageScan<'_> {
     }
 
     /// Walks the folder `rel`, skipping build output and other packages' folders.
-    fn walk(&mut self, rel: &str, skip: &BTreeSet<&str>) {
+    fn walk(&mut self, rel: &str) {
         let Ok(entries) = std::fs::read_dir(self.workspace.join(rel)) else {
             return;
         };
@@ -284,8 +284,9 @@ impl PackageScan<'_> {
                     self.symlink(&child, &target);
                 }
             } else if kind.is_dir() {
-                if name != "target" && name != ".git" && !skip.contains(child.as_str()) {
-                    self.walk(&child, skip);
+                let other_package = self.roots.0.contains_key(child.as_str());
+                if name != "target" && name != ".git" && !other_package {
+                    self.walk(&child);
                 }
             } else if name.ends_with(".rs") {
                 self.source(&child);
@@ -306,11 +307,6 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
     let roots = Roots(local.iter().map(|(ix, r)| (*r, *ix)).collect());
     let mut index = ReadsIndex::default();
     for (ix, root) in &local {
-        let skip: BTreeSet<&str> = local
-            .iter()
-            .map(|(_, r)| *r)
-            .filter(|r| r != root)
-            .collect();
         let mut scan = PackageScan {
             ix: *ix,
             root,
@@ -320,7 +316,7 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
             queue: Vec::new(),
             scanned: BTreeSet::new(),
         };
-        scan.walk(root, &skip);
+        scan.walk(root);
         for target in &graph.package(*ix).targets {
             if roots.owner(target) != Some(*ix) {
                 // The target's module tree lives in its folder.

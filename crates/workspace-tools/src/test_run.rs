@@ -65,7 +65,15 @@ pub fn partition(names: &[String], partition: Partition) -> Vec<String> {
 /// Unlike a bare name, cargo never finds it ambiguous, even when a registry crate in the graph
 /// shares the member's name.
 pub fn package_spec(dir: &Path, name: &str, version: &str) -> String {
-    format!("path+file://{}#{name}@{version}", dir.display())
+    // The spec is a URL: escape what would end or break it.
+    let path = dir
+        .display()
+        .to_string()
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('#', "%23")
+        .replace('?', "%3F");
+    format!("path+file://{path}#{name}@{version}")
 }
 
 fn cargo() -> OsString {
@@ -138,6 +146,14 @@ mod tests {
         for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
             assert!(bad.parse::<Partition>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn package_specs_are_urls() {
+        assert_eq!(
+            package_spec(Path::new("/w/my crates/a#1"), "a", "0.1.0"),
+            "path+file:///w/my%20crates/a%231#a@0.1.0"
+        );
     }
 
     #[test]

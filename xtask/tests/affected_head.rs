@@ -17,24 +17,38 @@ fn state(f: &Fixture) -> (String, String, Option<String>) {
     )
 }
 
+const EDGE: &str =
+    "edition.workspace = true\n\n[dependencies]\ncodegen = { path = \"../codegen\" }\n";
+
 #[test]
 fn a_head_other_than_the_checkout_is_judged_by_its_own_graph() {
     let f = Fixture::new();
-    // `feature` makes winonly depend on codegen, then changes codegen.
-    f.git(&["checkout", "-q", "-b", "feature"]);
+    // At the branch point winonly depends on codegen; `feature` changes codegen; `main`, checked
+    // out, drops the edge afterwards. The change is feature's, so is the graph.
     f.replace(
         "crates/winonly/Cargo.toml",
         "edition.workspace = true\n",
-        "edition.workspace = true\n\n[dependencies]\ncodegen = { path = \"../codegen\" }\n",
+        EDGE,
     );
     fixture::cargo(
         f.path(),
         &["metadata", "--format-version", "1", "--offline"],
     );
-    f.commit("edge");
+    f.rebase_main("edge");
+    f.git(&["checkout", "-q", "-b", "feature"]);
     f.touch("crates/codegen/src/lib.rs");
     f.commit("change codegen");
     f.git(&["checkout", "-q", "main"]);
+    f.replace(
+        "crates/winonly/Cargo.toml",
+        EDGE,
+        "edition.workspace = true\n",
+    );
+    fixture::cargo(
+        f.path(),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
+    f.commit("drop the edge on main");
     let before = state(&f);
     assert_eq!(
         f.affected(&["--head", "feature"]),

@@ -131,10 +131,11 @@ fn runner_arguments_pass_through() {
 #[test]
 fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously() {
     let f = Fixture::new();
-    // A member called `itoa` beside the registry's itoa that `right` uses.
+    // A member called `itoa` that wraps the registry's itoa: `--package itoa` is ambiguous.
     f.write(
         "crates/itoa/Cargo.toml",
-        "[package]\nname = \"itoa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        "[package]\nname = \"itoa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nupstream = { package = \"itoa\", version = \"1\" }\n",
     );
     f.write(
         "crates/itoa/src/lib.rs",

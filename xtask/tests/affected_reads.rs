@@ -13,9 +13,15 @@ use fixture::{Fixture, MEMBERS, set};
 /// - `left`'s build script reruns on `proto/` (a folder);
 /// - `winonly` holds a symlink to `assets/logo.txt`;
 /// - `testkit`'s library is `common/testkit.rs`, outside its folder;
+/// - `base` includes `schemas/base.json` through `concat!(env!("CARGO_MANIFEST_DIR"), ...)`;
 /// - `fixture-only` has a read the scan cannot resolve.
 fn with_reads() -> Fixture {
     let f = Fixture::new();
+    f.write("schemas/base.json", "{}\n");
+    f.write(
+        "crates/base/src/schema.rs",
+        "pub const S: &str =\n    include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../schemas/base.json\"));\n",
+    );
     f.write("data/table.txt", "1,2\n");
     f.write("crates/base/fixtures/sample.json", "{}\n");
     f.write(
@@ -67,6 +73,10 @@ fn a_file_outside_every_package_affects_its_readers_only() {
         ("proto/nested/types.proto", &["app", "left", "top"]),
         ("assets/logo.txt", &["app", "right", "top", "winonly"]),
         ("common/testkit.rs", &["app", "testkit"]),
+        (
+            "schemas/base.json",
+            &["app", "base", "left", "right", "top"],
+        ),
     ] {
         let f = with_reads();
         if f.path().join(changed).exists() {

@@ -66,9 +66,12 @@ pub(crate) fn scan_source(text: &str) -> Vec<Found> {
         if what.starts_with("include") && before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue;
         }
+        // Each with whether the path is relative to the package root (else to the file).
         let result = match what {
-            "#[path" => attribute(rest),
-            "rerun-if-changed=" | "rerun-if-changed:" => Some(rerun_if_changed(rest)),
+            "#[path" => attribute(rest).map(|r| r.map(|p| (p, false))),
+            "rerun-if-changed=" | "rerun-if-changed:" => {
+                Some(rerun_if_changed(rest).map(|p| (p, true)))
+            }
             _ => Some(macro_argument(rest)),
         };
         let what = match what {
@@ -77,11 +80,11 @@ pub(crate) fn scan_source(text: &str) -> Vec<Found> {
             w => w,
         };
         match result {
-            Some(Ok(literal)) => found.push(Found::Path {
+            Some(Ok((literal, from_package_root))) => found.push(Found::Path {
                 what,
                 literal,
                 line,
-                from_package_root: what == "rerun-if-changed",
+                from_package_root,
             }),
             Some(Err(())) => found.push(Found::Unknown {
                 what,
@@ -103,8 +106,10 @@ fn snippet(text: &str) -> String {
     }
 }
 
-/// `("path")` after an `include*!`: the literal, or `Err` for anything computed.
-fn macro_argument(rest: &str) -> Result<String, ()> {
+/// `("path")` after an `include*!`: the literal (relative to the file), or
+/// `(concat!(env!("CARGO_MANIFEST_DIR"), "/path"))` (relative to the package root); `Err` for
+/// anything else computed.
+fn macro_argument(rest: &str) -> Result<(String, bool), ()> {
     let rest = rest.trim_start();
     let close = match rest.chars().next() {
         Some('(') => ')',
@@ -112,12 +117,37 @@ fn macro_argument(rest: &str) -> Result<String, ()> {
         Some('{') => '}',
         _ => return Err(()),
     };
-    let (literal, after) = string_literal(rest[1..].trim_start()).ok_or(())?;
+    let inner = rest[1..].trim_start();
+    let (path, after) = match string_literal(inner) {
+        Some((literal, after)) => ((literal, false), after),
+        None => {
+            let (literal, after) = manifest_dir_concat(inner).ok_or(())?;
+            ((literal.trim_start_matches('/').to_owned(), true), after)
+        }
+    };
     let after = after.trim_start();
     match after.starts_with(close) || after.starts_with(',') {
-        true => Ok(literal),
+        true => Ok(path),
         false => Err(()),
     }
+}
+
+/// `concat!(env!("CARGO_MANIFEST_DIR"), "/path")`: the literal and the text after it.
+fn manifest_dir_concat(text: &str) -> Option<(String, &str)> {
+    let rest = text
+        .strip_prefix("concat!")?
+        .trim_start()
+        .strip_prefix('(')?;
+    let rest = rest.trim_start().strip_prefix("env!")?.trim_start();
+    let rest = rest.strip_prefix('(')?.trim_start();
+    let (name, rest) = string_literal(rest)?;
+    let rest = rest.trim_start().strip_prefix(')')?.trim_start();
+    let rest = rest.strip_prefix(',')?.trim_start();
+    let (literal, rest) = string_literal(rest)?;
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+    let rest = rest.strip_prefix(')')?;
+    (name == "CARGO_MANIFEST_DIR").then_some((literal, rest))
 }
 
 /// ` = "path"]` after `#[path`; `None` when this is another attribute (`#[pathfinder]`).
@@ -368,6 +398,20 @@ fn main() {
                 "rerun-if-changed ../../proto",
                 "rerun-if-changed schema.json",
             ]
+        );
+    }
+
+    #[test]
+    fn a_path_from_the_manifest_dir_is_relative_to_the_package_root() {
+        let text = "const X: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../data/x.json\"));";
+        assert_eq!(
+            scan_source(text),
+            [Found::Path {
+                what: "include_str!",
+                literal: "../../data/x.json".to_owned(),
+                line: 1,
+                from_package_root: true,
+            }]
         );
     }
 

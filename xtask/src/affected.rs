@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use workspace_tools::test_run::{self, Partition, Runner};
 use workspace_tools::{
-    AffectedPackage, AffectedSet, UnknownRead, WorkspaceGraph, git, metadata, render,
+    AffectedPackage, AffectedSet, UnknownRead, WorkspaceGraph, dep_info, git, metadata, render,
 };
 
 use crate::{exit_code, output, test};
@@ -32,6 +32,10 @@ pub(crate) struct Selection {
     /// Also count staged, unstaged and untracked changes in the working tree
     #[arg(long)]
     include_uncommitted: bool,
+    /// Also follow the files a previous build read, from rustc's dep-info files (`*.d`) under
+    /// this folder (e.g. `target`)
+    #[arg(long, value_name = "DIR")]
+    dep_info: Option<PathBuf>,
 }
 
 /// Arguments of `affected`.
@@ -125,8 +129,23 @@ fn compute(selection: &Selection) -> anyhow::Result<Computed> {
         include_uncommitted: selection.include_uncommitted,
     };
     let diff = checkout.diff(workspace.graph.root(), &range)?;
-    let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
     let work_tree_root = checkout.in_work_tree(workspace.graph.root());
+    if let Some(dir) = &selection.dep_info {
+        let described = dep_info::add_reads(
+            &mut workspace.graph,
+            dir,
+            &work_tree_root,
+            checkout.work_tree_root(),
+        )?;
+        output::status(
+            "Dep-info",
+            &format!(
+                "{described} compilations of local crates read from {}",
+                dir.display()
+            ),
+        );
+    }
+    let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
     Ok(Computed {
         set,
         diff,

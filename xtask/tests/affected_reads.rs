@@ -341,3 +341,34 @@ fn a_submodule_that_is_a_package_maps_to_that_package() {
         set(&["app", "right", "top", "vendored-sub"])
     );
 }
+
+#[test]
+fn dep_info_of_a_previous_build_follows_reads_the_scan_cannot_resolve() {
+    let f = Fixture::new();
+    f.write("data/hidden.txt", "hidden\n");
+    f.write(
+        "crates/right/src/hidden.rs",
+        "pub const H: &str = include_str!(concat!(\"../../../data\", \"/hidden.txt\"));\n",
+    );
+    f.replace(
+        "crates/right/src/lib.rs",
+        "pub const NAME",
+        "pub mod hidden;\npub const NAME",
+    );
+    f.rebase_main("a hidden read");
+    // A build of the base leaves dep-info files in `target/`, which git ignores.
+    fixture::cargo(
+        f.path(),
+        &["build", "--offline", "--quiet", "--package", "right"],
+    );
+    f.touch("data/hidden.txt");
+    f.commit("change it");
+    // The scan only knows that right has a read it cannot resolve: the file affects everything.
+    assert_eq!(f.affected(&[]), set(&MEMBERS));
+    let json = f.affected_json(&["--dep-info", "target"]);
+    assert_eq!(
+        fixture::names(&json),
+        set(&["app", "right", "top"]),
+        "{json:#}"
+    );
+}

@@ -102,6 +102,11 @@ impl Checkout {
         self.copy.as_ref().map(tempfile::TempDir::path)
     }
 
+    /// The root of the user's work tree.
+    pub fn work_tree_root(&self) -> &Path {
+        &self.work_tree_root
+    }
+
     /// Where `path` (in this checkout) lies in the user's work tree.
     pub fn in_work_tree(&self, path: &Path) -> PathBuf {
         let copy = self.copy_root().and_then(|c| {

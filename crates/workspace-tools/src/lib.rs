@@ -30,6 +30,7 @@
 mod affected;
 mod changes;
 mod config;
+pub mod dep_info;
 mod error;
 pub mod git;
 #[cfg(feature = "github")]

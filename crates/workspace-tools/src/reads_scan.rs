@@ -198,10 +198,22 @@ fn string_literal(text: &str) -> Option<(String, &str)> {
 }
 
 /// Where local packages sit, to leave out reads of a package's own files.
-struct Roots<'g>(HashMap<&'g str, PackageIx>);
+pub(crate) struct Roots<'g>(HashMap<&'g str, PackageIx>);
 
-impl Roots<'_> {
-    fn owner(&self, path: &str) -> Option<PackageIx> {
+impl<'g> Roots<'g> {
+    /// The folders of the local packages of `graph`.
+    pub(crate) fn of(graph: &'g WorkspaceGraph) -> Roots<'g> {
+        Roots(
+            graph
+                .packages()
+                .filter(|(_, p)| p.kind != PackageKind::External)
+                .filter_map(|(ix, p)| p.root.as_deref().map(|r| (r, ix)))
+                .collect(),
+        )
+    }
+
+    /// The package whose folder is the deepest one holding `path`.
+    pub(crate) fn owner(&self, path: &str) -> Option<PackageIx> {
         let outside = path.starts_with("../");
         let folders = path.rmatch_indices('/').map(|(i, _)| &path[..i]);
         std::iter::once(path)
@@ -334,7 +346,7 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
         .filter(|(_, p)| p.kind != PackageKind::External)
         .filter_map(|(ix, p)| p.root.as_deref().map(|r| (ix, r)))
         .collect();
-    let roots = Roots(local.iter().map(|(ix, r)| (*r, *ix)).collect());
+    let roots = Roots::of(graph);
     let mut index = ReadsIndex::default();
     for (ix, root) in &local {
         let mut scan = PackageScan {

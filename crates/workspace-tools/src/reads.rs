@@ -19,7 +19,7 @@ pub struct Read {
 }
 
 /// A read the scan found but cannot resolve to a path: a computed path (`concat!`, `env!`, a
-/// formatted `rerun-if-changed`), or a symlink that leaves the repository.
+/// formatted `rerun-if-changed`, a macro argument).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnknownRead {
     /// Where: `crates/a/src/lib.rs:3`.

@@ -67,12 +67,12 @@ fn a_lock_only_bump_on_another_head_affects_its_users() {
             "update",
             "--offline",
             "--package",
-            "itoa",
+            "base64",
             "--precise",
-            "1.0.11",
+            "0.23.1",
         ],
     );
-    f.commit("bump itoa");
+    f.commit("bump base64");
     f.git(&["checkout", "-q", "main"]);
     assert_eq!(
         f.affected(&["--head", "bump"]),

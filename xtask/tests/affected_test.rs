@@ -131,28 +131,29 @@ fn runner_arguments_pass_through() {
 #[test]
 fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously() {
     let f = Fixture::new();
-    // A member called `itoa` that wraps the registry's itoa: `--package itoa` is ambiguous.
+    // A member called `base64` that wraps the registry's base64: `--package base64` is
+    // ambiguous.
     f.write(
-        "crates/itoa/Cargo.toml",
-        "[package]\nname = \"itoa\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nupstream = { package = \"itoa\", version = \"1\" }\n",
+        "crates/base64/Cargo.toml",
+        "[package]\nname = \"base64\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nupstream = { package = \"base64\", version = \"0.22\" }\n",
     );
     f.write(
-        "crates/itoa/src/lib.rs",
-        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_itoa() {}\n}\n",
+        "crates/base64/src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_base64() {}\n}\n",
     );
     fixture::cargo(
         f.path(),
         &["metadata", "--format-version", "1", "--offline"],
     );
-    f.rebase_main("a member called itoa");
-    f.touch("crates/itoa/src/lib.rs");
+    f.rebase_main("a member called base64");
+    f.touch("crates/base64/src/lib.rs");
     f.commit("change it");
     for runner in ["cargo", "nextest"] {
         let out = affected_test(&f, &["--runner", runner], &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{runner}: {stderr}");
-        assert_eq!(crates_tested(&out), set(&["itoa"]), "{runner}: {stderr}");
+        assert_eq!(crates_tested(&out), set(&["base64"]), "{runner}: {stderr}");
     }
 }
 

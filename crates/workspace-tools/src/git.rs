@@ -177,7 +177,7 @@ pub fn copy(dir: &Path, rev: &str) -> Result<Checkout, Error> {
 
 fn copy_at(
     repo: &Repository,
-    commit: &Commit,
+    commit: &Commit<'_>,
     dir: &Path,
     prefix: &Path,
     work_tree_root: PathBuf,

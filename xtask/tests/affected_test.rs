@@ -160,9 +160,18 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
 #[test]
 fn a_missing_runner_is_its_own_error_not_a_test_failure() {
     let f = changed_right();
-    // Only cargo itself on PATH: no cargo-nextest anywhere.
+    // Only cargo's own folder on PATH, and a cargo home that shares the registry cache but has
+    // no `bin`: no cargo-nextest anywhere cargo looks.
     let cargo = std::path::PathBuf::from(std::env::var("CARGO").unwrap());
+    let real_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
     let home = tempfile::tempdir().unwrap();
+    for shared in ["registry", "git", "config.toml"] {
+        if real_home.join(shared).exists() {
+            std::os::unix::fs::symlink(real_home.join(shared), home.path().join(shared)).unwrap();
+        }
+    }
     let out = affected_test(
         &f,
         &["--runner", "nextest"],

@@ -4,6 +4,7 @@
 use anstyle::{AnsiColor, Style};
 
 const STATUS: Style = AnsiColor::Green.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
 /// `   Affected 3 of 5 packages`: a right-aligned verb, like cargo's `Compiling`.
@@ -14,6 +15,12 @@ pub(crate) fn status(verb: &str, message: &str) {
 /// An indented detail line under a status line.
 pub(crate) fn detail(message: &str) {
     anstream::eprintln!("{:>12} {message}", "");
+}
+
+/// `warning: ...`.
+#[cfg_attr(not(feature = "github"), allow(dead_code))]
+pub(crate) fn warning(message: &str) {
+    anstream::eprintln!("{WARN}warning{WARN:#}: {message}");
 }
 
 /// `error: ...`.

@@ -41,13 +41,20 @@ pub struct Claims {
 
 impl Claims {
     /// Checks that `now` (seconds since the Unix epoch) lies inside the claims' half-open time
-    /// window `[not_before, expires)`.
+    /// window `[not_before, expires)`, and that the claims were not signed later than `now`
+    /// (allowing [`MAX_CLOCK_SKEW`] for a signer whose clock runs ahead).
     pub fn check_time(&self, now: u64) -> Result<(), Error> {
         if let Some(not_before) = self.not_before.filter(|&nbf| now < nbf) {
             return Err(Error::NotYetValid { not_before, now });
         }
         if let Some(expires) = self.expires.filter(|&exp| now >= exp) {
             return Err(Error::Expired { expires, now });
+        }
+        if self.issued_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(Error::IssuedInFuture {
+                issued_at: self.issued_at,
+                now,
+            });
         }
         Ok(())
     }
@@ -92,13 +99,24 @@ impl SigningRequest {
     }
 }
 
+/// How far in the future (seconds) a claims' signing time may lie before they are refused: room
+/// for a signer whose clock runs a little ahead, no more.
+pub const MAX_CLOCK_SKEW: u64 = 60;
+
 /// The current time in seconds since the Unix epoch, the unit of every time in [`Claims`].
-pub fn unix_now() -> u64 {
-    // A clock set before 1970 is broken beyond what claims can check; treating it as the epoch
-    // makes expiry checks fail safe (nothing looks expired that was not) without panicking.
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+///
+/// A clock set before 1970 is an error: reading it as time 0 would make every expiry look
+/// distant and accept expired claims.
+pub fn unix_now() -> Result<u64, Error> {
+    seconds_since_epoch(SystemTime::now())
+}
+
+fn seconds_since_epoch(time: SystemTime) -> Result<u64, Error> {
+    time.duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .map_err(|before| Error::ClockBeforeEpoch {
+            seconds_before: before.duration().as_secs(),
+        })
 }
 
 #[cfg(test)]
@@ -140,6 +158,34 @@ mod tests {
     #[test]
     fn claims_without_limits_are_always_valid() {
         assert!(claims(None, None).check_time(u64::MAX).is_ok());
+    }
+
+    #[test]
+    fn claims_signed_in_the_future_are_refused() {
+        // Signed at 50: fine from a verifier whose clock is up to MAX_CLOCK_SKEW behind.
+        let c = claims(None, None);
+        assert!(c.check_time(50 - 10).is_ok());
+        assert!(c.check_time(0).is_ok());
+        let mut later = claims(None, None);
+        later.issued_at = 1_000;
+        assert!(matches!(
+            later.check_time(1_000 - MAX_CLOCK_SKEW - 1),
+            Err(Error::IssuedInFuture {
+                issued_at: 1_000,
+                ..
+            })
+        ));
+        assert!(later.check_time(1_000 - MAX_CLOCK_SKEW).is_ok());
+    }
+
+    #[test]
+    fn a_clock_before_1970_is_an_error_not_the_epoch() {
+        let before = UNIX_EPOCH - std::time::Duration::from_secs(3);
+        assert!(matches!(
+            seconds_since_epoch(before),
+            Err(Error::ClockBeforeEpoch { seconds_before: 3 })
+        ));
+        assert_eq!(seconds_since_epoch(UNIX_EPOCH).expect("epoch"), 0);
     }
 
     #[test]

@@ -55,6 +55,20 @@ pub enum Error {
         /// The time the claims were checked at.
         now: u64,
     },
+    /// The claims were signed later than the verifier's clock allows.
+    #[error("claims were issued at {issued_at}, in the future (now is {now})")]
+    IssuedInFuture {
+        /// Seconds since the Unix epoch at which the claims say they were signed.
+        issued_at: u64,
+        /// The time the claims were checked at.
+        now: u64,
+    },
+    /// The system clock reads a time before 1970, so no time window can be checked.
+    #[error("system clock is set {seconds_before} s before 1970")]
+    ClockBeforeEpoch {
+        /// How far before the Unix epoch the clock is.
+        seconds_before: u64,
+    },
     /// A public key is not a valid nkey.
     #[error("invalid {kind} public key {key}")]
     InvalidPublicKey {
@@ -76,7 +90,7 @@ pub enum Error {
         source: nkeys::error::Error,
     },
     /// A valid key of the wrong kind, such as a module key where an account key must sign.
-    #[error("expected an {expected} key, got a {found} key")]
+    #[error("expected {} key, got a {found} key", expected.with_article())]
     WrongKeyKind {
         /// The kind of key that was expected.
         expected: KeyKind,

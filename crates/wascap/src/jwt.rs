@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Claims, Error, KeyKind, parse_public_key};
 
+/// The only token type accepted (compared without case, as RFC 7519 recommends).
+const TOKEN_TYPE: &str = "JWT";
+
 /// The only algorithm accepted: nkeys are Ed25519 keys, and accepting anything else would let a
 /// forged header pick a weaker check.
 const ALGORITHM: &str = "Ed25519";
@@ -20,7 +23,7 @@ struct Header {
 /// Signs `claims` with `issuer` and returns the token.
 pub(crate) fn encode(claims: &Claims, issuer: &KeyPair) -> Result<String, Error> {
     let header = Header {
-        typ: "JWT".to_owned(),
+        typ: TOKEN_TYPE.to_owned(),
         alg: ALGORITHM.to_owned(),
     };
     let signing_input = format!("{}.{}", to_base64_json(&header)?, to_base64_json(claims)?);
@@ -47,6 +50,9 @@ pub(crate) fn decode(token: &str) -> Result<Claims, Error> {
         return Err(malformed("expected three dot-separated parts"));
     };
     let header: Header = from_base64_json(header, "header")?;
+    if !header.typ.eq_ignore_ascii_case(TOKEN_TYPE) {
+        return Err(malformed(format!("unsupported token type {}", header.typ)));
+    }
     if header.alg != ALGORITHM {
         return Err(malformed(format!("unsupported algorithm {}", header.alg)));
     }
@@ -158,5 +164,35 @@ mod tests {
         let payload = to_base64_json(&claims_by(&issuer)).expect("serializes");
         let err = decode(&format!("{header}.{payload}.")).expect_err("alg none is refused");
         assert!(err.to_string().contains("unsupported algorithm none"));
+    }
+
+    #[test]
+    fn tokens_of_another_type_are_malformed_even_when_signed() {
+        let issuer = KeyKind::Account.generate();
+        let payload = to_base64_json(&claims_by(&issuer)).expect("serializes");
+        for typ in ["JWE", "", "at+jwt"] {
+            let header = to_base64_json(&Header {
+                typ: typ.to_owned(),
+                alg: ALGORITHM.to_owned(),
+            })
+            .expect("serializes");
+            let signing_input = format!("{header}.{payload}");
+            let signature = issuer.sign(signing_input.as_bytes()).expect("signs");
+            let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(&signature));
+            let err = decode(&token).expect_err("only JWT tokens are claims");
+            assert!(
+                err.to_string().contains("unsupported token type"),
+                "{typ}: {err}"
+            );
+        }
+        let lowercase = to_base64_json(&Header {
+            typ: "jwt".to_owned(),
+            alg: ALGORITHM.to_owned(),
+        })
+        .expect("serializes");
+        let signing_input = format!("{lowercase}.{payload}");
+        let signature = issuer.sign(signing_input.as_bytes()).expect("signs");
+        let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(&signature));
+        assert!(decode(&token).is_ok(), "typ is compared without case");
     }
 }

@@ -1,4 +1,5 @@
-//! The two kinds of nkeys that claims use: account keys sign claims, module keys identify modules.
+//! The kinds of nkeys the platform uses: account keys sign claims, module keys identify modules,
+//! user keys sign control-plane requests.
 
 use std::fmt;
 
@@ -6,13 +7,15 @@ use nkeys::{KeyPair, KeyPairType};
 
 use crate::Error;
 
-/// A kind of key that appears in claims.
+/// A kind of nkey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     /// Signs claims; its public key is the claims' issuer and starts with `A`.
     Account,
     /// Identifies a module; its public key is the claims' subject and starts with `M`.
     Module,
+    /// Signs control-plane requests; its public key starts with `U`.
+    User,
 }
 
 impl KeyKind {
@@ -25,6 +28,16 @@ impl KeyKind {
         match self {
             KeyKind::Account => KeyPairType::Account,
             KeyKind::Module => KeyPairType::Module,
+            KeyKind::User => KeyPairType::User,
+        }
+    }
+
+    /// The kind with its indefinite article, for messages: "an account", "a user".
+    pub(crate) fn with_article(self) -> &'static str {
+        match self {
+            KeyKind::Account => "an account",
+            KeyKind::Module => "a module",
+            KeyKind::User => "a user",
         }
     }
 
@@ -47,6 +60,7 @@ impl fmt::Display for KeyKind {
         f.write_str(match self {
             KeyKind::Account => "account",
             KeyKind::Module => "module",
+            KeyKind::User => "user",
         })
     }
 }
@@ -79,6 +93,7 @@ mod tests {
     fn generated_keys_have_their_kinds_prefix() {
         assert!(KeyKind::Account.generate().public_key().starts_with('A'));
         assert!(KeyKind::Module.generate().public_key().starts_with('M'));
+        assert!(KeyKind::User.generate().public_key().starts_with('U'));
     }
 
     #[test]

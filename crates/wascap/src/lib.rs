@@ -30,8 +30,8 @@ mod module;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
-pub use claims::{Claims, SigningRequest, unix_now};
+pub use claims::{Claims, MAX_CLOCK_SKEW, SigningRequest, unix_now};
 pub use error::Error;
 pub use keys::{KeyKind, parse_public_key, parse_seed};
-pub use module::{CLAIMS_SECTION, embed, extract, extract_at};
+pub use module::{CLAIMS_SECTION, embed, extract, extract_at, peek_claims};
 pub use nkeys::KeyPair;

@@ -2,13 +2,16 @@
 //!
 //! The module hash covers the module re-encoded without any `jwt` section, so signing is
 //! repeatable (re-signing replaces the old token) and the hash does not depend on the token that
-//! records it.
+//! records it. It is the module's identity: files that differ only in where the `jwt` section
+//! sits or in how section sizes are encoded (LEB128 allows padding) have different SHA-256s but
+//! the same module hash, and verify alike. Compare modules by their claims' hash, never by the
+//! file's.
 
 use data_encoding::HEXLOWER;
 use nkeys::KeyPair;
 use sha2::{Digest, Sha256};
 use wasm_encoder::{CustomSection, RawSection};
-use wasmparser::{Encoding, Parser, Payload, Validator};
+use wasmparser::{BinaryReader, Encoding, Parser, Payload, Validator};
 
 use crate::{Claims, Error, KeyKind, SigningRequest, jwt, parse_public_key, unix_now};
 
@@ -80,7 +83,7 @@ pub fn embed(module: &[u8], request: &SigningRequest, issuer: &KeyPair) -> Resul
     let claims = Claims {
         issuer: issuer.public_key(),
         subject: request.subject.clone(),
-        issued_at: unix_now(),
+        issued_at: unix_now()?,
         not_before: request.not_before,
         expires: request.expires,
         name: request.name.clone(),
@@ -98,7 +101,54 @@ pub fn embed(module: &[u8], request: &SigningRequest, issuer: &KeyPair) -> Resul
 
 /// Reads the claims embedded in `module` and verifies them now: see [`extract_at`].
 pub fn extract(module: &[u8]) -> Result<Claims, Error> {
-    extract_at(module, unix_now())
+    extract_at(module, unix_now()?)
+}
+
+/// Reads the claims embedded in `module` and checks only the token's signature: the module is
+/// neither validated nor hashed, and the time window is not checked, so the claims say who
+/// signed the module, not that the module is what was signed. Costs a walk over the section
+/// headers, so a host can refuse an untrusted issuer before paying for [`extract`].
+pub fn peek_claims(module: &[u8]) -> Result<Claims, Error> {
+    let token = find_token(module)?.ok_or(Error::NoClaims)?;
+    jwt::decode(token_text(token)?)
+}
+
+/// Finds the `jwt` section by reading section headers only.
+fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
+    const CORE_MODULE_HEADER: [u8; 8] = *b"\0asm\x01\0\0\0";
+    match module.get(..8) {
+        Some(header) if header == CORE_MODULE_HEADER => {}
+        Some(header) if header.starts_with(b"\0asm") => return Err(Error::NotACoreModule),
+        _ => {
+            return Err(Error::NotWasm {
+                reason: "missing the core module header".to_owned(),
+            });
+        }
+    }
+    let mut reader = BinaryReader::new(&module[8..], 8);
+    let mut token = None;
+    while !reader.eof() {
+        let id = reader.read_u8().map_err(not_wasm)?;
+        let size = reader.read_var_u32().map_err(not_wasm)?;
+        let contents = reader.read_bytes(size as usize).map_err(not_wasm)?;
+        if id != 0 {
+            continue;
+        }
+        let mut custom = BinaryReader::new(contents, 0);
+        if custom.read_string().map_err(not_wasm)? == CLAIMS_SECTION
+            && token
+                .replace(&contents[custom.current_position()..])
+                .is_some()
+        {
+            return Err(Error::DuplicateClaims);
+        }
+    }
+    Ok(token)
+}
+
+fn token_text(token: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(token)
+        .map_err(|_| Error::MalformedToken("jwt section is not utf-8".to_owned()))
 }
 
 /// Reads the claims embedded in `module` and verifies that the token is signed by the issuer it
@@ -110,9 +160,7 @@ pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
         token,
     } = split(module)?;
     let token = token.ok_or(Error::NoClaims)?;
-    let token = std::str::from_utf8(token)
-        .map_err(|_| Error::MalformedToken("jwt section is not utf-8".to_owned()))?;
-    let claims = jwt::decode(token)?;
+    let claims = jwt::decode(token_text(token)?)?;
     let actual = hash(&without_claims);
     if actual != claims.module_hash {
         return Err(Error::Tampered {
@@ -139,7 +187,7 @@ mod tests {
         let issuer = KeyKind::Account.generate();
         let mut request = request();
         request.version = Some("0.1.0".into());
-        request.expires = Some(unix_now() + 3600);
+        request.expires = Some(unix_now().expect("clock") + 3600);
         let signed = embed(&answer_module(), &request, &issuer).expect("signs");
         let claims = extract(&signed).expect("verifies");
         assert_eq!(claims.issuer, issuer.public_key());
@@ -148,7 +196,7 @@ mod tests {
         assert_eq!(claims.version.as_deref(), Some("0.1.0"));
         assert_eq!(claims.capabilities, ["wasmcloud:httpserver"]);
         assert_eq!(claims.expires, request.expires);
-        assert!(claims.issued_at <= unix_now());
+        assert!(claims.issued_at <= unix_now().expect("clock"));
         assert_eq!(claims.module_hash.len(), 64);
     }
 
@@ -210,16 +258,21 @@ mod tests {
     #[test]
     fn time_window_is_checked_at_extraction() {
         let issuer = KeyKind::Account.generate();
+        let now = unix_now().expect("clock");
         let mut request = request();
-        request.not_before = Some(1_000);
-        request.expires = Some(2_000);
+        request.not_before = Some(now + 1_000);
+        request.expires = Some(now + 2_000);
         let signed = embed(&answer_module(), &request, &issuer).expect("signs");
         assert!(matches!(
-            extract_at(&signed, 999),
+            extract_at(&signed, now + 999),
             Err(Error::NotYetValid { .. })
         ));
-        assert!(extract_at(&signed, 1_500).is_ok());
-        assert!(matches!(extract(&signed), Err(Error::Expired { .. })));
+        assert!(extract_at(&signed, now + 1_500).is_ok());
+        assert!(matches!(
+            extract_at(&signed, now + 2_000),
+            Err(Error::Expired { .. })
+        ));
+        assert!(matches!(extract(&signed), Err(Error::NotYetValid { .. })));
     }
 
     #[test]
@@ -265,5 +318,90 @@ mod tests {
         let mut bytes = signed;
         bytes.extend_from_slice(&doubled.as_slice()[8..]);
         assert!(matches!(extract(&bytes), Err(Error::DuplicateClaims)));
+    }
+
+    #[test]
+    fn claims_signed_after_the_verifiers_clock_are_refused() {
+        let signed =
+            embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
+        let issued_at = extract(&signed).expect("verifies now").issued_at;
+        assert!(matches!(
+            extract_at(&signed, issued_at - crate::MAX_CLOCK_SKEW - 1),
+            Err(Error::IssuedInFuture { .. })
+        ));
+    }
+
+    /// Re-encodes `module` with its `jwt` section first and every section size padded to five
+    /// LEB128 bytes: a different file that carries the same module.
+    fn reshuffled(module: &[u8]) -> Vec<u8> {
+        let mut sections = Vec::new();
+        let mut reader = BinaryReader::new(&module[8..], 8);
+        while !reader.eof() {
+            let id = reader.read_u8().expect("id");
+            let size = reader.read_var_u32().expect("size");
+            let contents = reader.read_bytes(size as usize).expect("contents");
+            let is_claims = id == 0
+                && BinaryReader::new(contents, 0).read_string().expect("name") == CLAIMS_SECTION;
+            let mut section = vec![id];
+            let mut value = size;
+            for byte in 0..5 {
+                let low = (value & 0x7f) as u8;
+                value >>= 7;
+                section.push(if byte < 4 { low | 0x80 } else { low });
+            }
+            section.extend_from_slice(contents);
+            if is_claims {
+                sections.insert(0, section);
+            } else {
+                sections.push(section);
+            }
+        }
+        let mut bytes = module[..8].to_vec();
+        bytes.extend(sections.concat());
+        bytes
+    }
+
+    #[test]
+    fn identity_is_the_claims_hash_not_the_files() {
+        let signed =
+            embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
+        let other_file = reshuffled(&signed);
+        assert_ne!(Sha256::digest(&signed), Sha256::digest(&other_file));
+        let (a, b) = (
+            extract(&signed).expect("verifies"),
+            extract(&other_file).expect("the reshuffled file verifies too"),
+        );
+        assert_eq!(a.module_hash, b.module_hash);
+        assert_eq!(peek_claims(&other_file).expect("peeks"), b);
+    }
+
+    #[test]
+    fn peeking_checks_the_signature_but_not_the_module() {
+        let issuer = KeyKind::Account.generate();
+        let signed = embed(&answer_module(), &request(), &issuer).expect("signs");
+        let tampered = tamper(&signed);
+        assert_eq!(
+            peek_claims(&tampered).expect("peek does not hash").issuer,
+            issuer.public_key()
+        );
+        assert!(matches!(extract(&tampered), Err(Error::Tampered { .. })));
+        assert!(matches!(
+            peek_claims(&answer_module()),
+            Err(Error::NoClaims)
+        ));
+        assert!(matches!(
+            peek_claims(b"hello, world"),
+            Err(Error::NotWasm { .. })
+        ));
+        assert!(matches!(
+            peek_claims(&wasm_encoder::Component::new().finish()),
+            Err(Error::NotACoreModule)
+        ));
+        let mut truncated = signed.clone();
+        truncated.truncate(signed.len() - 3);
+        assert!(matches!(
+            peek_claims(&truncated),
+            Err(Error::NotWasm { .. })
+        ));
     }
 }

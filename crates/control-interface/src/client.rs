@@ -1,39 +1,55 @@
-//! The control-plane client: one request at a time, each bounded by a timeout.
+//! The control-plane client: one request at a time, each signed and bounded by a timeout.
 
 use std::time::Duration;
 
+use nkeys::KeyPair;
 use tokio::net::ToSocketAddrs;
 
 use crate::{ActorDescription, Command, Error, Reply, Request, TcpTransport, Transport};
 
-/// Sends commands to a host and waits for the matching replies.
-#[derive(Debug)]
+/// Sends commands to a host, each signed with a user key, and waits for the matching replies.
 pub struct Client<T> {
     transport: T,
     timeout: Duration,
+    key: KeyPair,
     next_id: u64,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Client<T> {
+    // By hand: the key pair holds the seed, which must not reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .field("timeout", &self.timeout)
+            .field("key", &self.key.public_key())
+            .field("next_id", &self.next_id)
+            .finish()
+    }
 }
 
 impl Client<TcpTransport> {
     /// Connects to the host at `addr` over TCP; the connection attempt and every later request
-    /// are each bounded by `timeout`.
+    /// are each bounded by `timeout`, and every request is signed with the user key `key`.
     pub async fn connect(
         addr: impl ToSocketAddrs + std::fmt::Display,
         timeout: Duration,
+        key: KeyPair,
     ) -> Result<Self, Error> {
         let transport = tokio::time::timeout(timeout, TcpTransport::connect(addr))
             .await
             .map_err(|_| Error::Timeout { after: timeout })??;
-        Ok(Client::new(transport, timeout))
+        Ok(Client::new(transport, timeout, key))
     }
 }
 
 impl<T: Transport> Client<T> {
-    /// A client over `transport` whose requests each fail after `timeout` without a reply.
-    pub fn new(transport: T, timeout: Duration) -> Self {
+    /// A client over `transport` that signs its requests with the user key `key`; each fails
+    /// after `timeout` without a reply.
+    pub fn new(transport: T, timeout: Duration, key: KeyPair) -> Self {
         Client {
             transport,
             timeout,
+            key,
             // Ids start at 1: a host answers unreadable requests with id 0.
             next_id: 1,
         }
@@ -43,10 +59,13 @@ impl<T: Transport> Client<T> {
     pub async fn request(&mut self, command: Command) -> Result<Reply, Error> {
         let id = self.next_id;
         self.next_id += 1;
-        let request = Request::new(id, command);
+        let now = wascap::unix_now().map_err(|e| Error::Signing {
+            reason: e.to_string(),
+        })?;
+        let frame = Request::new(id, command).sign(&self.key, now)?;
         let transport = &mut self.transport;
         let exchange = async move {
-            transport.send(&request).await?;
+            transport.send(frame).await?;
             loop {
                 let response = transport.receive().await?;
                 // A reply with an older id answers a request that timed out; skip it. One with
@@ -124,15 +143,17 @@ fn unexpected(command: &'static str, reply: Reply) -> Error {
 mod tests {
     use std::collections::VecDeque;
 
+    use tokio_util::bytes::Bytes;
+
     use super::*;
-    use crate::Response;
+    use crate::{Response, SignedRequest};
 
     /// A host stand-in that answers each request with the next scripted response, with the id
     /// patched in unless the script fixes it; an empty script never answers.
     struct Scripted {
         script: VecDeque<(Option<u64>, Reply)>,
         last_id: u64,
-        sent: Vec<Request>,
+        sent: Vec<u64>,
     }
 
     impl Scripted {
@@ -146,9 +167,11 @@ mod tests {
     }
 
     impl Transport for Scripted {
-        async fn send(&mut self, request: &Request) -> Result<(), Error> {
+        async fn send(&mut self, frame: Bytes) -> Result<(), Error> {
+            let request = SignedRequest::parse(&frame).expect("the client sends valid requests");
+            request.verify_signature().expect("and signs them");
             self.last_id = request.id;
-            self.sent.push(request.clone());
+            self.sent.push(request.id);
             Ok(())
         }
 
@@ -172,16 +195,20 @@ mod tests {
         let mut client = Client::new(
             Scripted::new([(None, pong()), (None, pong())]),
             Duration::from_secs(5),
+            KeyPair::new_user(),
         );
         assert_eq!(client.ping().await.expect("pong"), ("9.9.9".into(), 3));
         client.ping().await.expect("pong");
-        let ids: Vec<u64> = client.transport.sent.iter().map(|r| r.id).collect();
-        assert_eq!(ids, [1, 2]);
+        assert_eq!(client.transport.sent, [1, 2]);
     }
 
     #[tokio::test]
     async fn silent_host_times_out() {
-        let mut client = Client::new(Scripted::new([]), Duration::from_millis(50));
+        let mut client = Client::new(
+            Scripted::new([]),
+            Duration::from_millis(50),
+            KeyPair::new_user(),
+        );
         assert!(matches!(
             client.ping().await,
             Err(Error::Timeout { after }) if after == Duration::from_millis(50)
@@ -194,6 +221,7 @@ mod tests {
         let mut client = Client::new(
             Scripted::new([(Some(99), stale), (None, pong())]),
             Duration::from_secs(5),
+            KeyPair::new_user(),
         );
         assert_eq!(client.ping().await.expect("pong").1, 3);
     }
@@ -206,6 +234,7 @@ mod tests {
         let mut client = Client::new(
             Scripted::new([(None, refusal), (None, pong())]),
             Duration::from_secs(5),
+            KeyPair::new_user(),
         );
         assert!(matches!(
             client.start_actor(vec![1]).await,

@@ -2,7 +2,8 @@
 //!
 //! Built on [`LengthDelimitedCodec`], with one difference that matters to a server: a frame
 //! longer than the limit is skipped and reported as [`Frame::Oversized`] instead of failing the
-//! stream, so the peer gets a refusal and the connection stays usable.
+//! stream, so the peer gets a refusal and the connection stays usable. Buffers grow as bytes
+//! arrive, never to the length a header announces: a header costs four bytes, not the frame.
 
 use tokio_util::bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -83,9 +84,9 @@ impl Decoder for FrameCodec {
             return Ok(Some(Frame::Oversized { len }));
         }
         // Hand the inner codec only whole frames, so it never holds a half-read header that the
-        // length peek above would misread on the next call.
+        // length peek above would misread on the next call. No reserving the announced length
+        // here: the reader grows the buffer as the bytes actually come.
         if src.len() < HEADER_LEN + len {
-            src.reserve(HEADER_LEN + len - src.len());
             return Ok(None);
         }
         Ok(self
@@ -155,6 +156,16 @@ mod tests {
             codec.decode(&mut src).expect("no error"),
             Some(Frame::Data(Bytes::from_static(b"ok")))
         );
+    }
+
+    #[test]
+    fn a_header_does_not_reserve_the_frame_it_announces() {
+        let mut codec = FrameCodec::default();
+        let mut src = BytesMut::with_capacity(64);
+        src.extend_from_slice(&u32::try_from(MAX_FRAME_LEN).expect("fits").to_be_bytes());
+        src.extend_from_slice(b"{\"version\"");
+        assert_eq!(codec.decode(&mut src).expect("no error"), None);
+        assert!(src.capacity() < 1024, "capacity {}", src.capacity());
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub enum Error {
         /// The version the peer sent.
         version: u32,
     },
+    /// A request could not be signed.
+    #[error("could not sign the request: {reason}")]
+    Signing {
+        /// Why.
+        reason: String,
+    },
     /// The host answered the request with a refusal.
     #[error("host refused the request: {reason}")]
     Refused {

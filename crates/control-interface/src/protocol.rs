@@ -1,6 +1,7 @@
 //! The control-plane messages: a [`Request`] carries one [`Command`], a [`Response`] carries the
 //! [`Reply`] to the request with the same id. Both are JSON objects stamped with
-//! [`PROTOCOL_VERSION`], so either side can refuse a peer it does not understand.
+//! [`PROTOCOL_VERSION`], so either side can refuse a peer it does not understand. Requests travel
+//! signed ([`crate::auth`]).
 
 use serde::{Deserialize, Serialize};
 use tokio_util::bytes::Bytes;
@@ -9,7 +10,8 @@ use wascap::Claims;
 use crate::Error;
 
 /// The protocol version this crate speaks. Bump it on any change to the message shapes.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version 2 signs every request.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Something a client asks a host to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +103,7 @@ pub struct ActorDescription {
     pub started_at: u64,
 }
 
-/// A command with its id, as sent by a client.
+/// A command with its id, as a client means it; [`Request::sign`] makes it a frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// Always [`PROTOCOL_VERSION`] when sent by this crate.
@@ -141,17 +143,6 @@ impl Request {
             command,
         }
     }
-
-    /// Encodes the request as one frame's payload.
-    pub fn to_bytes(&self) -> Result<Bytes, Error> {
-        to_bytes(self)
-    }
-
-    /// Decodes a frame's payload. On failure also returns the request's id when it could be
-    /// read, so the refusal can still be matched to the request.
-    pub fn from_bytes(frame: &[u8]) -> Result<Request, (u64, Error)> {
-        from_bytes(frame)
-    }
 }
 
 impl Response {
@@ -171,7 +162,8 @@ impl Response {
 
     /// Decodes a frame's payload.
     pub fn from_bytes(frame: &[u8]) -> Result<Response, Error> {
-        from_bytes(frame).map_err(|(_, err)| err)
+        check_envelope(frame).map_err(|(_, err)| err)?;
+        serde_json::from_slice(frame).map_err(malformed)
     }
 }
 
@@ -183,10 +175,15 @@ fn to_bytes(message: &impl Serialize) -> Result<Bytes, Error> {
         })
 }
 
-fn from_bytes<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, (u64, Error)> {
-    let malformed = |e: serde_json::Error| Error::Malformed {
+fn malformed(e: serde_json::Error) -> Error {
+    Error::Malformed {
         reason: e.to_string(),
-    };
+    }
+}
+
+/// Reads a message's version and id and refuses other versions; returns the id, or with the
+/// error the id when it could be read.
+pub(crate) fn check_envelope(frame: &[u8]) -> Result<u64, (u64, Error)> {
     let envelope: Envelope = serde_json::from_slice(frame).map_err(|e| (0, malformed(e)))?;
     if envelope.version != PROTOCOL_VERSION {
         return Err((
@@ -196,7 +193,7 @@ fn from_bytes<T: for<'de> Deserialize<'de>>(frame: &[u8]) -> Result<T, (u64, Err
             },
         ));
     }
-    serde_json::from_slice(frame).map_err(|e| (envelope.id, malformed(e)))
+    Ok(envelope.id)
 }
 
 /// Module bytes as a base64 string: a JSON array of numbers would be about four times larger.
@@ -221,6 +218,7 @@ mod base64_bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SignedRequest;
 
     fn actor() -> ActorDescription {
         ActorDescription {
@@ -240,8 +238,12 @@ mod tests {
         }
     }
 
+    fn user() -> nkeys::KeyPair {
+        nkeys::KeyPair::new_user()
+    }
+
     #[test]
-    fn every_command_round_trips() {
+    fn every_command_round_trips_signed() {
         for command in [
             Command::StartActor {
                 module: vec![0, 97, 115, 109, 255],
@@ -252,9 +254,17 @@ mod tests {
             Command::GetInventory,
             Command::Ping,
         ] {
+            let key = user();
             let request = Request::new(7, command);
-            let bytes = request.to_bytes().expect("serializes");
-            assert_eq!(Request::from_bytes(&bytes).expect("parses"), request);
+            let bytes = request.sign(&key, 100).expect("signs");
+            let parsed = SignedRequest::parse(&bytes).expect("parses");
+            assert_eq!(parsed.id, 7);
+            assert_eq!(parsed.command().expect("command"), request.command);
+            let auth = parsed.verify_signature().expect("verifies");
+            assert_eq!(
+                (auth.key.as_str(), auth.timestamp),
+                (key.public_key().as_str(), 100)
+            );
         }
     }
 
@@ -291,7 +301,7 @@ mod tests {
             },
         );
         let json: serde_json::Value =
-            serde_json::from_slice(&request.to_bytes().expect("serializes")).expect("json");
+            serde_json::from_slice(&request.sign(&user(), 1).expect("signs")).expect("json");
         assert_eq!(json["version"], PROTOCOL_VERSION);
         assert_eq!(json["command"]["type"], "start_actor");
         assert_eq!(json["command"]["module"], "AGFzbQ==");
@@ -299,26 +309,37 @@ mod tests {
 
     #[test]
     fn other_versions_are_refused_with_their_id() {
-        let frame = br#"{"version":2,"id":5,"command":{"type":"teleport"}}"#;
-        assert!(matches!(
-            Request::from_bytes(frame),
-            Err((5, Error::UnsupportedVersion { version: 2 }))
-        ));
+        for version in [1, 3] {
+            let frame =
+                format!(r#"{{"version":{version},"id":5,"command":{{"type":"teleport"}}}}"#);
+            let Err((5, Error::UnsupportedVersion { version: v })) =
+                SignedRequest::parse(frame.as_bytes())
+            else {
+                panic!("version {version} must be refused");
+            };
+            assert_eq!(v, version);
+        }
     }
 
     #[test]
     fn malformed_requests_keep_the_id_when_readable() {
-        let unknown = br#"{"version":1,"id":4,"command":{"type":"teleport"}}"#;
+        let unknown = br#"{"version":2,"id":4,"command":{"type":"teleport"}}"#;
+        let parsed = SignedRequest::parse(unknown).expect("the envelope parses");
+        assert_eq!(parsed.id, 4);
+        assert!(matches!(parsed.command(), Err(Error::Malformed { .. })));
         assert!(matches!(
-            Request::from_bytes(unknown),
-            Err((4, Error::Malformed { .. }))
-        ));
-        assert!(matches!(
-            Request::from_bytes(b"not json"),
+            SignedRequest::parse(b"not json"),
             Err((0, Error::Malformed { .. }))
         ));
-        let bad_module = br#"{"version":1,"id":3,"command":{"type":"start_actor","module":"@@"}}"#;
-        let Err((3, Error::Malformed { reason })) = Request::from_bytes(bad_module) else {
+        assert!(matches!(
+            SignedRequest::parse(br#"{"version":2,"id":6}"#),
+            Err((6, Error::Malformed { .. }))
+        ));
+        let bad_module = br#"{"version":2,"id":3,"command":{"type":"start_actor","module":"@@"}}"#;
+        let Err(Error::Malformed { reason }) = SignedRequest::parse(bad_module)
+            .expect("envelope parses")
+            .command()
+        else {
             panic!("bad base64 must be malformed");
         };
         assert!(reason.contains("module is not base64"));

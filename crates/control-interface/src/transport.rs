@@ -4,18 +4,19 @@ use std::future::Future;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio_util::bytes::Bytes;
 use tokio_util::codec::Framed;
 
 use crate::codec::{Frame, FrameCodec, MAX_FRAME_LEN};
-use crate::{Error, Request, Response};
+use crate::{Error, Response};
 
 /// Carries requests to a host and responses back, in order, one connection's worth.
 ///
 /// Both methods must be cancel-safe: the client drops them when a request times out, and the
 /// next request must still find the connection usable.
 pub trait Transport: Send {
-    /// Sends one request.
-    fn send(&mut self, request: &Request) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Sends one signed request, as [`Request::sign`](crate::Request::sign) encoded it.
+    fn send(&mut self, frame: Bytes) -> impl Future<Output = Result<(), Error>> + Send;
     /// Waits for the next response.
     fn receive(&mut self) -> impl Future<Output = Result<Response, Error>> + Send;
 }
@@ -47,8 +48,8 @@ impl TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    async fn send(&mut self, request: &Request) -> Result<(), Error> {
-        self.framed.send(request.to_bytes()?).await
+    async fn send(&mut self, frame: Bytes) -> Result<(), Error> {
+        self.framed.send(frame).await
     }
 
     async fn receive(&mut self) -> Result<Response, Error> {
@@ -72,7 +73,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::{Client, Reply};
+    use crate::{Client, Reply, SignedRequest};
 
     /// A loopback peer that answers the first request with a frame that is not JSON, the second
     /// properly, and then hangs up.
@@ -89,7 +90,7 @@ mod tests {
             let Some(Ok(Frame::Data(second))) = framed.next().await else {
                 return;
             };
-            let id = Request::from_bytes(&second).map_or(0, |r| r.id);
+            let id = SignedRequest::parse(&second).map_or(0, |r| r.id);
             let pong = Reply::Pong {
                 host_version: "1".into(),
                 actor_count: 0,
@@ -103,7 +104,7 @@ mod tests {
     #[tokio::test]
     async fn malformed_reply_fails_one_request_not_the_connection() {
         let addr = misbehaving_host().await;
-        let mut client = Client::connect(addr, Duration::from_secs(5))
+        let mut client = Client::connect(addr, Duration::from_secs(5), nkeys::KeyPair::new_user())
             .await
             .expect("connects");
         assert!(matches!(client.ping().await, Err(Error::Malformed { .. })));

@@ -7,6 +7,15 @@ pub enum HostError {
     /// A key given as a trusted issuer is not an account public key.
     #[error("trusted issuer is not a valid account public key")]
     InvalidTrustedIssuer(#[source] wascap::Error),
+    /// A key given as a trusted controller is not a user public key.
+    #[error("trusted controller is not a valid user public key")]
+    InvalidController(#[source] wascap::Error),
+    /// The limits cannot serve anybody.
+    #[error("invalid limits: {reason}")]
+    InvalidLimits {
+        /// What is wrong with them.
+        reason: String,
+    },
     /// The control-plane listener could not be opened.
     #[error("could not listen on {addr}")]
     Bind {

@@ -20,9 +20,10 @@ pub fn handle(command: Command, trust: &TrustedIssuers, inventory: &Mutex<Invent
         Command::StartActor { module } => {
             // Verify before taking the lock: hashing a large module should not stall other
             // connections.
-            let started = trust
-                .verify(&module)
-                .and_then(|claims| lock(inventory).add(claims, wascap::unix_now()));
+            let started = trust.verify(&module).and_then(|claims| {
+                let now = wascap::unix_now()?;
+                lock(inventory).add(claims, now)
+            });
             match started {
                 Ok(actor) => Reply::ActorStarted { actor },
                 Err(err) => refusal(err),
@@ -140,6 +141,23 @@ mod tests {
         ));
         assert!(reason(f.start(signed)).contains("already running"));
         assert_eq!(f.inventory.lock().expect("lock").len(), 1);
+    }
+
+    #[test]
+    fn strangers_modules_are_refused_before_they_are_validated_or_hashed() {
+        let f = Fixture::new();
+        let (_, untrusted) = f.signed_by(&KeyKind::Account.generate());
+        // Tampered and truncated mid-function: only a check of the issuer alone can say
+        // "untrusted" here, as validating or hashing would find the damage first.
+        let mut broken = tamper(&untrusted);
+        let code_end = broken
+            .windows(2)
+            .position(|w| w == [0x41, 43])
+            .expect("the tampered constant")
+            + 2;
+        broken[code_end] = 0x00;
+        let reason = reason(f.start(broken));
+        assert!(reason.contains("is not trusted"), "{reason}");
     }
 
     #[test]

@@ -1,20 +1,28 @@
 //! A host that admits verified actors and answers the control plane.
 //!
-//! [`TrustedIssuers`] decides whether a module may run: its claims must verify (signature, hash,
-//! time window) and be signed by an account the host trusts. [`Inventory`] records the running
-//! actors. [`Host`] serves the control-interface protocol on a TCP listener until told to shut
-//! down; [`handle`] is the same logic without the network.
+//! [`TrustedIssuers`] decides whether a module may run: its claims must be signed by an account
+//! the host trusts (checked first, cheaply) and verify (signature, hash, time window).
+//! [`Controllers`] decides whether a request may be carried out: it must be signed, recently
+//! and only once, by a user key the host trusts. [`Inventory`] records the running actors.
+//! [`Host`] serves the control-interface protocol on a TCP listener, within its [`Limits`],
+//! until told to shut down; [`handle`] is the command logic without the network.
 
 #![warn(missing_docs)]
 
+pub mod cli;
+mod controllers;
 mod error;
+mod frames;
 mod handler;
 mod inventory;
+mod limits;
 mod server;
 mod trust;
 
+pub use controllers::{Controllers, REQUEST_WINDOW, RequestRefused};
 pub use error::{HostError, StartError};
 pub use handler::handle;
 pub use inventory::Inventory;
-pub use server::{Host, SHUTDOWN_GRACE};
+pub use limits::{Limits, SMALL_FRAME_LEN};
+pub use server::{Host, HostConfig, SHUTDOWN_GRACE};
 pub use trust::TrustedIssuers;

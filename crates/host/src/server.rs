@@ -1,50 +1,87 @@
-//! The control-plane server: accepts TCP connections and answers each request frame in turn.
+//! The control-plane server: accepts TCP connections, up to a limit, and answers each signed
+//! request frame in turn under the host's [`Limits`].
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use control_interface::codec::{Frame, FrameCodec, MAX_FRAME_LEN};
-use control_interface::{Reply, Request, Response};
-use futures_util::{SinkExt, StreamExt};
+use control_interface::{Reply, Response, SignedRequest};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio_util::codec::Framed;
 
-use crate::{HostError, Inventory, TrustedIssuers, handle};
+#[cfg(test)]
+use crate::REQUEST_WINDOW;
+use crate::frames::{FrameReader, Incoming, ReadFailure, discard};
+use crate::limits::SMALL_FRAME_LEN;
+use crate::{Controllers, HostError, Inventory, Limits, TrustedIssuers, handle};
 
 /// How long connections get to finish the request in hand once shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The first pause after a failed `accept`; it doubles while failures last.
+const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The longest pause between `accept` attempts while they fail.
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Who a host trusts and what it will put up with.
+#[derive(Debug)]
+pub struct HostConfig {
+    /// Accounts whose signed modules may run.
+    pub issuers: TrustedIssuers,
+    /// User keys whose signed requests are carried out.
+    pub controllers: Controllers,
+    /// Bounds on connections, memory, time and verification.
+    pub limits: Limits,
+}
 
 /// A bound control-plane server, ready to [`serve`](Host::serve).
 #[derive(Debug)]
 pub struct Host {
     listener: TcpListener,
     local_addr: SocketAddr,
-    trust: Arc<TrustedIssuers>,
-    inventory: Arc<Mutex<Inventory>>,
+    shared: Arc<Shared>,
+}
+
+/// What every connection of a host shares.
+#[derive(Debug)]
+struct Shared {
+    issuers: TrustedIssuers,
+    controllers: Controllers,
+    inventory: Mutex<Inventory>,
+    frames: FrameReader,
+    connections: Arc<Semaphore>,
+    verifiers: Arc<Semaphore>,
 }
 
 impl Host {
-    /// Listens on `addr` (port 0 picks a free port) for clients, admitting modules signed by
-    /// `trust`.
+    /// Listens on `addr` (port 0 picks a free port) for clients, under `config`.
     pub async fn bind(
         addr: impl ToSocketAddrs + std::fmt::Display,
-        trust: TrustedIssuers,
+        config: HostConfig,
     ) -> Result<Self, HostError> {
+        config.limits.check()?;
         let bind_error = |source| HostError::Bind {
             addr: addr.to_string(),
             source,
         };
         let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
+        let limits = config.limits;
         Ok(Host {
             listener,
             local_addr,
-            trust: Arc::new(trust),
-            inventory: Arc::default(),
+            shared: Arc::new(Shared {
+                issuers: config.issuers,
+                controllers: config.controllers,
+                inventory: Mutex::default(),
+                connections: Arc::new(Semaphore::new(limits.max_connections)),
+                verifiers: Arc::new(Semaphore::new(limits.verify_concurrency)),
+                frames: FrameReader::new(limits),
+            }),
         })
     }
 
@@ -58,22 +95,38 @@ impl Host {
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut connections = JoinSet::new();
+        let mut failed_accepts = 0u32;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => {
-                    // A failed accept (say, the peer reset before we got to it) concerns that
-                    // one connection only.
-                    if let Ok((stream, _)) = accepted {
-                        let connection = Connection {
-                            trust: Arc::clone(&self.trust),
-                            inventory: Arc::clone(&self.inventory),
-                            stop: stop_rx.clone(),
-                        };
-                        connections.spawn(connection.run(stream));
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        failed_accepts = 0;
+                        match Arc::clone(&self.shared.connections).try_acquire_owned() {
+                            Ok(slot) => {
+                                let connection = Connection {
+                                    shared: Arc::clone(&self.shared),
+                                    stop: stop_rx.clone(),
+                                    _slot: slot,
+                                };
+                                connections.spawn(connection.run(stream));
+                            }
+                            Err(_) => refuse_connection(&stream, self.limits().max_connections),
+                        }
                     }
-                }
+                    Err(err) => {
+                        // Out of file descriptors (or memory) the listener stays readable, so
+                        // retrying at once would spin; pause, doubling while the failures last.
+                        failed_accepts = failed_accepts.saturating_add(1);
+                        let pause = accept_backoff(failed_accepts);
+                        eprintln!("warning: cannot accept a connection ({err}); retrying in {pause:?}");
+                        tokio::select! {
+                            () = &mut shutdown => break,
+                            () = tokio::time::sleep(pause) => {}
+                        }
+                    }
+                },
                 // Reap finished connections so the set does not grow for the host's lifetime.
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
@@ -88,50 +141,148 @@ impl Host {
             connections.shutdown().await;
         }
     }
+
+    fn limits(&self) -> &Limits {
+        self.shared.frames.limits()
+    }
 }
 
-/// One client connection.
+/// The pause before `accept` attempt number `failures + 1`.
+fn accept_backoff(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    (FIRST_ACCEPT_BACKOFF * 2u32.pow(doublings)).min(MAX_ACCEPT_BACKOFF)
+}
+
+/// Tells a client over the connection limit why it is turned away, without waiting on it: the
+/// short refusal fits in the empty send buffer of a fresh socket.
+fn refuse_connection(stream: &TcpStream, max_connections: usize) {
+    let refusal = refuse(
+        0,
+        format!("host is at its limit of {max_connections} connections; try again later"),
+    );
+    if let Some(frame) = encode(&refusal) {
+        let _ = stream.try_write(&frame);
+    }
+    // Read what the client already sent, so closing sends a clean FIN rather than a reset
+    // that could discard the refusal before the client reads it.
+    let mut sink = [0; 4096];
+    for _ in 0..16 {
+        if !matches!(stream.try_read(&mut sink), Ok(n) if n > 0) {
+            break;
+        }
+    }
+}
+
+/// One client connection; `_slot` is its place under the connection limit.
 struct Connection {
-    trust: Arc<TrustedIssuers>,
-    inventory: Arc<Mutex<Inventory>>,
+    shared: Arc<Shared>,
     stop: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl Connection {
-    async fn run(mut self, stream: TcpStream) {
-        let mut framed = Framed::new(stream, FrameCodec::default());
+    async fn run(mut self, mut stream: TcpStream) {
+        let limits = self.shared.frames.limits().clone();
         loop {
-            let frame = tokio::select! {
-                frame = framed.next() => frame,
+            let incoming = tokio::select! {
+                incoming = self.shared.frames.next_frame(&mut stream) => incoming,
                 _ = self.stop.wait_for(|&stop| stop) => return,
             };
-            let response = match frame {
-                Some(Ok(frame)) => self.respond(frame),
-                // The peer left or the socket failed: nothing more can be said on it.
-                None | Some(Err(_)) => return,
+            let response = match incoming {
+                Ok(Incoming::Frame { payload, memory }) => {
+                    let response = self.shared.respond(payload).await;
+                    drop(memory);
+                    response
+                }
+                Ok(Incoming::Oversized { len, deadline }) => {
+                    let refusal = refuse(
+                        0,
+                        format!(
+                            "request frame of {len} bytes exceeds the limit of {} bytes",
+                            limits.max_frame_len
+                        ),
+                    );
+                    if !send(&mut stream, &refusal, limits.frame_timeout).await
+                        || discard(&mut stream, len, deadline).await.is_err()
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                Err(failure) => {
+                    if let Some(reason) = closing_reason(&failure, &limits) {
+                        send(&mut stream, &refuse(0, reason), limits.frame_timeout).await;
+                    }
+                    return;
+                }
             };
-            let Ok(bytes) = response.to_bytes() else {
-                return;
-            };
-            if framed.send(bytes).await.is_err() {
+            if !send(&mut stream, &response, limits.frame_timeout).await {
                 return;
             }
         }
     }
+}
 
-    fn respond(&self, frame: Frame) -> Response {
-        match frame {
-            Frame::Oversized { len } => refuse(
-                0,
-                format!("request frame of {len} bytes exceeds the limit of {MAX_FRAME_LEN} bytes"),
-            ),
-            Frame::Data(payload) => match Request::from_bytes(&payload) {
-                Ok(request) => Response::new(
-                    request.id,
-                    handle(request.command, &self.trust, &self.inventory),
-                ),
-                Err((id, err)) => refuse(id, err.to_string()),
-            },
+/// What to tell a client whose connection is being closed, if it can still hear it.
+fn closing_reason(failure: &ReadFailure, limits: &Limits) -> Option<String> {
+    match failure {
+        ReadFailure::Closed => None,
+        ReadFailure::Idle => Some(format!(
+            "closing the connection after {} s without a request",
+            limits.idle_timeout.as_secs_f64()
+        )),
+        ReadFailure::TooSlow => Some(format!(
+            "request frame did not arrive within {} s; closing the connection",
+            limits.frame_timeout.as_secs_f64()
+        )),
+        ReadFailure::OutOfMemory => Some(format!(
+            "host has no request memory free (limit {} bytes) for {} s; try again later",
+            limits.request_memory,
+            limits.frame_timeout.as_secs_f64()
+        )),
+    }
+}
+
+impl Shared {
+    /// Answers one request frame. Small frames are answered on the async worker; large ones
+    /// (module uploads) on the blocking pool, a bounded number at a time, so parsing, hashing
+    /// and verifying megabytes never stalls other connections.
+    async fn respond(self: &Arc<Self>, payload: Vec<u8>) -> Response {
+        if payload.len() <= SMALL_FRAME_LEN {
+            return self.answer(&payload);
+        }
+        let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
+            return refuse(0, "host is shutting down".to_owned());
+        };
+        let shared = Arc::clone(self);
+        let answered = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            shared.answer(&payload)
+        })
+        .await;
+        answered.unwrap_or_else(|_| refuse(0, "host failed while answering the request".to_owned()))
+    }
+
+    /// Reads, admits and carries out one request.
+    fn answer(&self, payload: &[u8]) -> Response {
+        let request = match SignedRequest::parse(payload) {
+            Ok(request) => request,
+            Err((id, err)) => return refuse(id, err.to_string()),
+        };
+        let id = request.id;
+        let admitted = wascap::unix_now()
+            .map_err(|err| err.to_string())
+            .and_then(|now| {
+                self.controllers
+                    .admit(&request, now)
+                    .map_err(|err| err.to_string())
+            });
+        if let Err(reason) = admitted {
+            return refuse(id, reason);
+        }
+        match request.command() {
+            Ok(command) => Response::new(id, handle(command, &self.issuers, &self.inventory)),
+            Err(err) => refuse(id, err.to_string()),
         }
     }
 }
@@ -140,12 +291,36 @@ fn refuse(id: u64, reason: String) -> Response {
     Response::new(id, Reply::Error { reason })
 }
 
+/// A response as a frame: its length, then its JSON.
+fn encode(response: &Response) -> Option<Vec<u8>> {
+    let payload = response.to_bytes().ok()?;
+    let len = u32::try_from(payload.len()).ok()?;
+    let mut frame = Vec::with_capacity(4 + payload.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&payload);
+    Some(frame)
+}
+
+/// Writes `response` within `limit`; false when the connection is no longer usable.
+async fn send(stream: &mut TcpStream, response: &Response, limit: Duration) -> bool {
+    let Some(frame) = encode(response) else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(limit, stream.write_all(&frame)).await,
+        Ok(Ok(()))
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use control_interface::{Client, Command, Error};
+    use control_interface::codec::{Frame, FrameCodec, MAX_FRAME_LEN};
+    use control_interface::{Client, Command, Error, Request};
+    use futures_util::{SinkExt, StreamExt};
     use tokio::sync::oneshot;
     use tokio::task::JoinHandle;
     use tokio_util::bytes::Bytes;
+    use tokio_util::codec::Framed;
     use wascap::{KeyKind, KeyPair, SigningRequest};
 
     use super::*;
@@ -155,28 +330,87 @@ mod tests {
 
     struct Running {
         addr: SocketAddr,
+        controller: KeyPair,
         stop: oneshot::Sender<()>,
         task: JoinHandle<()>,
     }
 
     async fn start_host(issuer: &KeyPair) -> Running {
-        let trust = TrustedIssuers::new([issuer.public_key()]).expect("valid key");
-        let host = Host::bind("127.0.0.1:0", trust).await.expect("binds");
+        start_host_with(issuer, Limits::default()).await
+    }
+
+    async fn start_host_with(issuer: &KeyPair, limits: Limits) -> Running {
+        let controller = KeyKind::User.generate();
+        let config = HostConfig {
+            issuers: TrustedIssuers::new([issuer.public_key()]).expect("valid key"),
+            controllers: Controllers::new([controller.public_key()]).expect("valid key"),
+            limits,
+        };
+        let host = Host::bind("127.0.0.1:0", config).await.expect("binds");
         let addr = host.local_addr();
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(host.serve(async {
             let _ = stopped.await;
         }));
-        Running { addr, stop, task }
+        Running {
+            addr,
+            controller,
+            stop,
+            task,
+        }
     }
 
     impl Running {
+        async fn client(&self) -> Client<control_interface::TcpTransport> {
+            Client::connect(self.addr, TIMEOUT, self.controller.clone())
+                .await
+                .expect("connects")
+        }
+
+        async fn raw(&self) -> Raw {
+            let stream = TcpStream::connect(self.addr).await.expect("connects");
+            // A codec that allows sending one byte more than the host accepts.
+            Raw(Framed::new(stream, FrameCodec::new(MAX_FRAME_LEN + 1)))
+        }
+
         async fn shut_down(self) {
             let _ = self.stop.send(());
             tokio::time::timeout(TIMEOUT, self.task)
                 .await
                 .expect("host stops within the timeout")
                 .expect("host task did not panic");
+        }
+    }
+
+    /// A connection that sends frames as given and reads responses.
+    struct Raw(Framed<TcpStream, FrameCodec>);
+
+    impl Raw {
+        async fn send(&mut self, payload: Bytes) {
+            self.0.send(payload).await.expect("sent");
+        }
+
+        /// The next response, or None when the host closed the connection.
+        async fn receive(&mut self) -> Option<Response> {
+            match tokio::time::timeout(TIMEOUT, self.0.next()).await {
+                Ok(Some(Ok(Frame::Data(bytes)))) => {
+                    Some(Response::from_bytes(&bytes).expect("well-formed response"))
+                }
+                Ok(None | Some(Err(_))) => None,
+                other => panic!("host must answer or close, got {other:?}"),
+            }
+        }
+
+        async fn exchange(&mut self, payload: Bytes) -> Response {
+            self.send(payload).await;
+            self.receive().await.expect("a response")
+        }
+    }
+
+    fn reason(response: &Response) -> &str {
+        match &response.reply {
+            Reply::Error { reason } => reason,
+            other => panic!("expected a refusal, got {other:?}"),
         }
     }
 
@@ -187,11 +421,19 @@ mod tests {
         (subject, module)
     }
 
+    fn now() -> u64 {
+        wascap::unix_now().expect("clock")
+    }
+
+    fn signed_request(key: &KeyPair, id: u64, command: Command, at: u64) -> Bytes {
+        Request::new(id, command).sign(key, at).expect("signs")
+    }
+
     #[tokio::test]
     async fn client_starts_lists_and_stops_actors_over_tcp() {
         let issuer = KeyKind::Account.generate();
         let host = start_host(&issuer).await;
-        let mut client = Client::connect(host.addr, TIMEOUT).await.expect("connects");
+        let mut client = host.client().await;
         assert_eq!(client.ping().await.expect("pong").1, 0);
         let (subject, module) = signed(&issuer);
         let actor = client
@@ -213,31 +455,141 @@ mod tests {
     #[tokio::test]
     async fn malformed_and_oversized_frames_are_refused_and_the_connection_survives() {
         let host = start_host(&KeyKind::Account.generate()).await;
-        let stream = TcpStream::connect(host.addr).await.expect("connects");
-        // A codec that allows sending one byte more than the host accepts.
-        let mut raw = Framed::new(stream, FrameCodec::new(MAX_FRAME_LEN + 1));
-        let mut exchange = async |payload: Bytes| -> Response {
-            raw.send(payload).await.expect("sent");
-            let reply = tokio::time::timeout(TIMEOUT, raw.next()).await;
-            let Ok(Some(Ok(Frame::Data(bytes)))) = reply else {
-                panic!("host must answer, got {reply:?}");
-            };
-            Response::from_bytes(&bytes).expect("well-formed response")
-        };
-        let garbage = exchange(Bytes::from_static(b"{\"version\":1,")).await;
-        assert!(
-            matches!(garbage.reply, Reply::Error { ref reason } if reason.contains("malformed"))
-        );
-        let oversized = exchange(Bytes::from(vec![b' '; MAX_FRAME_LEN + 1])).await;
-        assert!(
-            matches!(oversized.reply, Reply::Error { ref reason } if reason.contains("exceeds"))
-        );
-        let ping = Request::new(7, Command::Ping)
-            .to_bytes()
-            .expect("serializes");
-        let pong = exchange(ping).await;
+        let mut raw = host.raw().await;
+        let garbage = raw.exchange(Bytes::from_static(b"{\"version\":2,")).await;
+        assert!(reason(&garbage).contains("malformed"));
+        let oversized = raw
+            .exchange(Bytes::from(vec![b' '; MAX_FRAME_LEN + 1]))
+            .await;
+        assert!(reason(&oversized).contains("exceeds"));
+        let old = raw
+            .exchange(Bytes::from_static(
+                br#"{"version":1,"id":3,"command":{"type":"ping"}}"#,
+            ))
+            .await;
+        assert_eq!(old.id, 3);
+        assert!(reason(&old).contains("protocol version 1"), "{old:?}");
+        let ping = signed_request(&host.controller, 7, Command::Ping, now());
+        let pong = raw.exchange(ping).await;
         assert_eq!(pong.id, 7);
         assert!(matches!(pong.reply, Reply::Pong { .. }));
+        host.shut_down().await;
+    }
+
+    #[tokio::test]
+    async fn unsigned_untrusted_stale_and_replayed_requests_are_refused() {
+        let issuer = KeyKind::Account.generate();
+        let host = start_host(&issuer).await;
+        let mut client = host.client().await;
+        let (subject, module) = signed(&issuer);
+        client.start_actor(module).await.expect("starts");
+        let stop = || Command::StopActor {
+            actor_id: subject.clone(),
+        };
+
+        let mut raw = host.raw().await;
+        let unsigned = serde_json::to_vec(&Request::new(1, stop())).expect("serializes");
+        let refused = raw.exchange(unsigned.into()).await;
+        assert_eq!(refused.id, 1);
+        assert!(reason(&refused).contains("not signed"), "{refused:?}");
+
+        let stranger = KeyKind::User.generate();
+        let refused = raw
+            .exchange(signed_request(&stranger, 2, stop(), now()))
+            .await;
+        assert!(reason(&refused).contains("is not trusted"), "{refused:?}");
+
+        let old = now() - REQUEST_WINDOW - 5;
+        let refused = raw
+            .exchange(signed_request(&host.controller, 3, stop(), old))
+            .await;
+        assert!(reason(&refused).contains("outside"), "{refused:?}");
+
+        // A forged signature: a trusted key named, a stranger's signature.
+        let forged = signed_request(&stranger, 4, Command::GetInventory, now());
+        let forged = String::from_utf8(forged.to_vec())
+            .expect("utf-8")
+            .replace(&stranger.public_key(), &host.controller.public_key());
+        let refused = raw.exchange(forged.into()).await;
+        assert!(reason(&refused).contains("does not verify"), "{refused:?}");
+
+        assert_eq!(client.inventory().await.expect("inventory").len(), 1);
+
+        // A genuine request works once; the same bytes again, on any connection, do not.
+        let genuine = signed_request(&host.controller, 5, Command::GetInventory, now());
+        let first = raw.exchange(genuine.clone()).await;
+        assert!(matches!(first.reply, Reply::Inventory { ref actors } if actors.len() == 1));
+        let mut other = host.raw().await;
+        let replayed = other.exchange(genuine).await;
+        assert!(reason(&replayed).contains("replay"), "{replayed:?}");
+        host.shut_down().await;
+    }
+
+    #[tokio::test]
+    async fn connections_over_the_limit_are_refused_with_a_reason() {
+        let limits = Limits {
+            max_connections: 2,
+            ..Limits::default()
+        };
+        let host = start_host_with(&KeyKind::Account.generate(), limits).await;
+        let mut first = host.client().await;
+        let mut second = host.client().await;
+        first.ping().await.expect("first is served");
+        second.ping().await.expect("second is served");
+        let mut third = host.raw().await;
+        let refused = third.receive().await.expect("a refusal before closing");
+        assert!(
+            reason(&refused).contains("limit of 2 connections"),
+            "{refused:?}"
+        );
+        assert!(third.receive().await.is_none(), "then the host hangs up");
+        drop(first);
+        // The slot frees once the host sees the first connection close.
+        let mut fourth = None;
+        for _ in 0..50 {
+            let mut candidate = host.client().await;
+            if candidate.ping().await.is_ok() {
+                fourth = Some(candidate);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(fourth.is_some(), "a freed slot is reused");
+        host.shut_down().await;
+    }
+
+    #[tokio::test]
+    async fn idle_and_slow_connections_are_closed_with_a_reason() {
+        let limits = Limits {
+            idle_timeout: Duration::from_millis(300),
+            frame_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let host = start_host_with(&KeyKind::Account.generate(), limits).await;
+        let mut idle = host.raw().await;
+        let closing = idle.receive().await.expect("a reason");
+        assert!(
+            reason(&closing).contains("without a request"),
+            "{closing:?}"
+        );
+        assert!(idle.receive().await.is_none());
+
+        let mut slow = TcpStream::connect(host.addr).await.expect("connects");
+        slow.write_all(&1000u32.to_be_bytes())
+            .await
+            .expect("header");
+        slow.write_all(b"{\"version\"").await.expect("a start");
+        let mut slow = Raw(Framed::new(slow, FrameCodec::default()));
+        let closing = slow.receive().await.expect("a reason");
+        assert!(reason(&closing).contains("did not arrive"), "{closing:?}");
+        assert!(slow.receive().await.is_none());
+
+        // A client that keeps talking is never idle.
+        let mut busy = host.client().await;
+        for _ in 0..4 {
+            busy.ping().await.expect("pong");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         host.shut_down().await;
     }
 
@@ -245,13 +597,22 @@ mod tests {
     async fn shutdown_closes_idle_connections_and_stops_listening() {
         let host = start_host(&KeyKind::Account.generate()).await;
         let addr = host.addr;
-        let mut client = Client::connect(addr, TIMEOUT).await.expect("connects");
+        let key = host.controller.clone();
+        let mut client = host.client().await;
         client.ping().await.expect("pong");
         host.shut_down().await;
         assert!(matches!(
             client.ping().await,
             Err(Error::Closed | Error::Io(_))
         ));
-        assert!(Client::connect(addr, TIMEOUT).await.is_err());
+        assert!(Client::connect(addr, TIMEOUT, key).await.is_err());
+    }
+
+    #[test]
+    fn accept_backoff_doubles_up_to_a_second() {
+        assert_eq!(accept_backoff(1), FIRST_ACCEPT_BACKOFF);
+        assert_eq!(accept_backoff(2), FIRST_ACCEPT_BACKOFF * 2);
+        assert_eq!(accept_backoff(1_000), MAX_ACCEPT_BACKOFF);
+        assert_eq!(accept_backoff(u32::MAX), MAX_ACCEPT_BACKOFF);
     }
 }

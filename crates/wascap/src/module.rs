@@ -331,41 +331,11 @@ mod tests {
         ));
     }
 
-    /// Re-encodes `module` with its `jwt` section first and every section size padded to five
-    /// LEB128 bytes: a different file that carries the same module.
-    fn reshuffled(module: &[u8]) -> Vec<u8> {
-        let mut sections = Vec::new();
-        let mut reader = BinaryReader::new(&module[8..], 8);
-        while !reader.eof() {
-            let id = reader.read_u8().expect("id");
-            let size = reader.read_var_u32().expect("size");
-            let contents = reader.read_bytes(size as usize).expect("contents");
-            let is_claims = id == 0
-                && BinaryReader::new(contents, 0).read_string().expect("name") == CLAIMS_SECTION;
-            let mut section = vec![id];
-            let mut value = size;
-            for byte in 0..5 {
-                let low = (value & 0x7f) as u8;
-                value >>= 7;
-                section.push(if byte < 4 { low | 0x80 } else { low });
-            }
-            section.extend_from_slice(contents);
-            if is_claims {
-                sections.insert(0, section);
-            } else {
-                sections.push(section);
-            }
-        }
-        let mut bytes = module[..8].to_vec();
-        bytes.extend(sections.concat());
-        bytes
-    }
-
     #[test]
     fn identity_is_the_claims_hash_not_the_files() {
         let signed =
             embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
-        let other_file = reshuffled(&signed);
+        let other_file = crate::test_support::reencoded(&signed);
         assert_ne!(Sha256::digest(&signed), Sha256::digest(&other_file));
         let (a, b) = (
             extract(&signed).expect("verifies"),

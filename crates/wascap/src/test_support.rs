@@ -5,6 +5,9 @@ use wasm_encoder::{
     CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
     TypeSection, ValType,
 };
+use wasmparser::BinaryReader;
+
+use crate::CLAIMS_SECTION;
 
 /// A module exporting `answer`, which returns the i32 constant 42.
 pub fn answer_module() -> Vec<u8> {
@@ -39,5 +42,41 @@ pub fn tamper(module: &[u8]) -> Vec<u8> {
         .position(|w| w == [0x41, 42])
         .expect("module contains i32.const 42");
     bytes[at + 1] = 43;
+    bytes
+}
+
+/// Re-encodes `module` with its `jwt` section first and every section size padded to five
+/// LEB128 bytes: another file, with another SHA-256, that carries the same module and claims.
+///
+/// # Panics
+/// When `module` is not a well-formed core module.
+pub fn reencoded(module: &[u8]) -> Vec<u8> {
+    let mut sections = Vec::new();
+    let mut reader = BinaryReader::new(&module[8..], 8);
+    while !reader.eof() {
+        let id = reader.read_u8().expect("section id");
+        let size = reader.read_var_u32().expect("section size");
+        let contents = reader.read_bytes(size as usize).expect("section contents");
+        let is_claims = id == 0
+            && BinaryReader::new(contents, 0)
+                .read_string()
+                .expect("custom section name")
+                == CLAIMS_SECTION;
+        let mut section = vec![id];
+        let mut value = size;
+        for byte in 0..5 {
+            let low = (value & 0x7f) as u8;
+            value >>= 7;
+            section.push(if byte < 4 { low | 0x80 } else { low });
+        }
+        section.extend_from_slice(contents);
+        if is_claims {
+            sections.insert(0, section);
+        } else {
+            sections.push(section);
+        }
+    }
+    let mut bytes = module[..8].to_vec();
+    bytes.extend(sections.concat());
     bytes
 }

@@ -33,7 +33,8 @@ pub enum TopCommand {
 pub enum KeysCommand {
     /// Generate a key pair: prints the public key, writes the seed to a file.
     Gen {
-        /// `account` keys sign modules; `module` keys identify them.
+        /// `account` keys sign modules; `module` keys identify them; `user` keys sign
+        /// control-plane requests (`wash ctl --seed`, trusted by `host --trust-ctl`).
         kind: KeyKindArg,
         /// File to write the seed to (created, never overwritten); default `PUBLIC_KEY.nk`.
         #[arg(long)]
@@ -48,6 +49,8 @@ pub enum KeyKindArg {
     Account,
     /// A module key, which identifies a module.
     Module,
+    /// A user key, which signs control-plane requests.
+    User,
 }
 
 impl From<KeyKindArg> for wascap::KeyKind {
@@ -55,6 +58,7 @@ impl From<KeyKindArg> for wascap::KeyKind {
         match kind {
             KeyKindArg::Account => wascap::KeyKind::Account,
             KeyKindArg::Module => wascap::KeyKind::Module,
+            KeyKindArg::User => wascap::KeyKind::User,
         }
     }
 }
@@ -64,7 +68,7 @@ impl From<KeyKindArg> for wascap::KeyKind {
 pub enum ClaimsCommand {
     /// Sign a module: embed claims signed by an account key.
     Sign(SignArgs),
-    /// Verify a module's claims and show them.
+    /// Verify a module's claims and show them, with the module's identity (its claims' hash).
     Inspect {
         /// The signed module.
         module: PathBuf,
@@ -119,6 +123,15 @@ pub struct CtlCommand {
     /// Seconds to wait for the host on each request.
     #[arg(long, global = true, default_value_t = 5)]
     pub timeout: u64,
+    /// Where the user seed that signs requests is: a file path, or `env:NAME` for an
+    /// environment variable. The host must trust its public key (`--trust-ctl`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE|env:NAME",
+        default_value = "env:WASH_CTL_SEED"
+    )]
+    pub seed: SeedSource,
     /// The request.
     #[command(subcommand)]
     pub action: CtlAction,
@@ -187,5 +200,14 @@ mod tests {
     #[test]
     fn unknown_key_kinds_are_rejected() {
         assert!(Cli::try_parse_from(["wash", "keys", "gen", "operator"]).is_err());
+    }
+
+    #[test]
+    fn ctl_reads_its_seed_from_the_environment_by_default() {
+        let cli = Cli::try_parse_from(["wash", "ctl", "ping"]).expect("parses");
+        let TopCommand::Ctl(ctl) = cli.command else {
+            panic!("ctl command");
+        };
+        assert_eq!(ctl.seed, SeedSource::Env("WASH_CTL_SEED".into()));
     }
 }

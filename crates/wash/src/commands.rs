@@ -19,9 +19,12 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), WashError> {
         }
         TopCommand::Claims(ClaimsCommand::Sign(args)) => sign(args, out),
         TopCommand::Claims(ClaimsCommand::Inspect { module, format }) => {
-            let claims = wascap::extract(&read(&module)?)?;
+            let bytes = read(&module)?;
+            let claims = wascap::extract(&bytes)?;
             match format {
-                OutputFormat::Text => out.write_all(render::claims_text(&claims).as_bytes())?,
+                OutputFormat::Text => {
+                    out.write_all(render::claims_text(&claims, &bytes).as_bytes())?;
+                }
                 OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&claims)?)?,
             }
             Ok(())
@@ -74,14 +77,14 @@ fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
     let subject = args
         .subject
         .unwrap_or_else(|| KeyKind::Module.generate().public_key());
-    let now = wascap::unix_now();
+    let now = wascap::unix_now()?;
     let request = SigningRequest {
         subject: subject.clone(),
         name: args.name,
         version: args.version,
         capabilities: args.capabilities,
-        not_before: args.not_before_in.map(|secs| now + secs),
-        expires: args.expires_in.map(|secs| now + secs),
+        not_before: from_now(now, "not-before-in", args.not_before_in)?,
+        expires: from_now(now, "expires-in", args.expires_in)?,
     };
     let signed = wascap::embed(&module, &request, &issuer)?;
     let output = args.output.unwrap_or_else(|| signed_path(&args.module));
@@ -98,6 +101,17 @@ fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
     Ok(())
 }
 
+/// `now + seconds`, or an error naming `flag` when the sum does not fit: wrapping around would
+/// turn a far expiry into one in the past.
+fn from_now(now: u64, flag: &'static str, seconds: Option<u64>) -> Result<Option<u64>, WashError> {
+    seconds
+        .map(|seconds| {
+            now.checked_add(seconds)
+                .ok_or(WashError::TimeOverflow { flag, seconds })
+        })
+        .transpose()
+}
+
 /// `dir/echo.wasm` becomes `dir/echo_s.wasm`.
 fn signed_path(module: &Path) -> PathBuf {
     let stem = module.file_stem().unwrap_or_default().to_string_lossy();
@@ -106,7 +120,8 @@ fn signed_path(module: &Path) -> PathBuf {
 
 async fn control(ctl: CtlCommand, out: &mut impl Write) -> Result<(), WashError> {
     let timeout = Duration::from_secs(ctl.timeout);
-    let mut client: Client<TcpTransport> = Client::connect(ctl.host.as_str(), timeout).await?;
+    let key = ctl.seed.read(KeyKind::User)?;
+    let mut client: Client<TcpTransport> = Client::connect(ctl.host.as_str(), timeout, key).await?;
     match ctl.action {
         CtlAction::Ping => {
             let (version, actors) = client.ping().await?;
@@ -149,6 +164,14 @@ fn read(path: &Path) -> Result<Vec<u8>, WashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_times_that_overflow_are_errors_not_the_past() {
+        assert_eq!(from_now(10, "expires-in", Some(5)).expect("fits"), Some(15));
+        assert_eq!(from_now(10, "expires-in", None).expect("absent"), None);
+        let err = from_now(10, "expires-in", Some(u64::MAX)).expect_err("overflows");
+        assert!(err.to_string().contains("--expires-in"), "{err}");
+    }
 
     #[test]
     fn signed_modules_land_beside_the_input() {

@@ -30,6 +30,14 @@ pub enum WashError {
         /// The variable's name.
         var: String,
     },
+    /// A relative time flag reaches past the last representable second.
+    #[error("--{flag} {seconds} is too far in the future: now plus {seconds} s overflows")]
+    TimeOverflow {
+        /// The flag, without dashes.
+        flag: &'static str,
+        /// The seconds it asked for.
+        seconds: u64,
+    },
     /// A freshly generated key pair would not give up its seed.
     #[error("generated key pair has no seed")]
     KeyGeneration(#[source] nkeys::error::Error),

@@ -1,10 +1,13 @@
 //! How claims and actors are shown to people.
 
 use control_interface::ActorDescription;
+use data_encoding::HEXLOWER;
+use sha2::{Digest, Sha256};
 use wascap::Claims;
 
-/// Claims as aligned `label  value` lines.
-pub(crate) fn claims_text(claims: &Claims) -> String {
+/// Claims as aligned `label  value` lines, with the module's identity (the claims' hash) and,
+/// apart from it, the SHA-256 of the file itself, which can differ for the same module.
+pub(crate) fn claims_text(claims: &Claims, file: &[u8]) -> String {
     let optional = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
     let rows = [
         ("name", claims.name.clone()),
@@ -18,7 +21,8 @@ pub(crate) fn claims_text(claims: &Claims) -> String {
         ("issued at", claims.issued_at.to_string()),
         ("not before", optional(claims.not_before)),
         ("expires", optional(claims.expires)),
-        ("module hash", claims.module_hash.clone()),
+        ("identity", claims.module_hash.clone()),
+        ("file sha-256", HEXLOWER.encode(&Sha256::digest(file))),
     ];
     rows.iter()
         .map(|(label, value)| format!("{label:<13} {value}\n"))
@@ -71,13 +75,17 @@ mod tests {
 
     #[test]
     fn claims_text_shows_every_field_with_dashes_for_absent_ones() {
-        let text = claims_text(&claims());
+        let text = claims_text(&claims(), b"");
         assert!(text.contains("name          echo\n"));
         assert!(text.contains("capabilities  a:b, c:d\n"));
         assert!(text.contains("version       -\n"));
         assert!(text.contains("not before    -\n"));
         assert!(text.contains("expires       99\n"));
-        assert_eq!(text.lines().count(), 9);
+        assert!(text.contains("identity      ff\n"));
+        assert!(text.contains(
+            "file sha-256  e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+        ));
+        assert_eq!(text.lines().count(), 10);
     }
 
     #[test]

@@ -4,11 +4,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use host::{Host, TrustedIssuers};
+use host::{Controllers, Host, HostConfig, Limits, TrustedIssuers};
 use tokio::sync::oneshot;
-use wascap::test_support::{answer_module, tamper};
+use wascap::test_support::{answer_module, reencoded, tamper};
 
-/// Runs `wash` with `args` and no inherited seed variable.
+/// Runs `wash` with `args` and no inherited seed variables.
 fn wash(args: &[&str]) -> Output {
     wash_with_env(args, &[])
 }
@@ -17,6 +17,7 @@ fn wash_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wash"))
         .args(args)
         .env_remove("WASH_ISSUER_SEED")
+        .env_remove("WASH_CTL_SEED")
         .envs(env.iter().copied())
         .output()
         .expect("wash runs")
@@ -54,15 +55,20 @@ struct RunningHost {
 }
 
 impl RunningHost {
-    fn start(trusted_issuer: &str) -> Self {
+    /// A host trusting modules of `trusted_issuer` and requests of `controller`.
+    fn start(trusted_issuer: &str, controller: &str) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
-        let trust = TrustedIssuers::new([trusted_issuer]).expect("valid issuer");
+        let config = HostConfig {
+            issuers: TrustedIssuers::new([trusted_issuer]).expect("valid issuer"),
+            controllers: Controllers::new([controller]).expect("valid controller"),
+            limits: Limits::default(),
+        };
         let host = runtime
-            .block_on(Host::bind("127.0.0.1:0", trust))
+            .block_on(Host::bind("127.0.0.1:0", config))
             .expect("host binds");
         let addr = host.local_addr().to_string();
         let (stop, stopped) = oneshot::channel();
@@ -140,8 +146,14 @@ fn signed_module_starts_through_wash_and_a_tampered_copy_is_refused() {
     assert_eq!(inspected["caps"][0], "wasmcloud:httpserver");
     let actor_id = inspected["sub"].as_str().expect("subject").to_owned();
 
-    let host = RunningHost::start(issuer);
-    let at = ["--host", host.addr.as_str()];
+    let user_seed = dir.path().join("user.nk");
+    let controller = wash_ok(&["keys", "gen", "user", "--out", path(&user_seed)]);
+    assert!(
+        controller.starts_with('U'),
+        "user key expected: {controller}"
+    );
+    let host = RunningHost::start(issuer, controller.trim());
+    let at = ["--host", host.addr.as_str(), "--seed", path(&user_seed)];
     assert!(wash_ok(&[&["ctl", "ping"][..], &at].concat()).contains("0 actor(s)"));
 
     let started = wash_ok(&[&["ctl", "start", path(&signed)][..], &at].concat());
@@ -212,8 +224,15 @@ fn modules_from_untrusted_issuers_are_refused_and_seeds_come_from_the_environmen
     assert!(sign.status.success(), "sign failed: {}", stderr(&sign));
     assert!(!stdout(&sign).contains(stranger_seed.trim()));
 
-    let host = RunningHost::start(trusted.trim());
-    let refused = wash(&["ctl", "start", path(&signed), "--host", &host.addr]);
+    let user_seed = dir.path().join("user.nk");
+    let controller = wash_ok(&["keys", "gen", "user", "--out", path(&user_seed)]);
+    let host = RunningHost::start(trusted.trim(), controller.trim());
+    let user_seed_text = std::fs::read_to_string(&user_seed).expect("seed");
+    // The seed from the default variable, WASH_CTL_SEED.
+    let refused = wash_with_env(
+        &["ctl", "start", path(&signed), "--host", &host.addr],
+        &[("WASH_CTL_SEED", user_seed_text.trim())],
+    );
     assert!(!refused.status.success());
     assert!(
         stderr(&refused).contains("is not trusted"),
@@ -221,7 +240,15 @@ fn modules_from_untrusted_issuers_are_refused_and_seeds_come_from_the_environmen
         stderr(&refused)
     );
 
-    let unsigned = wash(&["ctl", "start", path(&module), "--host", &host.addr]);
+    let unsigned = wash(&[
+        "ctl",
+        "start",
+        path(&module),
+        "--host",
+        &host.addr,
+        "--seed",
+        path(&user_seed),
+    ]);
     assert!(!unsigned.status.success());
     assert!(
         stderr(&unsigned).contains("no claims"),
@@ -232,4 +259,124 @@ fn modules_from_untrusted_issuers_are_refused_and_seeds_come_from_the_environmen
     let missing_seed = wash(&["claims", "sign", path(&module), "--name", "x"]);
     assert!(!missing_seed.status.success());
     assert!(stderr(&missing_seed).contains("WASH_ISSUER_SEED"));
+}
+
+#[test]
+fn only_trusted_user_keys_control_a_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issuer = KeySeed::generate(&dir, "account", "issuer");
+    let controller = KeySeed::generate(&dir, "user", "controller");
+    let stranger = KeySeed::generate(&dir, "user", "stranger");
+    let host = RunningHost::start(&issuer.public, &controller.public);
+
+    let ping = |seed: &KeySeed| {
+        wash(&[
+            "ctl",
+            "ping",
+            "--host",
+            &host.addr,
+            "--seed",
+            path(&seed.file),
+        ])
+    };
+    assert!(ping(&controller).status.success());
+    let refused = ping(&stranger);
+    assert!(!refused.status.success());
+    let reason = stderr(&refused);
+    assert!(
+        reason.contains(&format!("key {} is not trusted", stranger.public)),
+        "{reason}"
+    );
+    // An account seed is not a user seed: refused before anything is sent.
+    let wrong_kind = ping(&issuer);
+    assert!(
+        stderr(&wrong_kind).contains("expected a user key"),
+        "{}",
+        stderr(&wrong_kind)
+    );
+    let no_seed = wash(&["ctl", "ping", "--host", &host.addr]);
+    assert!(!no_seed.status.success());
+    assert!(
+        stderr(&no_seed).contains("WASH_CTL_SEED"),
+        "{}",
+        stderr(&no_seed)
+    );
+}
+
+#[test]
+fn inspect_prints_the_identity_that_survives_reencoding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issuer = KeySeed::generate(&dir, "account", "issuer");
+    let module = dir.path().join("answer.wasm");
+    std::fs::write(&module, answer_module()).expect("module written");
+    let signed = dir.path().join("signed.wasm");
+    wash_ok(&[
+        "claims",
+        "sign",
+        path(&module),
+        "--issuer-seed",
+        path(&issuer.file),
+        "--name",
+        "answer",
+        "-o",
+        path(&signed),
+    ]);
+    let copy = dir.path().join("copy.wasm");
+    std::fs::write(&copy, reencoded(&std::fs::read(&signed).expect("read"))).expect("written");
+    let row = |text: &str, label: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(label))
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_else(|| panic!("no {label} row in {text}"))
+    };
+    let (a, b) = (
+        wash_ok(&["claims", "inspect", path(&signed)]),
+        wash_ok(&["claims", "inspect", path(&copy)]),
+    );
+    assert_eq!(row(&a, "identity"), row(&b, "identity"));
+    assert_ne!(row(&a, "file sha-256"), row(&b, "file sha-256"));
+}
+
+#[test]
+fn expiries_past_the_end_of_time_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issuer = KeySeed::generate(&dir, "account", "issuer");
+    let module = dir.path().join("answer.wasm");
+    std::fs::write(&module, answer_module()).expect("module written");
+    for flag in ["--expires-in", "--not-before-in"] {
+        let output = wash(&[
+            "claims",
+            "sign",
+            path(&module),
+            "--issuer-seed",
+            path(&issuer.file),
+            "--name",
+            "answer",
+            flag,
+            &u64::MAX.to_string(),
+        ]);
+        assert!(!output.status.success(), "{flag} must not wrap around");
+        assert!(stderr(&output).contains(flag), "{}", stderr(&output));
+        assert!(
+            !dir.path().join("answer_s.wasm").exists(),
+            "nothing written"
+        );
+    }
+}
+
+/// A key made by `wash keys gen`: its public key and its seed file.
+struct KeySeed {
+    public: String,
+    file: std::path::PathBuf,
+}
+
+impl KeySeed {
+    /// Generates a `kind` key whose seed goes to `name.nk` in `dir`.
+    fn generate(dir: &tempfile::TempDir, kind: &str, name: &str) -> Self {
+        let file = dir.path().join(format!("{name}.nk"));
+        let public = wash_ok(&["keys", "gen", kind, "--out", path(&file)])
+            .trim()
+            .to_owned();
+        KeySeed { public, file }
+    }
 }

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use tokio_util::bytes::Bytes;
 
-use crate::{Command, Error, Request};
+use crate::{Command, Error, PROTOCOL_VERSION, Request};
 
 /// Names what a signature is for, so a signature made for anything else never verifies here.
 const SIGNATURE_DOMAIN: &str = "wasm-platform control request v2";
@@ -37,11 +37,13 @@ pub enum AuthError {
     /// The request carries no `auth` object.
     #[error("request is not signed; sign it with a user key the host trusts")]
     Unsigned,
-    /// The `auth` key is not a user public key.
-    #[error("request is signed by {key}, which is not a user public key")]
-    NotAUserKey {
+    /// The key asked to verify is not the one the request names.
+    #[error("request names {named} as its signer, not {verifier}")]
+    OtherSigner {
         /// The key the request names.
-        key: String,
+        named: String,
+        /// The key it was checked against.
+        verifier: String,
     },
     /// The nonce is not hex of the expected length.
     #[error("request nonce must be {} lowercase hex characters", NONCE_LEN * 2)]
@@ -138,15 +140,29 @@ impl<'a> SignedRequest<'a> {
     /// Parses a frame's payload. On failure also returns the request's id when it could be
     /// read, so the refusal can still be matched to the request.
     pub fn parse(frame: &'a [u8]) -> Result<Self, (u64, Error)> {
-        let id = crate::protocol::check_envelope(frame)?;
-        serde_json::from_slice(frame).map_err(|e| {
-            (
-                id,
-                Error::Malformed {
-                    reason: e.to_string(),
+        // One pass over the frame when all is well (a module upload is megabytes); the
+        // envelope is read apart only to explain a failure, say as another protocol version.
+        let request: Self = match serde_json::from_slice(frame) {
+            Ok(request) => request,
+            Err(err) => {
+                let id = crate::protocol::check_envelope(frame)?;
+                return Err((
+                    id,
+                    Error::Malformed {
+                        reason: err.to_string(),
+                    },
+                ));
+            }
+        };
+        if request.version != PROTOCOL_VERSION {
+            return Err((
+                request.id,
+                Error::UnsupportedVersion {
+                    version: request.version,
                 },
-            )
-        })
+            ));
+        }
+        Ok(request)
     }
 
     /// The signature, or why there is none.
@@ -154,16 +170,17 @@ impl<'a> SignedRequest<'a> {
         self.auth.as_ref().ok_or(AuthError::Unsigned)
     }
 
-    /// Checks that the request is signed, by a user key, over exactly these bytes. Whether the
-    /// key is trusted and the request fresh is the host's call.
-    pub fn verify_signature(&self) -> Result<&Auth, AuthError> {
+    /// Checks that the request is signed by `signer`, the key it names, over exactly these
+    /// bytes. The caller picks `signer` by the name in [`auth`](Self::auth) from the keys it
+    /// trusts (parsed once, not per request); whether the request is fresh is its call too.
+    pub fn verify_signature(&self, signer: &KeyPair) -> Result<&Auth, AuthError> {
         let auth = self.auth()?;
-        let not_user = || AuthError::NotAUserKey {
-            key: auth.key.clone(),
-        };
-        let signer = KeyPair::from_public_key(&auth.key).map_err(|_| not_user())?;
-        if signer.key_pair_type() != KeyPairType::User {
-            return Err(not_user());
+        let verifier = signer.public_key();
+        if verifier != auth.key {
+            return Err(AuthError::OtherSigner {
+                named: auth.key.clone(),
+                verifier,
+            });
         }
         let nonce_ok = auth.nonce.len() == NONCE_LEN * 2
             && auth
@@ -211,11 +228,11 @@ mod tests {
             .to_vec()
     }
 
+    /// Verifies against the key the request names, as a host that trusts it would.
     fn verify(frame: &[u8]) -> Result<Auth, AuthError> {
-        SignedRequest::parse(frame)
-            .expect("parses")
-            .verify_signature()
-            .cloned()
+        let request = SignedRequest::parse(frame).expect("parses");
+        let named = KeyPair::from_public_key(&request.auth()?.key).expect("a public key");
+        request.verify_signature(&named).cloned()
     }
 
     /// Replaces the first occurrence of `from` in the frame with `to`.
@@ -277,10 +294,10 @@ mod tests {
             .sign(&account, 1)
             .expect_err("only user keys sign requests");
         assert!(err.to_string().contains("is not a user key"), "{err}");
-        let as_account = edit(&frame, &key.public_key(), &account.public_key());
+        let request = SignedRequest::parse(&frame).expect("parses");
         assert!(matches!(
-            verify(&as_account),
-            Err(AuthError::NotAUserKey { .. })
+            request.verify_signature(&other),
+            Err(AuthError::OtherSigner { .. })
         ));
     }
 

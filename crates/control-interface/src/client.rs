@@ -151,25 +151,33 @@ mod tests {
     /// A host stand-in that answers each request with the next scripted response, with the id
     /// patched in unless the script fixes it; an empty script never answers.
     struct Scripted {
+        key: KeyPair,
         script: VecDeque<(Option<u64>, Reply)>,
         last_id: u64,
         sent: Vec<u64>,
     }
 
-    impl Scripted {
-        fn new(script: impl IntoIterator<Item = (Option<u64>, Reply)>) -> Self {
-            Scripted {
-                script: script.into_iter().collect(),
-                last_id: 0,
-                sent: Vec::new(),
-            }
-        }
+    /// A client over a [`Scripted`] host that checks its signatures.
+    fn scripted(
+        script: impl IntoIterator<Item = (Option<u64>, Reply)>,
+        timeout: Duration,
+    ) -> Client<Scripted> {
+        let key = KeyPair::new_user();
+        let host = Scripted {
+            key: KeyPair::from_public_key(&key.public_key()).expect("public key"),
+            script: script.into_iter().collect(),
+            last_id: 0,
+            sent: Vec::new(),
+        };
+        Client::new(host, timeout, key)
     }
 
     impl Transport for Scripted {
         async fn send(&mut self, frame: Bytes) -> Result<(), Error> {
             let request = SignedRequest::parse(&frame).expect("the client sends valid requests");
-            request.verify_signature().expect("and signs them");
+            request
+                .verify_signature(&self.key)
+                .expect("and signs them with its key");
             self.last_id = request.id;
             self.sent.push(request.id);
             Ok(())
@@ -192,11 +200,7 @@ mod tests {
 
     #[tokio::test]
     async fn ping_returns_the_hosts_answer_and_ids_increase() {
-        let mut client = Client::new(
-            Scripted::new([(None, pong()), (None, pong())]),
-            Duration::from_secs(5),
-            KeyPair::new_user(),
-        );
+        let mut client = scripted([(None, pong()), (None, pong())], Duration::from_secs(5));
         assert_eq!(client.ping().await.expect("pong"), ("9.9.9".into(), 3));
         client.ping().await.expect("pong");
         assert_eq!(client.transport.sent, [1, 2]);
@@ -204,11 +208,7 @@ mod tests {
 
     #[tokio::test]
     async fn silent_host_times_out() {
-        let mut client = Client::new(
-            Scripted::new([]),
-            Duration::from_millis(50),
-            KeyPair::new_user(),
-        );
+        let mut client = scripted([], Duration::from_millis(50));
         assert!(matches!(
             client.ping().await,
             Err(Error::Timeout { after }) if after == Duration::from_millis(50)
@@ -218,11 +218,7 @@ mod tests {
     #[tokio::test]
     async fn stale_replies_are_skipped() {
         let stale = Reply::Inventory { actors: vec![] };
-        let mut client = Client::new(
-            Scripted::new([(Some(99), stale), (None, pong())]),
-            Duration::from_secs(5),
-            KeyPair::new_user(),
-        );
+        let mut client = scripted([(Some(99), stale), (None, pong())], Duration::from_secs(5));
         assert_eq!(client.ping().await.expect("pong").1, 3);
     }
 
@@ -231,11 +227,7 @@ mod tests {
         let refusal = Reply::Error {
             reason: "issuer is not trusted".into(),
         };
-        let mut client = Client::new(
-            Scripted::new([(None, refusal), (None, pong())]),
-            Duration::from_secs(5),
-            KeyPair::new_user(),
-        );
+        let mut client = scripted([(None, refusal), (None, pong())], Duration::from_secs(5));
         assert!(matches!(
             client.start_actor(vec![1]).await,
             Err(Error::Refused { reason }) if reason == "issuer is not trusted"

@@ -260,7 +260,7 @@ mod tests {
             let parsed = SignedRequest::parse(&bytes).expect("parses");
             assert_eq!(parsed.id, 7);
             assert_eq!(parsed.command().expect("command"), request.command);
-            let auth = parsed.verify_signature().expect("verifies");
+            let auth = parsed.verify_signature(&key).expect("verifies");
             assert_eq!(
                 (auth.key.as_str(), auth.timestamp),
                 (key.public_key().as_str(), 100)

@@ -1,11 +1,11 @@
 //! Who may control a host: every request must be signed by a trusted user key, recently, and
 //! only once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use control_interface::{AuthError, SignedRequest};
-use wascap::KeyKind;
+use wascap::{KeyKind, KeyPair};
 
 use crate::HostError;
 
@@ -51,10 +51,20 @@ pub enum RequestRefused {
 }
 
 /// The user keys a host accepts requests from, and the nonces it has seen lately.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Controllers {
-    keys: BTreeSet<String>,
+    /// Parsed once here rather than per request: decoding a public key costs a point
+    /// decompression.
+    keys: BTreeMap<String, KeyPair>,
     seen: Mutex<Seen>,
+}
+
+impl std::fmt::Debug for Controllers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controllers")
+            .field("keys", &self.keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Accepted (key, nonce) pairs with their timestamps, forgotten once outside the window.
@@ -75,9 +85,9 @@ impl Controllers {
             .into_iter()
             .map(|key| {
                 let key = key.into();
-                wascap::parse_public_key(&key, KeyKind::User)
+                let pair = wascap::parse_public_key(&key, KeyKind::User)
                     .map_err(HostError::InvalidController)?;
-                Ok(key)
+                Ok((key, pair))
             })
             .collect::<Result<_, HostError>>()?;
         Ok(Controllers {
@@ -100,18 +110,18 @@ impl Controllers {
     /// (a signature at all, a trusted key, a fresh timestamp), so a stranger costs no hashing.
     pub fn admit(&self, request: &SignedRequest<'_>, now: u64) -> Result<(), RequestRefused> {
         let auth = request.auth()?;
-        if !self.keys.contains(&auth.key) {
+        let Some(signer) = self.keys.get(&auth.key) else {
             return Err(RequestRefused::Untrusted {
                 key: auth.key.clone(),
             });
-        }
+        };
         if auth.timestamp.abs_diff(now) > REQUEST_WINDOW {
             return Err(RequestRefused::Stale {
                 timestamp: auth.timestamp,
                 now,
             });
         }
-        let auth = request.verify_signature()?;
+        let auth = request.verify_signature(signer)?;
         // Every update is one map operation; a panic elsewhere cannot leave it half-done.
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         seen.sweep(now);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, timeout, timeout_at};
+use tokio_util::bytes::BufMut;
 
 use crate::limits::{Limits, SMALL_FRAME_LEN};
 
@@ -16,6 +17,10 @@ const HEADER_LEN: usize = 4;
 
 /// The first allocation for a frame's payload; it doubles as bytes arrive, up to the frame.
 const FIRST_CHUNK: usize = 8 * 1024;
+
+/// The most one read takes off the socket: a worker copying megabytes in one call would keep
+/// every other connection on it waiting.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// A frame read off the connection.
 #[derive(Debug)]
@@ -111,7 +116,7 @@ async fn read_payload(stream: &mut (impl AsyncRead + Unpin), len: usize) -> io::
             // Double, but never past the frame's end.
             payload.reserve_exact(payload.capacity().min(len - payload.len()));
         }
-        if rest.read_buf(&mut payload).await? == 0 {
+        if rest.read_buf(&mut (&mut payload).limit(READ_CHUNK)).await? == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
     }

@@ -80,3 +80,18 @@ pub fn reencoded(module: &[u8]) -> Vec<u8> {
     bytes.extend(sections.concat());
     bytes
 }
+
+/// [`answer_module`] grown to at least `size` bytes by a custom section of filler: a large
+/// module whose validation and hashing cost grows with its size.
+pub fn padded_module(size: usize) -> Vec<u8> {
+    let mut module = answer_module();
+    let filler = wasm_encoder::CustomSection {
+        name: "padding".into(),
+        data: vec![0x5a; size.saturating_sub(module.len())].into(),
+    };
+    let mut section = Module::new();
+    section.section(&filler);
+    // Skip the second module's 8-byte header: only its one section is appended.
+    module.extend_from_slice(&section.as_slice()[8..]);
+    module
+}

@@ -3,6 +3,7 @@
 
 mod affected;
 mod bench;
+mod bench_host;
 mod exit_code;
 #[cfg(feature = "github")]
 mod github;
@@ -49,6 +50,8 @@ enum Command {
     BenchAffected(bench::Args),
     /// Time planning and applying a release on synthetic workspaces.
     BenchRelease(bench::Args),
+    /// Load a host in its own process: connections, requests/s, p99 latency, resident memory.
+    BenchHost(bench_host::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Release(args) => release::run(args),
         Command::BenchAffected(args) => bench::run(args),
         Command::BenchRelease(args) => bench::run_release(args),
+        Command::BenchHost(args) => bench_host::run(args),
         #[cfg(feature = "github")]
         Command::PrComment(args) => github::pr_comment::run(args),
         #[cfg(feature = "github")]

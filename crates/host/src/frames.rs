@@ -22,6 +22,10 @@ const FIRST_CHUNK: usize = 8 * 1024;
 /// every other connection on it waiting.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// After this many bytes of one frame, the reader lets the worker's other tasks run, so pings
+/// queued behind an upload wait for a megabyte's copy at most.
+const YIELD_EVERY: usize = 1024 * 1024;
+
 /// A frame read off the connection.
 #[derive(Debug)]
 pub(crate) enum Incoming {
@@ -111,14 +115,21 @@ impl FrameReader {
 async fn read_payload(stream: &mut (impl AsyncRead + Unpin), len: usize) -> io::Result<Vec<u8>> {
     let mut payload = Vec::with_capacity(len.min(FIRST_CHUNK));
     let mut rest = stream.take(len as u64);
+    let mut since_yield = 0;
     while payload.len() < len {
+        if since_yield >= YIELD_EVERY {
+            since_yield = 0;
+            tokio::task::yield_now().await;
+        }
         if payload.len() == payload.capacity() {
             // Double, but never past the frame's end.
             payload.reserve_exact(payload.capacity().min(len - payload.len()));
         }
-        if rest.read_buf(&mut (&mut payload).limit(READ_CHUNK)).await? == 0 {
+        let read = rest.read_buf(&mut (&mut payload).limit(READ_CHUNK)).await?;
+        if read == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
+        since_yield += read;
     }
     Ok(payload)
 }

@@ -452,6 +452,59 @@ mod tests {
         host.shut_down().await;
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn large_uploads_are_answered_from_the_blocking_pool_while_pings_go_on() {
+        let issuer = KeyKind::Account.generate();
+        let limits = Limits {
+            verify_concurrency: 1,
+            ..Limits::default()
+        };
+        let host = start_host_with(&issuer, limits).await;
+        let large = wascap::test_support::padded_module(SMALL_FRAME_LEN * 4);
+        let subject = KeyKind::Module.generate().public_key();
+        let trusted = wascap::embed(
+            &large,
+            &SigningRequest::new(subject.clone(), "big"),
+            &issuer,
+        )
+        .expect("signs");
+        let stranger = wascap::embed(
+            &large,
+            &SigningRequest::new(subject.clone(), "big"),
+            &KeyKind::Account.generate(),
+        )
+        .expect("signs");
+        let mut uploads = JoinSet::new();
+        for (module, expected) in [
+            (trusted, "started"),
+            (stranger, "is not trusted"),
+            (large, "no claims"),
+        ] {
+            let mut client = host.client().await;
+            uploads.spawn(async move {
+                let outcome = match client.start_actor(module).await {
+                    Ok(actor) => format!("started {}", actor.actor_id),
+                    Err(err) => err.to_string(),
+                };
+                (outcome, expected)
+            });
+        }
+        let mut pinger = host.client().await;
+        pinger.ping().await.expect("pings are answered meanwhile");
+        while let Some(done) = uploads.join_next().await {
+            let (outcome, expected) = done.expect("upload task");
+            assert!(
+                outcome.contains(expected),
+                "{outcome} should say {expected}"
+            );
+        }
+        assert_eq!(
+            pinger.inventory().await.expect("inventory")[0].actor_id,
+            subject
+        );
+        host.shut_down().await;
+    }
+
     #[tokio::test]
     async fn malformed_and_oversized_frames_are_refused_and_the_connection_survives() {
         let host = start_host(&KeyKind::Account.generate()).await;

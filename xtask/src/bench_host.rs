@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// Arguments of `bench-host`: passed on to the benchmark.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Options for the benchmark, e.g. `--clients 1000 --requests 20 --idle 1000 --uploaders 4
     /// --upload-mib 10 --upload-seconds 10`; `-- --help` lists them
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 /// Builds the benchmark in release mode and runs it; exits with its status.
-pub fn run(args: Args) -> anyhow::Result<i32> {
+pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
     let status = Command::new(&cargo)

@@ -2,9 +2,9 @@
 //! three scenarios against the real host code (this program started again with `serve`, which
 //! runs exactly what the `host` binary runs) and prints Markdown tables for docs/benchmarks.md:
 //!
+//! - **idle**: N connections opened and left silent; the host's resident and virtual memory.
 //! - **requests**: N clients each connect and send R signed pings one after another;
 //!   connections, requests/s, p50/p99 latency, and the host's resident memory afterwards.
-//! - **idle**: N connections opened and left silent; the host's resident and virtual memory.
 //! - **uploads**: U clients upload a module of M MiB again and again (unsigned, then signed by a
 //!   trusted account so it is fully verified) while one client pings every 5 ms; ping
 //!   p50/p99/max and uploads answered. A first row pings with no uploads: on a shared machine
@@ -168,8 +168,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let host = HostProcess::start()?;
     let baseline = host.memory_mib("VmRSS")?;
     println!("host resident memory at start: {baseline:.1} MiB\n");
-    requests(&host, &args).await?;
+    // Idle first, on a fresh host, so its memory figure is not the previous scenario's.
     idle(&host, &args).await?;
+    requests(&host, &args).await?;
     uploads(&host, &args).await
 }
 
@@ -202,6 +203,8 @@ async fn requests(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
     let elapsed = started.elapsed();
     let resident = host.memory_mib("VmRSS")?;
     drop(open);
+    // Let the host see these connections close before the next scenario.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     latencies.sort();
     println!("| connections | requests | requests/s | p50 | p99 | host resident memory |");
     println!("|---:|---:|---:|---:|---:|---:|");
@@ -217,8 +220,6 @@ async fn requests(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
 }
 
 async fn idle(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
-    // Let the host notice the previous scenario's connections closing.
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let before = host.memory_mib("VmRSS")?;
     let mut idle = Vec::with_capacity(args.idle);
     for _ in 0..args.idle {
@@ -237,6 +238,9 @@ async fn idle(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
         host.memory_mib("VmRSS")?,
         host.memory_mib("VmSize")?,
     );
+    drop(idle);
+    // Let the host see these connections close before the next scenario.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     Ok(())
 }
 

@@ -12,8 +12,6 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
-#[cfg(test)]
-use crate::REQUEST_WINDOW;
 use crate::frames::{FrameReader, Incoming, ReadFailure, discard};
 use crate::limits::SMALL_FRAME_LEN;
 use crate::{Controllers, HostError, Inventory, Limits, TrustedIssuers, handle};
@@ -324,6 +322,7 @@ mod tests {
     use wascap::{KeyKind, KeyPair, SigningRequest};
 
     use super::*;
+    use crate::REQUEST_WINDOW;
     use wascap::test_support::{answer_module, tamper};
 
     const TIMEOUT: Duration = Duration::from_secs(5);

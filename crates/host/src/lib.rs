@@ -23,6 +23,6 @@ pub use controllers::{Controllers, REQUEST_WINDOW, RequestRefused};
 pub use error::{HostError, StartError};
 pub use handler::handle;
 pub use inventory::Inventory;
-pub use limits::{Limits, SMALL_FRAME_LEN};
+pub use limits::{Limits, MAX_TIMEOUT, SMALL_FRAME_LEN};
 pub use server::{Host, HostConfig, SHUTDOWN_GRACE};
 pub use trust::TrustedIssuers;

@@ -5,12 +5,16 @@
 use std::time::Duration;
 
 use control_interface::codec::MAX_FRAME_LEN;
+use tokio::sync::Semaphore;
 
 use crate::HostError;
 
 /// Frames up to this size are read without taking from [`Limits::request_memory`]: every
 /// connection may hold one, so pings and stops go through while large uploads wait for memory.
 pub const SMALL_FRAME_LEN: usize = 64 * 1024;
+
+/// The longest timeout accepted: longer ones are surely a typo, and would overflow deadlines.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The host's limits; [`Limits::default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +55,19 @@ impl Limits {
         if self.max_connections == 0 || self.verify_concurrency == 0 {
             return invalid("connection and verification limits must be at least 1".to_owned());
         }
+        // Each count becomes a semaphore, which holds at most this many permits.
+        for (what, value) in [
+            ("connection limit", self.max_connections),
+            ("verification limit", self.verify_concurrency),
+            ("request memory", self.request_memory),
+        ] {
+            if value > Semaphore::MAX_PERMITS {
+                return invalid(format!(
+                    "{what} of {value} exceeds the largest supported, {}",
+                    Semaphore::MAX_PERMITS
+                ));
+            }
+        }
         if self.request_memory < self.max_frame_len {
             return invalid(format!(
                 "request memory of {} bytes cannot hold one frame of the maximum {} bytes",
@@ -63,8 +80,14 @@ impl Limits {
                 self.max_frame_len
             ));
         }
-        if self.frame_timeout.is_zero() || self.idle_timeout.is_zero() {
-            return invalid("timeouts must be longer than zero".to_owned());
+        for timeout in [self.frame_timeout, self.idle_timeout] {
+            if timeout.is_zero() || timeout > MAX_TIMEOUT {
+                return invalid(format!(
+                    "timeouts must be longer than zero and at most {} s, not {} s",
+                    MAX_TIMEOUT.as_secs(),
+                    timeout.as_secs_f64()
+                ));
+            }
         }
         Ok(())
     }
@@ -92,8 +115,21 @@ mod tests {
                 idle_timeout: Duration::ZERO,
                 ..Limits::default()
             },
+            Limits {
+                frame_timeout: Duration::from_secs(u64::MAX),
+                ..Limits::default()
+            },
+            Limits {
+                max_connections: usize::MAX,
+                ..Limits::default()
+            },
+            Limits {
+                request_memory: usize::MAX,
+                ..Limits::default()
+            },
         ] {
-            assert!(broken.check().is_err());
+            let err = broken.check().expect_err("refused, not a panic later");
+            assert!(err.to_string().starts_with("invalid limits: "), "{err}");
         }
     }
 }

@@ -216,3 +216,34 @@ async fn a_host_out_of_file_descriptors_backs_off_and_recovers() {
         "the condition is logged: {stderr}"
     );
 }
+
+#[test]
+fn absurd_limits_are_refused_at_start_up_with_the_reason() {
+    let keys = [
+        "--trust".to_owned(),
+        KeyKind::Account.generate().public_key(),
+        "--trust-ctl".to_owned(),
+        KeyKind::User.generate().public_key(),
+    ];
+    for (flag, value, reason) in [
+        ("--frame-timeout", u64::MAX.to_string(), "timeouts must be"),
+        ("--idle-timeout", "0".to_owned(), "timeouts must be"),
+        ("--request-memory", u64::MAX.to_string(), "request memory"),
+        ("--request-memory", "1".to_owned(), "cannot hold one frame"),
+        ("--max-connections", "0".to_owned(), "at least 1"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_host"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(&keys)
+            .args([flag, &value])
+            .output()
+            .expect("host runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{flag} {value} must be refused");
+        assert!(
+            stderr.contains("invalid limits") && stderr.contains(reason),
+            "{flag} {value}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

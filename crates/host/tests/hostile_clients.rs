@@ -1,7 +1,9 @@
 //! The host binary under hostile clients, in a process of its own so its memory and CPU time
 //! can be read from /proc: unfinished frames hold bounded memory while pings still answer, and
 //! a host out of file descriptors backs off instead of spinning. Loopback only; every client is
-//! bounded in count and time, and the host is killed when the test ends.
+//! bounded in count and time, and the host is killed when the test ends. Linux only: it reads
+//! /proc.
+#![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};

@@ -65,10 +65,19 @@ impl fmt::Display for BumpSpec {
 
 /// The version after a change of `level`, with Cargo's rules below 1.0: a breaking change
 /// moves 0.y to 0.(y+1).0 (and 0.0.z to 0.0.(z+1)); anything else moves the patch number.
-/// A pre-release moves to its next pre-release of the same kind.
+/// A pre-release moves to its next pre-release with the same label (`rc.1` → `rc.2`,
+/// `b.12` → `b.13`), unless the change needs more than the level its version stands for: a
+/// breaking change during `1.2.4-alpha.1` gives `2.0.0-alpha.1`, a feature `1.3.0-alpha.1`.
 pub fn next_for_level(current: &Version, level: Level) -> Version {
     if !current.pre.is_empty() {
-        return next_pre(current, pre_kind(current).unwrap_or("rc"));
+        let base = Version::new(current.major, current.minor, current.patch);
+        if level <= level_of(&base) {
+            return next_pre_same_label(current);
+        }
+        let mut next = next_for_level(&base, level);
+        next.pre = Prerelease::new(&format!("{}.1", pre_label(current)))
+            .expect("a label from a valid pre-release");
+        return next;
     }
     let (major, minor, patch) = (current.major, current.minor, current.patch);
     match (major, minor, level) {
@@ -79,6 +88,57 @@ pub fn next_for_level(current: &Version, level: Level) -> Version {
         (_, _, Level::Minor) => Version::new(major, minor + 1, 0),
         (_, _, Level::Patch) => Version::new(major, minor, patch + 1),
     }
+}
+
+/// The level a stable version stands for as a step from its predecessor: `2.0.0` and `0.3.0`
+/// are breaking, `1.3.0` a feature, `1.2.4` a patch (`0.0.z` is always breaking).
+fn level_of(v: &Version) -> Level {
+    match (v.major, v.minor, v.patch) {
+        (0, 0, _) | (_, 0, 0) => Level::Breaking,
+        (0, _, 0) => Level::Breaking,
+        (0, _, _) => Level::Patch,
+        (_, _, 0) => Level::Minor,
+        _ => Level::Patch,
+    }
+}
+
+/// The label of a pre-release without its trailing counter: `alpha` of `alpha.1`, `b` of
+/// `b.12`, `dev` of `dev`.
+pub(crate) fn pre_label(v: &Version) -> String {
+    let pre = v.pre.as_str();
+    match pre.rsplit_once('.') {
+        Some((label, n)) if n.parse::<u64>().is_ok() => label.to_owned(),
+        _ if pre.parse::<u64>().is_ok() => "pre".to_owned(),
+        _ => pre.to_owned(),
+    }
+}
+
+/// The next pre-release with the same label: the trailing counter counts up (`b.12` →
+/// `b.13`), or `.1` is added (`alpha` → `alpha.1`).
+fn next_pre_same_label(current: &Version) -> Version {
+    let pre = current.pre.as_str();
+    let next = match pre.rsplit_once('.') {
+        Some((label, n)) if n.parse::<u64>().is_ok() => {
+            format!("{label}.{}", n.parse::<u64>().unwrap_or(0) + 1)
+        }
+        _ => match pre.parse::<u64>() {
+            Ok(n) => (n + 1).to_string(),
+            Err(_) => format!("{pre}.1"),
+        },
+    };
+    let mut v = current.clone();
+    v.pre = Prerelease::new(&next).expect("a counter added to a valid pre-release");
+    v
+}
+
+/// `version` as a pre-release labelled `label`: `0.3.2` → `0.3.2-alpha.1`; a pre-release stays.
+pub(crate) fn as_pre(version: &Version, label: &str) -> Version {
+    if !version.pre.is_empty() {
+        return version.clone();
+    }
+    let mut v = version.clone();
+    v.pre = Prerelease::new(&format!("{label}.1")).expect("a label from a valid pre-release");
+    v
 }
 
 /// The version `spec` asks for, or why it cannot be had.
@@ -121,27 +181,14 @@ fn explicit_level(v: &Version, level: Level) -> Version {
     }
 }
 
-fn pre_kind(v: &Version) -> Option<&'static str> {
-    ["alpha", "beta", "rc"]
-        .into_iter()
-        .find(|k| v.pre.as_str().split('.').next() == Some(*k))
-}
-
 /// The next pre-release of `kind`: `rc.1` → `rc.2`, `beta.3` → `rc.1`, `1.2.3` → `1.2.4-rc.1`.
 fn next_pre(current: &Version, kind: &str) -> Version {
     let mut next = Version::new(current.major, current.minor, current.patch);
     let number = if current.pre.is_empty() {
         next.patch += 1;
         1
-    } else if pre_kind(current) == Some(kind) {
-        current
-            .pre
-            .as_str()
-            .rsplit('.')
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0)
-            + 1
+    } else if pre_label(current) == kind {
+        return next_pre_same_label(current);
     } else {
         1
     };
@@ -163,35 +210,94 @@ pub fn matches(req: &str, version: &Version) -> bool {
     VersionReq::parse(req).is_ok_and(|r| r.matches(version))
 }
 
-/// `req` moved to `version`, keeping its operator and its number of parts: `0.4` → `0.5`,
-/// `=0.4.0` → `=0.5.0`, `~1.2` → `~1.3`. A requirement of several comparators, or one that
-/// cannot show a pre-release in its parts, becomes the full version with its operator.
+/// `req` moved to `version`, keeping each comparator's operator and number of parts where it
+/// can (docs/release.md lists the rule per operator):
+///
+/// - `^`, bare, `~`, `=` and wildcards (`0.4.*`) name the new version: `0.4` → `0.5`,
+///   `=0.4.0` → `=0.5.0`, `~1.2` → `~1.3`, `0.4.*` → `0.5.*`;
+/// - lower bounds (`>=`, `>`) move up to it: `>=0.1` → `>=0.2`, `>0.1.0` → `>=0.2.0`;
+/// - upper bounds (`<`, `<=`) stay while they admit it, and otherwise rise just past it with
+///   their parts: `<0.2` → `<0.3` for 0.2.0, `<=0.1.5` → `<=0.2.0`;
+/// - a pre-release can only be named in full (`0.4` → `0.5.0-rc.1`, `<0.2` → `<=0.2.0-rc.1`),
+///   and a requirement of upper bounds alone gains `>=` the pre-release, as Cargo matches
+///   pre-releases only through a comparator naming the same `x.y.z`.
+///
+/// The result always matches `version`.
 pub fn retarget(req: &str, version: &Version) -> String {
     let Ok(parsed) = VersionReq::parse(req) else {
         return version.to_string();
     };
-    let [comparator]: [Comparator; 1] = match parsed.comparators.try_into() {
-        Ok(one) => one,
-        Err(_) => return version.to_string(),
+    if parsed.comparators.is_empty() && version.pre.is_empty() {
+        return req.to_owned(); // `*`
+    }
+    let caret = req.trim_start().starts_with('^');
+    let mut out: Vec<String> = parsed
+        .comparators
+        .iter()
+        .map(|c| retarget_comparator(c, version, caret))
+        .collect();
+    let joined = |parts: &[String]| parts.join(", ");
+    if !matches(&joined(&out), version) {
+        // Only upper bounds that admit the version, which Cargo does not apply to pre-releases.
+        out.insert(0, format!(">={version}"));
+    }
+    let text = joined(&out);
+    if matches(&text, version) {
+        text
+    } else {
+        version.to_string()
+    }
+}
+
+/// One comparator of [`retarget`].
+fn retarget_comparator(c: &Comparator, version: &Version, caret: bool) -> String {
+    let parts = 1 + usize::from(c.minor.is_some()) + usize::from(c.patch.is_some());
+    // The version in as many parts as the comparator wrote, or in full for a pre-release.
+    let shown = |v: &Version| match (parts, v.pre.is_empty()) {
+        (1, true) => v.major.to_string(),
+        (2, true) => format!("{}.{}", v.major, v.minor),
+        _ => v.to_string(),
     };
-    let op = match comparator.op {
-        Op::Exact => "=",
-        Op::Greater => ">",
-        Op::GreaterEq => ">=",
-        Op::Less => "<",
-        Op::LessEq => "<=",
-        Op::Tilde => "~",
-        Op::Caret if req.trim_start().starts_with('^') => "^",
-        _ => "",
+    let alone = VersionReq {
+        comparators: vec![c.clone()],
     };
-    let parts =
-        1 + usize::from(comparator.minor.is_some()) + usize::from(comparator.patch.is_some());
-    let text = match (parts, version.pre.is_empty()) {
-        (1, true) => version.major.to_string(),
-        (2, true) => format!("{}.{}", version.major, version.minor),
-        _ => version.to_string(),
+    match c.op {
+        Op::Exact => format!("={}", shown(version)),
+        Op::Tilde => format!("~{}", shown(version)),
+        Op::Caret if caret => format!("^{}", shown(version)),
+        Op::Wildcard if version.pre.is_empty() => match parts {
+            1 => format!("{}.*", version.major),
+            _ => format!("{}.{}.*", version.major, version.minor),
+        },
+        Op::Greater | Op::GreaterEq => format!(">={}", shown(version)),
+        Op::Less | Op::LessEq if alone.matches(version) || admits_numerically(c, version) => {
+            c.to_string()
+        }
+        Op::Less if version.pre.is_empty() => {
+            let above = match parts {
+                1 => Version::new(version.major + 1, 0, 0),
+                2 => Version::new(version.major, version.minor + 1, 0),
+                _ => Version::new(version.major, version.minor, version.patch + 1),
+            };
+            format!("<{}", shown(&above))
+        }
+        Op::Less | Op::LessEq => format!("<={}", shown(version)),
+        _ => shown(version),
+    }
+}
+
+/// Whether an upper bound admits `version` once its pre-release is set aside: `<0.3` admits
+/// `0.2.0-rc.1`, although Cargo only matches pre-releases named in full.
+fn admits_numerically(c: &Comparator, version: &Version) -> bool {
+    if version.pre.is_empty() {
+        return false;
+    }
+    let stable = Version::new(version.major, version.minor, version.patch);
+    let alone = VersionReq {
+        comparators: vec![c.clone()],
     };
-    format!("{op}{text}")
+    // The stable version is above the pre-release: a bound admitting it admits both.
+    alone.matches(&stable)
 }
 
 #[cfg(test)]
@@ -249,7 +355,47 @@ mod tests {
         assert_eq!(retarget("~1.2", &v("1.3.1")), "~1.3");
         assert_eq!(retarget("1", &v("2.0.0")), "2");
         assert_eq!(retarget("0.4", &v("0.5.0-rc.1")), "0.5.0-rc.1");
-        assert_eq!(retarget(">=1, <2", &v("2.0.0")), "2.0.0");
+        assert_eq!(retarget(">=1, <2", &v("2.0.0")), ">=2, <3");
         assert!(matches("0.4", &v("0.4.9")) && !matches("0.4", &v("0.5.0")));
+    }
+
+    #[test]
+    fn every_operator_ends_up_matching() {
+        let cases = [
+            ("<0.2", "0.2.0", "<0.3"),
+            ("<0.2", "0.1.1", "<0.2"),
+            ("<=0.1.5", "0.2.0", "<=0.2.0"),
+            ("<=0.1", "0.2.0", "<=0.2"),
+            (">=0.1, <0.3", "0.3.0", ">=0.3, <0.4"),
+            (">0.1.0", "0.2.0", ">=0.2.0"),
+            ("0.4.*", "0.5.0", "0.5.*"),
+            ("*", "2.0.0", "*"),
+            ("=0.4", "0.5.1", "=0.5"),
+            ("<0.1.1", "0.1.1-alpha.1", "<=0.1.1-alpha.1"),
+            ("<0.3", "0.2.0-alpha.1", ">=0.2.0-alpha.1, <0.3"),
+            ("0.4.*", "0.5.0-rc.1", "0.5.0-rc.1"),
+            ("~0.1", "0.1.1-alpha.1", "~0.1.1-alpha.1"),
+        ];
+        for (req, version, want) in cases {
+            let got = retarget(req, &v(version));
+            assert_eq!(got, want, "{req} for {version}");
+            assert!(matches(&got, &v(version)), "{got} for {version}");
+        }
+    }
+
+    #[test]
+    fn pre_releases_keep_their_label_and_follow_the_change() {
+        assert_eq!(next_for_level(&v("0.1.2-b.12"), Level::Patch), v("0.1.2-b.13"));
+        assert_eq!(next_for_level(&v("1.0.0-dev.3"), Level::Minor), v("1.0.0-dev.4"));
+        assert_eq!(next_for_level(&v("1.0.0-pre.1"), Level::Breaking), v("1.0.0-pre.2"));
+        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Breaking), v("2.0.0-alpha.1"));
+        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Minor), v("1.3.0-alpha.1"));
+        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Patch), v("1.2.4-alpha.2"));
+        assert_eq!(next_for_level(&v("1.3.0-beta.2"), Level::Minor), v("1.3.0-beta.3"));
+        assert_eq!(next_for_level(&v("0.2.1-rc.1"), Level::Breaking), v("0.3.0-rc.1"));
+        assert_eq!(next_for_level(&v("0.3.0-rc.1"), Level::Breaking), v("0.3.0-rc.2"));
+        assert_eq!(next_for_level(&v("1.0.0-alpha"), Level::Patch), v("1.0.0-alpha.1"));
+        let bump = |cur: &str, spec: &str| apply_spec(&v(cur), &spec.parse().unwrap());
+        assert_eq!(bump("0.1.2-b.12", "rc"), Ok(v("0.1.2-rc.1")));
     }
 }

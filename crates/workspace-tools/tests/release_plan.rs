@@ -20,6 +20,7 @@ fn krate(name: &str, version: &str, commits: &[&str]) -> CrateState {
         publish: true,
         shares_workspace_version: false,
         last_release: Some(v(version)),
+        last_tag: Some(format!("{name}-v{version}")),
         commits: commits
             .iter()
             .enumerate()
@@ -178,6 +179,7 @@ fn dev_dependency_requirements_are_updated_but_force_nothing() {
 fn explicit_bumps_and_pre_releases() {
     let (mut crates, reqs) = product(&[]);
     crates[0].version = v("1.2.0-rc.1");
+    crates[0].last_release = Some(crates[0].version.clone());
     let reqs: Vec<Requirement> = reqs
         .into_iter()
         .map(|r| {
@@ -242,6 +244,7 @@ fn lockstep_groups_and_workspace_versions_share_one_version() {
     let mut crates = product(&[]).0;
     for c in &mut crates {
         c.version = v("0.7.0");
+        c.last_release = Some(c.version.clone());
         c.shares_workspace_version = c.name != "wash";
     }
     crates[2].commits = vec![Commit::parse("c1", "feat!: x")];
@@ -271,6 +274,7 @@ fn a_train_releases_everything_under_one_tag() {
     let (mut crates, reqs) = product(&["fix: x"]);
     for c in &mut crates {
         c.version = v("1.4.0");
+        c.last_release = Some(c.version.clone());
     }
     let reqs: Vec<Requirement> = reqs
         .into_iter()

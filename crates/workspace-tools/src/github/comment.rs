@@ -421,6 +421,7 @@ mod tests {
             requirement_edits: vec![],
             workspace_version: None,
             train_tag: None,
+            unfinished: Vec::new(),
         };
         let report = Report {
             graph: &graph,

@@ -416,6 +416,7 @@ mod tests {
             requirement_edits: vec![],
             workspace_version: None,
             train_tag: None,
+            unfinished: Vec::new(),
         }
     }
 

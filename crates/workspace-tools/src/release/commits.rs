@@ -55,9 +55,40 @@ impl Commit {
     }
 }
 
-/// Whether `message` is a release commit written by this tool.
+/// Whether `message` is a release commit written by this tool: a `chore(release):` summary and
+/// the trailer in the message's trailer block (its last paragraph, all `Key: value` lines), as
+/// git reads trailers. A commit that merely quotes the trailer (a squash of several commits)
+/// is not one.
 pub fn is_release_commit(message: &str) -> bool {
-    message.lines().any(|l| l.trim() == RELEASE_TRAILER)
+    let message = message.trim_end();
+    let Some((summary, _)) = message.split_once('\n') else {
+        return false;
+    };
+    let Some((_, block)) = message.rsplit_once("\n\n") else {
+        return false;
+    };
+    let is_trailer = |line: &str| {
+        line.starts_with([' ', '\t'])
+            || line.split_once(": ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    };
+    summary.starts_with("chore(release)")
+        && block.lines().all(is_trailer)
+        && block.lines().any(|l| l.trim_end() == RELEASE_TRAILER)
+}
+
+/// The crates and versions a release commit's message records (`- name from → to` lines).
+pub fn recorded_versions(message: &str) -> Vec<(String, semver::Version)> {
+    message
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("- ")?;
+            let (left, to) = rest.split_once(" → ")?;
+            let (name, _from) = left.split_once(' ')?;
+            Some((name.to_owned(), semver::Version::parse(to.trim()).ok()?))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,5 +121,21 @@ mod tests {
             "chore(release): host 0.2.0\n\n{RELEASE_TRAILER}\n"
         )));
         assert!(!is_release_commit("chore(release): by hand"));
+        let squash = format!(
+            "feat!: new protocol (#12)\n\n* chore(release): host 0.2.0\n\n    {RELEASE_TRAILER}\n\n* feat!: x\n"
+        );
+        assert!(!is_release_commit(&squash));
+        let quoted = format!("feat!: x\n\nthe tool writes {RELEASE_TRAILER} on its commits\n");
+        assert!(!is_release_commit(&quoted));
+        let squashed_last = format!("feat!: x (#3)\n\n* chore(release): a\n\n{RELEASE_TRAILER}\n");
+        assert!(!is_release_commit(&squashed_last));
+        let with_more = format!(
+            "chore(release): a 0.2.0\n\n- a 0.1.0 → 0.2.0\n\n{RELEASE_TRAILER}\nSigned-off-by: A <a@b>\n"
+        );
+        assert!(is_release_commit(&with_more));
+        assert_eq!(
+            recorded_versions(&with_more),
+            [("a".to_owned(), semver::Version::new(0, 2, 0))]
+        );
     }
 }

@@ -48,6 +48,7 @@ pub fn crate_states(
             publish: member.publish,
             shares_workspace_version: member.shares_workspace_version,
             last_release: last.map(|(v, _)| v),
+            last_tag: None,
             commits,
         });
     }

@@ -157,27 +157,30 @@ pub fn read(
                 continue;
             };
             for (key, item) in table.iter() {
-                let target = field(item, "package").unwrap_or(key);
+                let inherited = is_true(item, "workspace");
+                // An inherited entry names its package and path in `[workspace.dependencies]`.
+                let entry = match inherited {
+                    true => workspace_deps.and_then(|d| d.get(key)),
+                    false => Some(item),
+                };
+                let Some(entry) = entry.filter(|e| e.get("path").is_some()) else {
+                    continue;
+                };
+                let target = field(entry, "package").unwrap_or(key);
                 if !names.contains(&target) || target == package.name {
                     continue;
                 }
-                let (req, location) = if is_true(item, "workspace") {
-                    let entry = workspace_deps.and_then(|d| d.get(key));
-                    (
-                        entry.and_then(|e| field(e, "version")),
-                        ReqLocation::Workspace {
-                            key: key.to_owned(),
-                        },
-                    )
-                } else {
-                    let location = ReqLocation::Member {
+                let location = match inherited {
+                    true => ReqLocation::Workspace {
+                        key: key.to_owned(),
+                    },
+                    false => ReqLocation::Member {
                         manifest: manifest.clone(),
                         table: table_path.clone(),
                         key: key.to_owned(),
-                    };
-                    (field(item, "version"), location)
+                    },
                 };
-                if let Some(req) = req {
+                if let Some(req) = field(entry, "version") {
                     requirements.push(Requirement {
                         from: package.name.clone(),
                         to: target.to_owned(),
@@ -187,6 +190,30 @@ pub fn read(
                     });
                 }
             }
+        }
+    }
+    // `[workspace.dependencies]` entries no member inherits must follow too, or the next member
+    // to inherit one gets a stale requirement.
+    if let Some(entries) = workspace_deps.and_then(Item::as_table_like) {
+        for (key, entry) in entries.iter() {
+            let target = field(entry, "package").unwrap_or(key);
+            let location = ReqLocation::Workspace {
+                key: key.to_owned(),
+            };
+            let (Some(req), true, true) = (
+                field(entry, "version"),
+                entry.get("path").is_some() && names.contains(&target),
+                requirements.iter().all(|r| r.location != location),
+            ) else {
+                continue;
+            };
+            requirements.push(Requirement {
+                from: target.to_owned(),
+                to: target.to_owned(),
+                kind: DepKind::Dev,
+                req: req.to_owned(),
+                location,
+            });
         }
     }
     Ok((members, requirements))
@@ -468,6 +495,7 @@ wash = { path = "../wash", version = "=1.2.0" } # exact on purpose
             ],
             workspace_version: Some("0.8.0".parse().unwrap()),
             train_tag: None,
+            unfinished: Vec::new(),
         };
         let out = apply(&plan, &members, &texts).unwrap();
         assert_eq!(out.len(), 3, "{out:?}");

@@ -21,8 +21,12 @@ pub struct CrateState {
     pub publish: bool,
     /// Its version is `version.workspace = true`.
     pub shares_workspace_version: bool,
-    /// The last released version found in the tags.
+    /// The last released version: its highest tag reachable from `HEAD`, or a later version a
+    /// release commit recorded or the registry has. A manifest version above it (or with none)
+    /// was never released.
     pub last_release: Option<Version>,
+    /// Its highest tag, named when it is above the manifest version.
+    pub last_tag: Option<String>,
     /// The commits since that release that changed the crate itself, oldest first.
     pub commits: Vec<Commit>,
 }
@@ -48,10 +52,11 @@ pub enum ReqLocation {
     },
 }
 
-/// A version requirement of one member on another.
+/// A version requirement of one member on another, through a path dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
-    /// The dependent crate.
+    /// The dependent crate; the dependency itself, with kind `Dev`, for a
+    /// `[workspace.dependencies]` entry no member inherits (it must follow, but forces nothing).
     pub from: String,
     /// The dependency.
     pub to: String,
@@ -61,6 +66,13 @@ pub struct Requirement {
     pub req: String,
     /// Where it is written.
     pub location: ReqLocation,
+}
+
+impl CrateState {
+    /// Whether its manifest version was never released.
+    pub fn unreleased(&self) -> bool {
+        self.last_release.as_ref().is_none_or(|l| self.version > *l)
+    }
 }
 
 /// One crate's release.
@@ -110,12 +122,28 @@ pub struct ReleasePlan {
     pub workspace_version: Option<Version>,
     /// The single tag of a train release.
     pub train_tag: Option<String>,
+    /// Tags of earlier release commits that were never created, which this run creates first
+    /// instead of planning anew.
+    pub unfinished: Vec<UnfinishedTag>,
+}
+
+/// A tag an earlier release commit should have created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnfinishedTag {
+    /// The tag.
+    pub tag: String,
+    /// The release commit it goes on (the full id).
+    pub commit: String,
+    /// The crates and versions that commit recorded for this tag.
+    pub crates: Vec<(String, Version)>,
+    /// The tag's message: the changelog section of that release, as the commit wrote it.
+    pub message: String,
 }
 
 impl ReleasePlan {
     /// Whether there is nothing to release.
     pub fn is_empty(&self) -> bool {
-        self.releases.is_empty()
+        self.releases.is_empty() && self.unfinished.is_empty()
     }
 
     /// Every tag the release creates.
@@ -147,6 +175,34 @@ pub enum PlanError {
         /// Why.
         message: String,
     },
+    /// A crate's tag is above its manifest version: releasing would go backwards.
+    #[error(
+        "{name}: tag {tag} is above the manifest version {version}; set the version to at least \
+         the tag's, or delete the tag if it was a mistake"
+    )]
+    TagAhead {
+        /// The crate.
+        name: String,
+        /// The tag.
+        tag: String,
+        /// The manifest version.
+        version: Version,
+    },
+    /// A stable release would require a pre-release planned in the same release.
+    #[error(
+        "{name} {version} would be a stable release requiring the pre-release {dependency} \
+         {dependency_version}; bump {name} to a pre-release too"
+    )]
+    StableOnPreRelease {
+        /// The dependent.
+        name: String,
+        /// Its planned version.
+        version: Version,
+        /// The dependency.
+        dependency: String,
+        /// Its planned pre-release.
+        dependency_version: Version,
+    },
 }
 
 /// What a crate needs: an exact version or at least a level, and why.
@@ -158,6 +214,27 @@ struct Want {
     floor: Option<Version>,
     reasons: Vec<String>,
     dependency_only: bool,
+    /// The pre-release label of a dependency it follows: it becomes a pre-release too.
+    pre: Option<String>,
+}
+
+/// Collects `--bump` flags, refusing two different ones for one crate.
+pub fn collect_bumps(list: &[(String, BumpSpec)]) -> Result<BTreeMap<String, BumpSpec>, PlanError> {
+    let mut bumps: BTreeMap<String, BumpSpec> = BTreeMap::new();
+    for (name, spec) in list {
+        match bumps.get(name) {
+            Some(earlier) if earlier != spec => {
+                return Err(PlanError::Bump {
+                    name: name.clone(),
+                    message: format!("conflicting --bump {name}={earlier} and --bump {name}={spec}"),
+                });
+            }
+            _ => {
+                bumps.insert(name.clone(), spec.clone());
+            }
+        }
+    }
+    Ok(bumps)
 }
 
 /// Plans a release of `crates` given their `requirements`, the `config` and explicit `bumps`.
@@ -180,14 +257,38 @@ pub fn plan(
     let grouped: BTreeSet<&str> = groups.iter().flat_map(|(_, m)| m.iter().copied()).collect();
     let eligible = |c: &CrateState| c.publish || grouped.contains(c.name.as_str());
 
+    for c in crates {
+        if let (Some(last), Some(tag)) = (&c.last_release, &c.last_tag)
+            && *last > c.version
+        {
+            return Err(PlanError::TagAhead {
+                name: c.name.clone(),
+                tag: tag.clone(),
+                version: c.version.clone(),
+            });
+        }
+        if bumps.contains_key(&c.name) && !eligible(c) {
+            return Err(PlanError::Bump {
+                name: c.name.clone(),
+                message: "it is not published (publish = false) and in no release group, so it \
+                          is never released"
+                    .to_owned(),
+            });
+        }
+    }
+
     let mut wants: BTreeMap<&str, Want> = BTreeMap::new();
     for c in crates.iter().filter(|c| eligible(c)) {
         if let Some(spec) = bumps.get(&c.name) {
-            let exact =
-                version::apply_spec(&c.version, spec).map_err(|message| PlanError::Bump {
-                    name: c.name.clone(),
-                    message,
-                })?;
+            let exact = match spec {
+                // An unreleased manifest version can be released as it is.
+                BumpSpec::Exact(v) if c.unreleased() && *v == c.version => Ok(v.clone()),
+                _ => version::apply_spec(&c.version, spec),
+            }
+            .map_err(|message| PlanError::Bump {
+                name: c.name.clone(),
+                message,
+            })?;
             let reasons = vec![format!("--bump {spec}")];
             wants.insert(
                 &c.name,
@@ -197,25 +298,51 @@ pub fn plan(
                     ..Want::default()
                 },
             );
-        } else if let Some(level) = c.commits.iter().map(Commit::level).max() {
-            let since = c
-                .last_release
-                .as_ref()
-                .map_or("the beginning".to_owned(), |v| v.to_string());
-            let n = c.commits.len();
-            let reason = format!(
-                "{n} commit{} since {since} ({})",
-                if n == 1 { "" } else { "s" },
-                level_word(level)
-            );
-            wants.insert(
-                &c.name,
-                Want {
-                    level: Some(level),
-                    reasons: vec![reason],
-                    ..Want::default()
-                },
-            );
+        } else {
+            let level = c.commits.iter().map(Commit::level).max();
+            let mut reasons = Vec::new();
+            if let Some(level) = level {
+                let since = c
+                    .last_release
+                    .as_ref()
+                    .map_or("the beginning".to_owned(), |v| v.to_string());
+                let n = c.commits.len();
+                reasons.push(format!(
+                    "{n} commit{} since {since} ({})",
+                    if n == 1 { "" } else { "s" },
+                    level_word(level)
+                ));
+            }
+            if c.unreleased() {
+                reasons.push(match &c.last_release {
+                    Some(last) => format!("{} is above the last release {last} and was never released", c.version),
+                    None => format!("{} was never released", c.version),
+                });
+            }
+            if !reasons.is_empty() {
+                wants.insert(
+                    &c.name,
+                    Want {
+                        level,
+                        reasons,
+                        ..Want::default()
+                    },
+                );
+            }
+        }
+    }
+
+    for (label, members) in &groups {
+        let asked: BTreeMap<&Version, &str> = members
+            .iter()
+            .filter_map(|m| wants.get(m).and_then(|w| w.exact.as_ref()).map(|v| (v, *m)))
+            .collect();
+        if asked.len() > 1 {
+            let list: Vec<String> = asked.iter().map(|(v, m)| format!("{m}={v}")).collect();
+            return Err(PlanError::Bump {
+                name: label.clone(),
+                message: format!("conflicting --bump {} for one version", list.join(", ")),
+            });
         }
     }
 
@@ -253,6 +380,10 @@ pub fn plan(
             let reason = format!("depends on {} {new} ({note})", r.to);
             if !want.reasons.contains(&reason) {
                 want.reasons.push(reason);
+            }
+            if !new.pre.is_empty() && want.pre.is_none() {
+                want.pre = Some(version::pre_label(new));
+                changed = true;
             }
             if want.exact.is_none() && want.level < Some(level) {
                 want.level = Some(level);
@@ -301,6 +432,20 @@ pub fn plan(
             })
         })
         .collect();
+    for release in releases.iter().filter(|r| r.to.pre.is_empty()) {
+        let on_pre = requirements
+            .iter()
+            .filter(|r| r.from == release.name && r.kind != DepKind::Dev)
+            .find_map(|r| versions.get(r.to.as_str()).filter(|v| !v.pre.is_empty()).map(|v| (r, v)));
+        if let Some((r, v)) = on_pre {
+            return Err(PlanError::StableOnPreRelease {
+                name: release.name.clone(),
+                version: release.to.clone(),
+                dependency: r.to.clone(),
+                dependency_version: v.clone(),
+            });
+        }
+    }
     let train_tag = (config.train && !releases.is_empty()).then(|| config.tag("", &releases[0].to));
     let released: BTreeSet<&str> = releases.iter().map(|r| r.name.as_str()).collect();
     Ok(ReleasePlan {
@@ -308,6 +453,7 @@ pub fn plan(
         releases,
         workspace_version,
         train_tag,
+        unfinished: Vec::new(),
     })
 }
 
@@ -372,20 +518,32 @@ fn groups<'a>(
     Ok(merged)
 }
 
+/// Each wanted crate's version: an explicit one, or its level applied, at least its group's
+/// version. A level moves an unreleased manifest version only when the change since the last
+/// release calls for more (0.14.1 + breaking is 0.15.0, which an unreleased 0.15.0 already is).
 fn targets<'a>(
     wants: &BTreeMap<&'a str, Want>,
     by_name: &BTreeMap<&str, &CrateState>,
 ) -> BTreeMap<&'a str, Version> {
     wants
         .iter()
-        .filter_map(|(name, want)| {
-            let current = &by_name[name].version;
+        .map(|(name, want)| {
+            let c = by_name[name];
+            let by_level = |level: Level| match (c.unreleased(), &c.last_release) {
+                (false, _) => version::next_for_level(&c.version, level),
+                (true, Some(last)) => version::next_for_level(last, level).max(c.version.clone()),
+                (true, None) => c.version.clone(),
+            };
             let own = want
                 .exact
                 .clone()
-                .or_else(|| want.level.map(|l| version::next_for_level(current, l)));
-            let target = own.into_iter().chain(want.floor.clone()).max()?;
-            Some((*name, target))
+                .or_else(|| want.level.map(by_level))
+                .unwrap_or_else(|| by_level(Level::Patch));
+            let mut target = own.max(want.floor.clone().unwrap_or(Version::new(0, 0, 0)));
+            if let (Some(label), None) = (&want.pre, &want.exact) {
+                target = version::as_pre(&target, label);
+            }
+            (*name, target)
         })
         .collect()
 }
@@ -408,14 +566,21 @@ fn unify_groups<'a>(
         else {
             continue;
         };
-        // The group's version must be above every member's current one.
-        if let Some(highest) = members
+        // The group's version must be above every member's released version, and at least
+        // every unreleased one.
+        let floor = members
             .iter()
-            .map(|m| &by_name[m].version)
-            .max()
-            .filter(|h| **h >= top)
-        {
-            top = version::next_for_level(highest, Level::Patch);
+            .map(|m| match by_name[m].unreleased() {
+                true => by_name[m].version.clone(),
+                false => version::next_for_level(&by_name[m].version, Level::Patch),
+            })
+            .max();
+        let too_low = members.iter().any(|m| match by_name[m].unreleased() {
+            true => top < by_name[m].version,
+            false => top <= by_name[m].version,
+        });
+        if let Some(floor) = floor.filter(|_| too_low) {
+            top = floor;
         }
         for member in members {
             let want = wants.entry(member).or_insert_with(|| Want {

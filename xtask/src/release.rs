@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use workspace_tools::release::execute::{self, Allow, FileChange, Prepared};
 use workspace_tools::release::publish::Registry;
-use workspace_tools::release::{BumpSpec, ReleasePlan};
+use workspace_tools::release::{BumpSpec, ReleasePlan, plan};
 
 use crate::{exit_code, output};
 
@@ -66,8 +66,9 @@ fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
 
 /// Plans, prints, and with `--execute` records, pushes and publishes.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
-    let prepared = execute::prepare(args.manifest_path.as_deref())?;
-    let bumps: BTreeMap<String, BumpSpec> = args.bump.iter().cloned().collect();
+    let prepared =
+        execute::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
+    let bumps: BTreeMap<String, BumpSpec> = plan::collect_bumps(&args.bump)?;
     let plan = prepared.plan(&bumps)?;
     let date = execute::today();
     let changes = prepared.file_changes(&plan, &date)?;
@@ -102,14 +103,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         };
         execute::check(&prepared, &plan, allow)?;
         let tags = execute::record(&prepared, &plan, &changes, &date, allow)?;
-        output::status(
-            "Committed",
-            &format!(
-                "release of {} crate(s), tagged {}",
-                plan.releases.len(),
-                tags.join(", ")
-            ),
-        );
+        let verb = if plan.releases.is_empty() {
+            "Finished"
+        } else {
+            "Committed"
+        };
+        let what = if plan.releases.is_empty() {
+            "the earlier release commit".to_owned()
+        } else {
+            format!("release of {} crate(s)", plan.releases.len())
+        };
+        output::status(verb, &format!("{what}, tagged {}", tags.join(", ")));
         if !args.no_push {
             let remote = execute::push(prepared.root(), &tags)?;
             output::status(
@@ -155,7 +159,14 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
 }
 
 fn print_table(plan: &ReleasePlan) {
-    if plan.is_empty() {
+    for owed in &plan.unfinished {
+        let commit = &owed.commit[..owed.commit.len().min(10)];
+        println!(
+            "release commit {commit} was not tagged: create {} (then rerun for anything newer)",
+            owed.tag
+        );
+    }
+    if plan.releases.is_empty() {
         return;
     }
     let width = plan

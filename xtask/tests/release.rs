@@ -301,10 +301,12 @@ fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
             "core-v0.6.0",
         ],
     );
-    assert!(
-        tag.starts_with("tag core 0.6.0") && tag.contains("a new core API"),
-        "{tag}"
-    );
+    // The message is the changelog section byte for byte, `###` headings included.
+    let section = changelog.split("\n## [0.5").next().unwrap();
+    let section = &section[section.find("## [0.6.0]").unwrap()..];
+    let object = git(r.root(), &["cat-file", "tag", "core-v0.6.0"]);
+    assert_eq!(object.split_once("\n\n").unwrap().1, format!("{}\n", section.trim_end()));
+    assert!(tag.starts_with("tag ") && tag.contains("### Changed") && tag.contains("a new core API"));
     let remote = git(&r.origin(), &["show-ref"]);
     for tag in ["core-v0.6.0", "proto-v0.4.2", "app-v0.9.1"] {
         assert!(
@@ -448,9 +450,11 @@ fn safety_checks_refuse_unless_allowed() {
     );
     std::fs::remove_file(r.root().join("stray.txt")).unwrap();
 
-    git(r.root(), &["tag", "proto-v0.4.2"]);
+    // The tag exists on a commit HEAD does not contain (a reachable one is a tag ahead).
+    let side = git(r.root(), &["commit-tree", "HEAD^{tree}", "-m", "side"]);
+    git(r.root(), &["tag", "proto-v0.4.2", side.trim()]);
     let out = r.xtask(&["--execute", "--no-push", "--no-publish"]);
-    assert_eq!(out.status.code(), Some(17));
+    assert_eq!(out.status.code(), Some(17), "{}", stderr(&out));
     assert!(stderr(&out).contains("tag proto-v0.4.2 already exists"));
     git(r.root(), &["tag", "-d", "proto-v0.4.2"]);
 

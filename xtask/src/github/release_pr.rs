@@ -58,6 +58,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(exit_code::SUCCESS);
     }
     let plan = prepared.plan(&BTreeMap::new())?;
+    if let Some(owed) = plan.unfinished.first() {
+        output::status(
+            "Skipped",
+            &format!(
+                "a merged release commit is not tagged yet ({}): the release workflow tags it first",
+                owed.tag
+            ),
+        );
+        print_json(
+            args.format,
+            &serde_json::json!({ "action": "skipped", "head": head, "untagged": owed.tag }),
+        )?;
+        return Ok(exit_code::SUCCESS);
+    }
     let done = if plan.is_empty() {
         release_pr::sync(&client, &args.branch, &base_branch, None)?
     } else {

@@ -69,6 +69,23 @@ pub fn insert(existing: Option<&str>, section: &str) -> String {
     format!("{text}{separator}{section}")
 }
 
+/// The section of `version` in a changelog `text`, from its `## [version]` heading to the next
+/// `## ` heading, ending in one newline.
+pub fn section_of(text: &str, version: &semver::Version) -> Option<String> {
+    let heading = format!("## [{version}]");
+    let start = text
+        .match_indices(&heading)
+        .map(|(i, _)| i)
+        .find(|i| *i == 0 || text[..*i].ends_with('\n'))?;
+    let rest = &text[start..];
+    let end = rest
+        .match_indices("\n## ")
+        .map(|(i, _)| i + 1)
+        .next()
+        .unwrap_or(rest.len());
+    Some(format!("{}\n", rest[..end].trim_end()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

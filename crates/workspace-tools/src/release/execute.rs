@@ -10,7 +10,7 @@ use super::changelog;
 use super::commits::RELEASE_TRAILER;
 use super::history;
 use super::manifests::{self, Member, Texts};
-use super::plan::{self, CrateState, ReleasePlan, Requirement};
+use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
 use super::publish::{Outcome, Registry};
 use super::version::BumpSpec;
 use crate::Error;
@@ -29,6 +29,8 @@ pub struct Prepared {
     pub requirements: Vec<Requirement>,
     /// The members' last releases and commits since.
     pub states: Vec<CrateState>,
+    /// Tags earlier release commits owe.
+    pub unfinished: Vec<UnfinishedTag>,
 }
 
 /// One file a release writes.
@@ -58,8 +60,42 @@ pub fn prepare(manifest_path: Option<&Path>) -> Result<Prepared, Error> {
     prepare_from(metadata::load(manifest_path)?)
 }
 
+/// Loads the workspace around `manifest_path` and its history, asking the registry `name` (or
+/// the default registry cargo's configuration names, if any) whether a manifest version above
+/// a crate's last tag was released. Cargo's built-in default is asked only when named.
+pub fn prepare_with_registry(
+    manifest_path: Option<&Path>,
+    name: Option<&str>,
+) -> Result<Prepared, Error> {
+    let workspace = metadata::load(manifest_path)?;
+    let root = workspace.graph.root().to_owned();
+    let Some(name) = name
+        .map(str::to_owned)
+        .or_else(|| super::publish::configured_default_registry(&root))
+    else {
+        return read_workspace(workspace, None);
+    };
+    let registry = Registry {
+        name: Some(name),
+        manifest_path: root.join("Cargo.toml"),
+        index_timeout: std::time::Duration::ZERO,
+        backoff: std::time::Duration::ZERO,
+        retries: 0,
+        allow_dirty: false,
+    };
+    let probe = |name: &str, version: &Version| registry.has_version(name, version).unwrap_or(false);
+    read_workspace(workspace, Some(&probe))
+}
+
 /// Reads the manifests and history of a loaded workspace.
 pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
+    read_workspace(workspace, None)
+}
+
+fn read_workspace(
+    workspace: Workspace,
+    registry: Option<history::RegistryProbe<'_>>,
+) -> Result<Prepared, Error> {
     let root = workspace.graph.root().to_owned();
     let mut texts = Texts::new();
     for ix in workspace.graph.members() {
@@ -80,11 +116,12 @@ pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
         texts.insert("Cargo.toml".to_owned(), text);
     }
     let (members, requirements) = manifests::read(&workspace.graph, &texts)?;
-    let states = history::crate_states(
+    let (states, unfinished) = history::crate_states(
         &workspace.graph,
         &workspace.rules,
         &workspace.release,
         &members,
+        registry,
     )?;
     Ok(Prepared {
         workspace,
@@ -92,6 +129,7 @@ pub fn prepare_from(workspace: Workspace) -> Result<Prepared, Error> {
         members,
         requirements,
         states,
+        unfinished,
     })
 }
 
@@ -101,8 +139,18 @@ impl Prepared {
         self.workspace.graph.root()
     }
 
-    /// Plans a release with the explicit `bumps`.
+    /// Plans a release with the explicit `bumps`. While an earlier release commit owes tags,
+    /// the plan is only to create them: a new release waits for the next run.
     pub fn plan(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<ReleasePlan, Error> {
+        if !self.unfinished.is_empty() {
+            return Ok(ReleasePlan {
+                releases: Vec::new(),
+                requirement_edits: Vec::new(),
+                workspace_version: None,
+                train_tag: None,
+                unfinished: self.unfinished.clone(),
+            });
+        }
         Ok(plan::plan(
             &self.states,
             &self.requirements,
@@ -155,8 +203,94 @@ impl Prepared {
             let new = changelog::insert(old.as_deref(), &sections[&release.name]);
             changes.push(FileChange { path, old, new });
         }
+        for change in &mut changes {
+            change.new = keep_line_endings(change.old.as_deref(), &change.new);
+        }
         Ok(changes)
     }
+
+    /// Refuses `changes` unless every path dependency requirement in them (members and
+    /// `[workspace.dependencies]`, every table and target) matches its target's new version.
+    pub fn check_requirements(
+        &self,
+        plan: &ReleasePlan,
+        changes: &[FileChange],
+    ) -> Result<(), Error> {
+        let mut texts = self.texts.clone();
+        for change in changes.iter().filter(|c| self.texts.contains_key(&c.path)) {
+            texts.insert(change.path.clone(), change.new.clone());
+        }
+        let (members, requirements) = manifests::read(&self.workspace.graph, &texts)?;
+        for r in &requirements {
+            let Some(member) = members.iter().find(|m| m.name == r.to) else {
+                continue;
+            };
+            let version = plan
+                .releases
+                .iter()
+                .find(|p| p.name == r.to)
+                .map_or(&member.version, |p| &p.to);
+            if !super::version::matches(&r.req, version) {
+                let place = match &r.location {
+                    plan::ReqLocation::Member {
+                        manifest, table, key,
+                    } => format!("{manifest} [{}] {key}", table.join(".")),
+                    plan::ReqLocation::Workspace { key } => {
+                        format!("Cargo.toml [workspace.dependencies] {key}")
+                    }
+                };
+                return Err(plan::PlanError::Inconsistent {
+                    message: format!(
+                        "{place} would require {} `{}`, which does not match its new version \
+                         {version}",
+                        r.to, r.req
+                    ),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `new` with CRLF line endings when `old` had them, so a release keeps a file's line endings.
+fn keep_line_endings(old: Option<&str>, new: &str) -> String {
+    match old.is_some_and(|o| o.contains("\r\n")) {
+        true => new.replace("\r\n", "\n").replace('\n', "\r\n"),
+        false => new.to_owned(),
+    }
+}
+
+/// Refuses the written workspace unless `cargo metadata --locked --offline` resolves it.
+fn check_resolves(root: &Path) -> Result<(), Error> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|source| Error::Io {
+            path: "cargo".into(),
+            source,
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Err(plan::PlanError::Inconsistent {
+        message: format!(
+            "the released workspace would not resolve with `cargo metadata --locked --offline`: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+    }
+    .into())
 }
 
 /// Which safety checks to skip.
@@ -235,8 +369,19 @@ pub fn restore(root: &Path, changes: &[&FileChange]) {
 }
 
 /// Writes through a temporary file in the same directory and a rename, so a reader sees the
-/// old or the new content, never half of it.
+/// old or the new content, never half of it. A symlink is written through to its target (the
+/// link stays a link), and the file keeps its permissions (an executable bit survives).
 fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|source| Error::Io {
+                path: path.to_owned(),
+                source,
+            })?
+        }
+        _ => path.to_owned(),
+    };
+    let path = target.as_path();
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
@@ -248,7 +393,11 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     ));
     std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let kept = match std::fs::metadata(path) {
+        Ok(meta) => std::fs::set_permissions(&tmp, meta.permissions()),
+        Err(_) => Ok(()),
+    };
+    kept.and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(e)
     })
@@ -280,8 +429,10 @@ pub fn commit_message(plan: &ReleasePlan) -> String {
     format!("{summary}\n\n{}\n\n{RELEASE_TRAILER}\n", lines.join("\n"))
 }
 
-/// Writes the files, commits them, and creates the annotated tags (each with its changelog
-/// section). A failure before the commit leaves every file as it was.
+/// Creates the tags earlier release commits owe, then writes the files, checks that the
+/// workspace still resolves, commits only those files, and creates the annotated tags (each
+/// with its changelog section, byte for byte). A failure before the commit leaves every file as
+/// it was; a failure after it says that the commit exists and that a rerun finishes it.
 pub fn record(
     prepared: &Prepared,
     plan: &ReleasePlan,
@@ -290,15 +441,32 @@ pub fn record(
     allow: Allow,
 ) -> Result<Vec<String>, Error> {
     let root = prepared.root();
+    let existing = history::tag_names(&prepared.workspace.graph)?;
+    let mut tags = Vec::new();
+    for owed in &plan.unfinished {
+        annotated_tag(root, &owed.tag, &owed.commit, &owed.message)?;
+        tags.push(owed.tag.clone());
+    }
+    if plan.releases.is_empty() {
+        return Ok(tags);
+    }
+    prepared.check_requirements(plan, changes)?;
     write_files(root, changes)?;
     let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-    let committed = git(root, &[&["add", "--"][..], &paths].concat(), None).and_then(|_| {
-        git(
-            root,
-            &["commit", "--quiet", "--file", "-"],
-            Some(&commit_message(plan)),
-        )
-    });
+    // `--only` with the paths: anything else the user staged stays staged, out of the commit.
+    let committed = check_resolves(root)
+        .and_then(|()| git(root, &[&["add", "--"][..], &paths].concat(), None))
+        .and_then(|_| {
+            git(
+                root,
+                &[
+                    &["commit", "--quiet", "--file", "-", "--only", "--"][..],
+                    &paths,
+                ]
+                .concat(),
+                Some(&commit_message(plan)),
+            )
+        });
     if let Err(e) = committed {
         restore(root, &changes.iter().collect::<Vec<_>>());
         let _ = git(
@@ -308,45 +476,61 @@ pub fn record(
         );
         return Err(e);
     }
+    let commit = git(root, &["rev-parse", "HEAD"], None)?;
     let sections = prepared.sections(plan, date);
-    let existing = history::tag_names(&prepared.workspace.graph)?;
-    let mut tags = Vec::new();
     let mut tag = |name: &str, message: &str| -> Result<(), Error> {
         if allow.existing_tags && existing.contains(name) {
             return Ok(());
         }
-        git(
-            root,
-            &["tag", "--annotate", name, "--file", "-"],
-            Some(message),
-        )?;
+        annotated_tag(root, name, &commit, message).map_err(|e| Error::Command {
+            command: format!("git tag {name}"),
+            message: format!(
+                "{e}; the release commit {} exists: rerun `cargo xtask release --execute` to \
+                 create its missing tags",
+                &commit[..commit.len().min(10)]
+            ),
+        })?;
         tags.push(name.to_owned());
         Ok(())
     };
     match &plan.train_tag {
-        Some(train) => {
-            let all: Vec<String> = plan
-                .releases
-                .iter()
-                .map(|r| format!("{}\n\n{}", r.name, sections[&r.name]))
-                .collect();
-            tag(train, &format!("{train}\n\n{}", all.join("\n")))?;
-        }
+        Some(train) => tag(train, &train_message(plan, &sections))?,
         None => {
             for release in &plan.releases {
                 if let Some(name) = &release.tag {
-                    tag(
-                        name,
-                        &format!(
-                            "{} {}\n\n{}",
-                            release.name, release.to, sections[&release.name]
-                        ),
-                    )?;
+                    tag(name, &sections[&release.name])?;
                 }
             }
         }
     }
     Ok(tags)
+}
+
+/// A train tag's message: each crate's name and changelog section.
+fn train_message(plan: &ReleasePlan, sections: &BTreeMap<String, String>) -> String {
+    plan.releases
+        .iter()
+        .map(|r| format!("{}\n\n{}\n", r.name, sections[&r.name]))
+        .collect()
+}
+
+/// An annotated tag `name` on `commit` whose message is exactly `message`: `--cleanup=verbatim`
+/// keeps the changelog's `###` headings, which git's default cleanup strips as comments.
+fn annotated_tag(root: &Path, name: &str, commit: &str, message: &str) -> Result<(), Error> {
+    git(
+        root,
+        &[
+            "tag",
+            "--annotate",
+            "--cleanup=verbatim",
+            name,
+            commit,
+            "--file",
+            "-",
+        ],
+        Some(message),
+    )
+    .map(|_| ())
 }
 
 /// Pushes the current branch and `tags` in one atomic push to the branch's remote (default

@@ -1,31 +1,69 @@
 //! The git adapter of a release: each crate's last release from the tags, and the commits
 //! since then that changed the crate itself, judged by the same path rules as `affected`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use git2::{Oid, Repository, Sort};
 
-use super::commits::{Commit, is_release_commit};
+use super::changelog;
+use super::commits::{Commit, RELEASE_TRAILER, is_release_commit, recorded_versions};
 use super::manifests::Member;
-use super::plan::CrateState;
+use super::plan::{CrateState, UnfinishedTag};
 use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members, git};
 
-/// The state of every member: its version, its last release and the commits since.
+/// Whether a registry has a crate at a version.
+pub type RegistryProbe<'a> = &'a dyn Fn(&str, &semver::Version) -> bool;
+
+/// The state of every member, and the tags earlier release commits left uncreated.
+///
+/// A member's last release is its highest tag reachable from `HEAD`; a release commit after it
+/// whose tag is missing moves it to the version that commit recorded (the tag is then owed);
+/// a manifest version above both that `registry` has is the last release too, from the commit
+/// that set it.
 pub fn crate_states(
     graph: &WorkspaceGraph,
     rules: &Rules,
     config: &ReleaseConfig,
     members: &[Member],
-) -> Result<Vec<CrateState>, Error> {
+    registry: Option<RegistryProbe<'_>>,
+) -> Result<(Vec<CrateState>, Vec<UnfinishedTag>), Error> {
     let (repo, prefix) = git::open(graph.root())?;
     let head = git::resolve(&repo, "HEAD")?.id();
-    let mut last_releases = last_releases(&repo, head, &tags(&repo)?, config, members);
+    let all_tags = tags(&repo)?;
+    let tag_names: BTreeSet<&str> = all_tags.iter().map(|(n, _)| n.as_str()).collect();
+    let mut last_releases = last_releases(&repo, head, &all_tags, config, members);
+    let last_tags: HashMap<String, String> = last_releases
+        .iter()
+        .map(|(name, (v, _))| (name.to_string(), config.tag(name, v)))
+        .collect();
+    let unfinished = unfinished_releases(
+        &repo,
+        &prefix,
+        head,
+        config,
+        members,
+        &tag_names,
+        &mut last_releases,
+    )?;
     let mut touched_by: HashMap<Oid, BTreeSet<String>> = HashMap::new();
     let mut walks: HashMap<Option<Oid>, Vec<Oid>> = HashMap::new();
     let mut states = Vec::with_capacity(members.len());
     for member in members {
-        let last = last_releases.remove(member.name.as_str());
-        let baseline = last.as_ref().map(|(_, commit)| *commit);
+        let mut last = last_releases.remove(member.name.as_str());
+        let above = last.as_ref().is_none_or(|(v, _)| member.version > *v);
+        if above
+            && member.publish
+            && registry.is_some_and(|has| has(&member.name, &member.version))
+        {
+            let set_by = commit_that_set_version(&repo, &prefix, head, member)?;
+            last = Some((member.version.clone(), set_by));
+        }
+        if !member.publish && last.is_none() {
+            // Never tagged nor published: its manifest version is as released as it gets.
+            last = Some((member.version.clone(), None));
+        }
+        let baseline = last.as_ref().and_then(|(_, commit)| *commit);
         if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
             slot.insert(commits_since(&repo, head, baseline)?);
         }
@@ -48,11 +86,133 @@ pub fn crate_states(
             publish: member.publish,
             shares_workspace_version: member.shares_workspace_version,
             last_release: last.map(|(v, _)| v),
-            last_tag: None,
+            last_tag: last_tags.get(&member.name).cloned(),
             commits,
         });
     }
-    Ok(states)
+    Ok((states, unfinished))
+}
+
+/// Release commits reachable from `head` whose tags are missing for versions above the crates'
+/// last tags: the tags they owe, each with its changelog section as the commit wrote it. Each
+/// such crate's last release moves to that commit.
+fn unfinished_releases<'m>(
+    repo: &Repository,
+    prefix: &Path,
+    head: Oid,
+    config: &ReleaseConfig,
+    members: &'m [Member],
+    tag_names: &BTreeSet<&str>,
+    last: &mut HashMap<&'m str, (semver::Version, Option<Oid>)>,
+) -> Result<Vec<UnfinishedTag>, Error> {
+    let tagged: HashMap<&str, semver::Version> =
+        last.iter().map(|(name, (v, _))| (*name, v.clone())).collect();
+    let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
+    walk.push(head).map_err(Error::git("walking history"))?;
+    let mut owed: BTreeMap<String, UnfinishedTag> = BTreeMap::new();
+    for oid in walk {
+        let oid = oid.map_err(Error::git("walking history"))?;
+        let commit = repo
+            .find_commit(oid)
+            .map_err(Error::git(format!("reading commit {oid}")))?;
+        let message = commit.message().unwrap_or_default();
+        if !message.contains(RELEASE_TRAILER) || !is_release_commit(message) {
+            continue;
+        }
+        for (name, version) in recorded_versions(message) {
+            let Some(member) = members.iter().find(|m| m.name == name && m.publish) else {
+                continue;
+            };
+            let tag = config.tag(&name, &version);
+            let behind = tagged.get(name.as_str()).is_none_or(|v| *v < version);
+            if tag_names.contains(tag.as_str()) || !behind {
+                continue;
+            }
+            let section = changelog_section(repo, prefix, &commit, member, &version);
+            let entry = owed.entry(tag.clone()).or_insert_with(|| UnfinishedTag {
+                tag,
+                commit: oid.to_string(),
+                crates: Vec::new(),
+                message: String::new(),
+            });
+            if entry.commit != oid.to_string() {
+                continue;
+            }
+            entry.message = match config.train {
+                true => format!("{}{name}\n\n{section}\n", entry.message),
+                false => section,
+            };
+            entry.crates.push((name.clone(), version.clone()));
+            if last.get(name.as_str()).is_none_or(|(v, _)| *v < version) {
+                last.insert(&member.name, (version, Some(oid)));
+            }
+        }
+    }
+    Ok(owed.into_values().collect())
+}
+
+/// The section of `version` in the member's changelog at `commit`, or a line naming the release
+/// when the changelog has none.
+fn changelog_section(
+    repo: &Repository,
+    prefix: &Path,
+    commit: &git2::Commit<'_>,
+    member: &Member,
+    version: &semver::Version,
+) -> String {
+    let dir = member.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+    let path = prefix.join(format!("{dir}CHANGELOG.md"));
+    let text = commit
+        .tree()
+        .ok()
+        .and_then(|t| t.get_path(&path).ok())
+        .and_then(|e| e.to_object(repo).ok())
+        .and_then(|o| o.peel_to_blob().ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+    text.and_then(|t| changelog::section_of(&t, version))
+        .unwrap_or_else(|| format!("{} {version}\n", member.name))
+}
+
+/// The oldest commit of the first-parent line from `head` at which the member's manifest
+/// already had its current version: the commit that set it.
+fn commit_that_set_version(
+    repo: &Repository,
+    prefix: &Path,
+    head: Oid,
+    member: &Member,
+) -> Result<Option<Oid>, Error> {
+    let manifest = prefix.join(&member.manifest);
+    let root = prefix.join("Cargo.toml");
+    let read = |commit: &git2::Commit<'_>, path: &Path| -> Option<toml::Table> {
+        let tree = commit.tree().ok()?;
+        let blob = tree.get_path(path).ok()?.to_object(repo).ok()?.peel_to_blob().ok()?;
+        toml::from_str(std::str::from_utf8(blob.content()).ok()?).ok()
+    };
+    let version_at = |commit: &git2::Commit<'_>| -> Option<semver::Version> {
+        let package = read(commit, &manifest)?.get("package")?.clone();
+        let text = match package.get("version")? {
+            toml::Value::String(s) => s.clone(),
+            _ => read(commit, &root)?
+                .get("workspace")?
+                .get("package")?
+                .get("version")?
+                .as_str()?
+                .to_owned(),
+        };
+        semver::Version::parse(&text).ok()
+    };
+    let mut commit = repo
+        .find_commit(head)
+        .map_err(Error::git(format!("reading commit {head}")))?;
+    let mut set_by = None;
+    while version_at(&commit).as_ref() == Some(&member.version) {
+        set_by = Some(commit.id());
+        match commit.parent(0) {
+            Ok(parent) => commit = parent,
+            Err(_) => break,
+        }
+    }
+    Ok(set_by)
 }
 
 /// Each member's latest release reachable from `head`: the highest version among its tags.
@@ -64,30 +224,42 @@ fn last_releases<'m>(
     tags: &[(String, Oid)],
     config: &ReleaseConfig,
     members: &'m [Member],
-) -> HashMap<&'m str, (semver::Version, Oid)> {
-    let mut by_prefix: HashMap<String, Vec<&str>> = HashMap::new();
+) -> HashMap<&'m str, (semver::Version, Option<Oid>)> {
+    // A train still knows each crate's own tags, from before it became a train.
+    let own = ReleaseConfig {
+        train: false,
+        ..config.clone()
+    };
+    let formats = if config.train {
+        vec![config, &own]
+    } else {
+        vec![config]
+    };
+    let mut by_prefix: HashMap<String, Vec<(&str, &ReleaseConfig)>> = HashMap::new();
     for member in members {
-        by_prefix
-            .entry(config.tag_prefix(&member.name))
-            .or_default()
-            .push(&member.name);
+        for format in &formats {
+            by_prefix
+                .entry(format.tag_prefix(&member.name))
+                .or_default()
+                .push((&member.name, format));
+        }
     }
     let mut reachable: HashMap<Oid, bool> = HashMap::new();
-    let mut last: HashMap<&str, (semver::Version, Oid)> = HashMap::new();
+    let mut last: HashMap<&str, (semver::Version, Option<Oid>)> = HashMap::new();
     for (tag, commit) in tags {
         for (i, _) in tag.char_indices().filter(|(_, c)| c.is_ascii_digit()) {
             let Some(names) = by_prefix.get(&tag[..i]) else {
                 continue;
             };
-            for name in names {
-                let Some(version) = config.version_in_tag(name, tag) else {
+            for (name, format) in names {
+                let Some(version) = format.version_in_tag(name, tag) else {
                     continue;
                 };
                 let ok = *reachable.entry(*commit).or_insert_with(|| {
                     *commit == head || repo.graph_descendant_of(head, *commit).unwrap_or(false)
                 });
                 if ok && last.get(name).is_none_or(|(v, _)| *v < version) {
-                    last.insert(name, (version, *commit));
+                    last.insert(name, (version, Some(*commit)));
                 }
             }
         }

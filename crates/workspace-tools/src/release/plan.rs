@@ -188,6 +188,13 @@ pub enum PlanError {
         /// The manifest version.
         version: Version,
     },
+    /// The release would leave the workspace inconsistent: a requirement that does not match
+    /// its target's new version, or a workspace `cargo metadata --locked` cannot resolve.
+    #[error("{message}; nothing was written")]
+    Inconsistent {
+        /// What is wrong, naming the file.
+        message: String,
+    },
     /// A stable release would require a pre-release planned in the same release.
     #[error(
         "{name} {version} would be a stable release requiring the pre-release {dependency} \

@@ -144,12 +144,17 @@ impl Registry {
     }
 }
 
-/// Cargo's default registry as its configuration sets it for `dir`: `CARGO_REGISTRY_DEFAULT`,
-/// else `registry.default` in `.cargo/config.toml` of `dir` or its ancestors, else in
-/// `$CARGO_HOME/config.toml`, else `crates-io`.
+/// Cargo's default registry as its configuration sets it for `dir`, else `crates-io`.
 pub fn default_registry(dir: &Path) -> String {
+    configured_default_registry(dir).unwrap_or_else(|| "crates-io".to_owned())
+}
+
+/// The default registry cargo's configuration names for `dir`: `CARGO_REGISTRY_DEFAULT`, else
+/// `registry.default` in `.cargo/config.toml` of `dir` or its ancestors, else in
+/// `$CARGO_HOME/config.toml`.
+pub fn configured_default_registry(dir: &Path) -> Option<String> {
     if let Ok(name) = std::env::var("CARGO_REGISTRY_DEFAULT") {
-        return name;
+        return Some(name);
     }
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -172,10 +177,10 @@ pub fn default_registry(dir: &Path) -> String {
             .and_then(|r| r.get("default"))
             .and_then(toml::Value::as_str);
         if let Some(name) = name {
-            return name.to_owned();
+            return Some(name.to_owned());
         }
     }
-    "crates-io".to_owned()
+    None
 }
 
 /// Calls `attempt` until it succeeds, retrying up to `retries` times after a rate limit with a

@@ -163,8 +163,38 @@ impl Prepared {
     pub fn sections(&self, plan: &ReleasePlan, date: &str) -> BTreeMap<String, String> {
         plan.releases
             .iter()
-            .map(|r| (r.name.clone(), changelog::section(r, date)))
+            .map(|r| {
+                let old = self.changelog_path(&r.name).and_then(|p| read(self.root(), &p).ok()?);
+                let unreleased = old.as_deref().and_then(changelog::unreleased);
+                (r.name.clone(), changelog::section(r, date, unreleased))
+            })
             .collect()
+    }
+
+    /// The changelog of a member, relative to the root.
+    fn changelog_path(&self, name: &str) -> Option<String> {
+        let member = self.members.iter().find(|m| m.name == name)?;
+        let dir = member.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+        Some(format!("{dir}CHANGELOG.md"))
+    }
+
+    /// The compare link of `release` in its changelog, when its repository is known.
+    fn link(&self, release: &plan::Release, plan: &ReleasePlan) -> Option<changelog::Link> {
+        let member = self.members.iter().find(|m| m.name == release.name)?;
+        let repository = member.repository.as_ref()?;
+        let tag = release.tag.clone().or_else(|| plan.train_tag.clone())?;
+        let state = self.states.iter().find(|s| s.name == release.name)?;
+        let url = match &state.last_release {
+            Some(last) if *last < release.to => format!(
+                "{repository}/compare/{}...{tag}",
+                self.workspace.release.tag(&release.name, last)
+            ),
+            _ => format!("{repository}/releases/tag/{tag}"),
+        };
+        Some(changelog::Link {
+            version: release.to.to_string(),
+            url,
+        })
     }
 
     /// Every file `plan` changes: manifests, `Cargo.lock` and changelogs.
@@ -189,18 +219,12 @@ impl Prepared {
         }
         let sections = self.sections(plan, date);
         for release in &plan.releases {
-            let member = self
-                .members
-                .iter()
-                .find(|m| m.name == release.name)
+            let path = self
+                .changelog_path(&release.name)
                 .expect("planned crates are members");
-            let dir = member
-                .manifest
-                .strip_suffix("Cargo.toml")
-                .unwrap_or_default();
-            let path = format!("{dir}CHANGELOG.md");
             let old = read(self.root(), &path)?;
-            let new = changelog::insert(old.as_deref(), &sections[&release.name]);
+            let link = self.link(release, plan);
+            let new = changelog::insert(old.as_deref(), &sections[&release.name], link.as_ref());
             changes.push(FileChange { path, old, new });
         }
         for change in &mut changes {

@@ -22,6 +22,8 @@ pub struct Member {
     pub publish: bool,
     /// `version.workspace = true`.
     pub shares_workspace_version: bool,
+    /// Its `package.repository` (or the workspace's, when inherited), for changelog links.
+    pub repository: Option<String>,
 }
 
 /// The text of every manifest of a workspace, by path relative to its root (`Cargo.toml` is
@@ -135,6 +137,14 @@ pub fn read(
             Some(p) if is_true(p, "workspace") => workspace_publish,
             other => other,
         };
+        let repository = match pkg.and_then(|p| p.get("repository")) {
+            Some(r) if is_true(r, "workspace") => root
+                .get("workspace")
+                .and_then(|w| w.get("package"))
+                .and_then(|p| p.get("repository"))
+                .and_then(Item::as_str),
+            other => other.and_then(Item::as_str),
+        };
         let publish = match publish_item {
             Some(Item::Value(Value::Boolean(b))) => *b.value(),
             Some(Item::Value(Value::Array(registries))) => !registries.is_empty(),
@@ -151,6 +161,7 @@ pub fn read(
             shares_workspace_version: pkg
                 .and_then(|p| p.get("version"))
                 .is_some_and(|v| is_true(v, "workspace")),
+            repository: repository.map(|r| r.trim_end_matches('/').to_owned()),
         });
         for (table_path, kind) in dependency_tables(&doc) {
             let Some(table) = table_at(&doc, &table_path) else {

@@ -68,7 +68,8 @@ fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let prepared =
         execute::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
-    let bumps: BTreeMap<String, BumpSpec> = plan::collect_bumps(&args.bump)?;
+    let bumps: BTreeMap<String, BumpSpec> =
+        plan::collect_bumps(&args.bump).map_err(workspace_tools::Error::from)?;
     let plan = prepared.plan(&bumps)?;
     let date = execute::today();
     let changes = prepared.file_changes(&plan, &date)?;

@@ -305,8 +305,13 @@ fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
     let section = changelog.split("\n## [0.5").next().unwrap();
     let section = &section[section.find("## [0.6.0]").unwrap()..];
     let object = git(r.root(), &["cat-file", "tag", "core-v0.6.0"]);
-    assert_eq!(object.split_once("\n\n").unwrap().1, format!("{}\n", section.trim_end()));
-    assert!(tag.starts_with("tag ") && tag.contains("### Changed") && tag.contains("a new core API"));
+    assert_eq!(
+        object.split_once("\n\n").unwrap().1,
+        format!("{}\n", section.trim_end())
+    );
+    assert!(
+        tag.starts_with("tag ") && tag.contains("### Changed") && tag.contains("a new core API")
+    );
     let remote = git(&r.origin(), &["show-ref"]);
     for tag in ["core-v0.6.0", "proto-v0.4.2", "app-v0.9.1"] {
         assert!(

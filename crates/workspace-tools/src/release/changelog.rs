@@ -229,7 +229,12 @@ mod tests {
              [1.2.0]: https://example.test/r/compare/a-v1.1.0...a-v1.2.0\n\
              [1.1.0]: https://example.test/r/compare/a-v1.0.0...a-v1.1.0\n"
         );
-        assert_eq!(insert(Some(&new), "", Some(&link)).matches("[1.2.0]: ").count(), 1);
+        assert_eq!(
+            insert(Some(&new), "", Some(&link))
+                .matches("[1.2.0]: ")
+                .count(),
+            1
+        );
         let plain = insert(None, "## [0.1.0] - 2026-11-26\n", Some(&link));
         assert!(plain.ends_with("## [0.1.0] - 2026-11-26\n\n[1.2.0]: https://example.test/r/compare/a-v1.1.0...a-v1.2.0\n"), "{plain}");
     }
@@ -251,7 +256,11 @@ mod tests {
         let bare = "# Changelog\n\n## Unreleased\n\n### Added\n\n- a thing\n";
         assert_eq!(unreleased(bare), Some("### Added\n\n- a thing"));
         assert_eq!(
-            insert(Some(bare), "## [0.4.0] - 2026-11-26\n\n### Added\n\n- a thing\n", None),
+            insert(
+                Some(bare),
+                "## [0.4.0] - 2026-11-26\n\n### Added\n\n- a thing\n",
+                None
+            ),
             "# Changelog\n\n## Unreleased\n\n## [0.4.0] - 2026-11-26\n\n### Added\n\n- a thing\n"
         );
         let fresh = insert(None, "## [0.1.1] - 2026-11-26\n", None);

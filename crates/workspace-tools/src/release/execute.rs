@@ -83,7 +83,8 @@ pub fn prepare_with_registry(
         retries: 0,
         allow_dirty: false,
     };
-    let probe = |name: &str, version: &Version| registry.has_version(name, version).unwrap_or(false);
+    let probe =
+        |name: &str, version: &Version| registry.has_version(name, version).unwrap_or(false);
     read_workspace(workspace, Some(&probe))
 }
 
@@ -164,7 +165,9 @@ impl Prepared {
         plan.releases
             .iter()
             .map(|r| {
-                let old = self.changelog_path(&r.name).and_then(|p| read(self.root(), &p).ok()?);
+                let old = self
+                    .changelog_path(&r.name)
+                    .and_then(|p| read(self.root(), &p).ok()?);
                 let unreleased = old.as_deref().and_then(changelog::unreleased);
                 (r.name.clone(), changelog::section(r, date, unreleased))
             })
@@ -174,7 +177,10 @@ impl Prepared {
     /// The changelog of a member, relative to the root.
     fn changelog_path(&self, name: &str) -> Option<String> {
         let member = self.members.iter().find(|m| m.name == name)?;
-        let dir = member.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+        let dir = member
+            .manifest
+            .strip_suffix("Cargo.toml")
+            .unwrap_or_default();
         Some(format!("{dir}CHANGELOG.md"))
     }
 
@@ -257,7 +263,9 @@ impl Prepared {
             if !super::version::matches(&r.req, version) {
                 let place = match &r.location {
                     plan::ReqLocation::Member {
-                        manifest, table, key,
+                        manifest,
+                        table,
+                        key,
                     } => format!("{manifest} [{}] {key}", table.join(".")),
                     plan::ReqLocation::Workspace { key } => {
                         format!("Cargo.toml [workspace.dependencies] {key}")
@@ -421,10 +429,11 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
         Ok(meta) => std::fs::set_permissions(&tmp, meta.permissions()),
         Err(_) => Ok(()),
     };
-    kept.and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    kept.and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io(e)
+        })
 }
 
 /// Runs the user's `git ARGS` in `root` with `stdin`, returning its trimmed stdout.
@@ -476,7 +485,8 @@ pub fn record(
     }
     prepared.check_requirements(plan, changes)?;
     write_files(root, changes)?;
-    let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+    let paths = committed_paths(root, changes);
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     // `--only` with the paths: anything else the user staged stays staged, out of the commit.
     let committed = check_resolves(root)
         .and_then(|()| git(root, &[&["add", "--"][..], &paths].concat(), None))
@@ -528,6 +538,30 @@ pub fn record(
         }
     }
     Ok(tags)
+}
+
+/// The paths a release commits: each written file, and the target of a symlinked one inside
+/// the repository (the link itself does not change).
+fn committed_paths(root: &Path, changes: &[FileChange]) -> Vec<String> {
+    let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    let mut paths = Vec::new();
+    for change in changes {
+        let path = root.join(&change.path);
+        let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let target = linked
+            .then(|| std::fs::canonicalize(&path).ok())
+            .flatten()
+            .and_then(|t| {
+                t.strip_prefix(&base)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            });
+        match target {
+            Some(target) => paths.push(target),
+            None => paths.push(change.path.clone()),
+        }
+    }
+    paths
 }
 
 /// A train tag's message: each crate's name and changelog section.

@@ -52,9 +52,7 @@ pub fn crate_states(
     for member in members {
         let mut last = last_releases.remove(member.name.as_str());
         let above = last.as_ref().is_none_or(|(v, _)| member.version > *v);
-        if above
-            && member.publish
-            && registry.is_some_and(|has| has(&member.name, &member.version))
+        if above && member.publish && registry.is_some_and(|has| has(&member.name, &member.version))
         {
             let set_by = commit_that_set_version(&repo, &prefix, head, member)?;
             last = Some((member.version.clone(), set_by));
@@ -105,8 +103,10 @@ fn unfinished_releases<'m>(
     tag_names: &BTreeSet<&str>,
     last: &mut HashMap<&'m str, (semver::Version, Option<Oid>)>,
 ) -> Result<Vec<UnfinishedTag>, Error> {
-    let tagged: HashMap<&str, semver::Version> =
-        last.iter().map(|(name, (v, _))| (*name, v.clone())).collect();
+    let tagged: HashMap<&str, semver::Version> = last
+        .iter()
+        .map(|(name, (v, _))| (*name, v.clone()))
+        .collect();
     let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
     walk.push(head).map_err(Error::git("walking history"))?;
     let mut owed: BTreeMap<String, UnfinishedTag> = BTreeMap::new();
@@ -160,7 +160,10 @@ fn changelog_section(
     member: &Member,
     version: &semver::Version,
 ) -> String {
-    let dir = member.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+    let dir = member
+        .manifest
+        .strip_suffix("Cargo.toml")
+        .unwrap_or_default();
     let path = prefix.join(format!("{dir}CHANGELOG.md"));
     let text = commit
         .tree()
@@ -185,7 +188,13 @@ fn commit_that_set_version(
     let root = prefix.join("Cargo.toml");
     let read = |commit: &git2::Commit<'_>, path: &Path| -> Option<toml::Table> {
         let tree = commit.tree().ok()?;
-        let blob = tree.get_path(path).ok()?.to_object(repo).ok()?.peel_to_blob().ok()?;
+        let blob = tree
+            .get_path(path)
+            .ok()?
+            .to_object(repo)
+            .ok()?
+            .peel_to_blob()
+            .ok()?;
         toml::from_str(std::str::from_utf8(blob.content()).ok()?).ok()
     };
     let version_at = |commit: &git2::Commit<'_>| -> Option<semver::Version> {

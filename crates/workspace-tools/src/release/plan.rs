@@ -233,7 +233,9 @@ pub fn collect_bumps(list: &[(String, BumpSpec)]) -> Result<BTreeMap<String, Bum
             Some(earlier) if earlier != spec => {
                 return Err(PlanError::Bump {
                     name: name.clone(),
-                    message: format!("conflicting --bump {name}={earlier} and --bump {name}={spec}"),
+                    message: format!(
+                        "conflicting --bump {name}={earlier} and --bump {name}={spec}"
+                    ),
                 });
             }
             _ => {
@@ -322,7 +324,10 @@ pub fn plan(
             }
             if c.unreleased() {
                 reasons.push(match &c.last_release {
-                    Some(last) => format!("{} is above the last release {last} and was never released", c.version),
+                    Some(last) => format!(
+                        "{} is above the last release {last} and was never released",
+                        c.version
+                    ),
                     None => format!("{} was never released", c.version),
                 });
             }
@@ -443,7 +448,12 @@ pub fn plan(
         let on_pre = requirements
             .iter()
             .filter(|r| r.from == release.name && r.kind != DepKind::Dev)
-            .find_map(|r| versions.get(r.to.as_str()).filter(|v| !v.pre.is_empty()).map(|v| (r, v)));
+            .find_map(|r| {
+                versions
+                    .get(r.to.as_str())
+                    .filter(|v| !v.pre.is_empty())
+                    .map(|v| (r, v))
+            });
         if let Some((r, v)) = on_pre {
             return Err(PlanError::StableOnPreRelease {
                 name: release.name.clone(),

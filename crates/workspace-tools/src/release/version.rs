@@ -385,16 +385,46 @@ mod tests {
 
     #[test]
     fn pre_releases_keep_their_label_and_follow_the_change() {
-        assert_eq!(next_for_level(&v("0.1.2-b.12"), Level::Patch), v("0.1.2-b.13"));
-        assert_eq!(next_for_level(&v("1.0.0-dev.3"), Level::Minor), v("1.0.0-dev.4"));
-        assert_eq!(next_for_level(&v("1.0.0-pre.1"), Level::Breaking), v("1.0.0-pre.2"));
-        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Breaking), v("2.0.0-alpha.1"));
-        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Minor), v("1.3.0-alpha.1"));
-        assert_eq!(next_for_level(&v("1.2.4-alpha.1"), Level::Patch), v("1.2.4-alpha.2"));
-        assert_eq!(next_for_level(&v("1.3.0-beta.2"), Level::Minor), v("1.3.0-beta.3"));
-        assert_eq!(next_for_level(&v("0.2.1-rc.1"), Level::Breaking), v("0.3.0-rc.1"));
-        assert_eq!(next_for_level(&v("0.3.0-rc.1"), Level::Breaking), v("0.3.0-rc.2"));
-        assert_eq!(next_for_level(&v("1.0.0-alpha"), Level::Patch), v("1.0.0-alpha.1"));
+        assert_eq!(
+            next_for_level(&v("0.1.2-b.12"), Level::Patch),
+            v("0.1.2-b.13")
+        );
+        assert_eq!(
+            next_for_level(&v("1.0.0-dev.3"), Level::Minor),
+            v("1.0.0-dev.4")
+        );
+        assert_eq!(
+            next_for_level(&v("1.0.0-pre.1"), Level::Breaking),
+            v("1.0.0-pre.2")
+        );
+        assert_eq!(
+            next_for_level(&v("1.2.4-alpha.1"), Level::Breaking),
+            v("2.0.0-alpha.1")
+        );
+        assert_eq!(
+            next_for_level(&v("1.2.4-alpha.1"), Level::Minor),
+            v("1.3.0-alpha.1")
+        );
+        assert_eq!(
+            next_for_level(&v("1.2.4-alpha.1"), Level::Patch),
+            v("1.2.4-alpha.2")
+        );
+        assert_eq!(
+            next_for_level(&v("1.3.0-beta.2"), Level::Minor),
+            v("1.3.0-beta.3")
+        );
+        assert_eq!(
+            next_for_level(&v("0.2.1-rc.1"), Level::Breaking),
+            v("0.3.0-rc.1")
+        );
+        assert_eq!(
+            next_for_level(&v("0.3.0-rc.1"), Level::Breaking),
+            v("0.3.0-rc.2")
+        );
+        assert_eq!(
+            next_for_level(&v("1.0.0-alpha"), Level::Patch),
+            v("1.0.0-alpha.1")
+        );
         let bump = |cur: &str, spec: &str| apply_spec(&v(cur), &spec.parse().unwrap());
         assert_eq!(bump("0.1.2-b.12", "rc"), Ok(v("0.1.2-rc.1")));
     }

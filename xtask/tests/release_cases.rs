@@ -1,0 +1,641 @@
+//! `cargo xtask release` on small real workspaces, one per way a release could go wrong: a
+//! wrong version, a workspace that no longer resolves, or files and commits not kept as they
+//! were.
+
+mod fixture;
+mod registry;
+
+use std::path::Path;
+
+use registry::{Registry, git, run};
+use serde_json::Value;
+
+/// A workspace in a git repository (no remote: runs use `--no-push`), with its own
+/// `CARGO_HOME` and, for some cases, a registry on loopback that is cargo's default.
+struct Ws {
+    dir: tempfile::TempDir,
+    cargo_home: tempfile::TempDir,
+    registry: Option<(Registry, tempfile::TempDir)>,
+}
+
+/// A member's manifest: `[package]` and whatever `extra` adds.
+fn manifest(name: &str, version: &str, extra: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"{name}\"\n{extra}"
+    )
+}
+
+const ROOT: &str = "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n";
+
+impl Ws {
+    /// `files` committed as `initial`, with a lock file.
+    fn new(files: &[(&str, String)]) -> Ws {
+        Ws::build(files, false)
+    }
+
+    /// Like [`Ws::new`], with a registry as cargo's default.
+    fn with_registry(files: &[(&str, String)]) -> Ws {
+        Ws::build(files, true)
+    }
+
+    fn build(files: &[(&str, String)], with_registry: bool) -> Ws {
+        let mut ws = Ws {
+            dir: tempfile::tempdir().unwrap(),
+            cargo_home: tempfile::tempdir().unwrap(),
+            registry: None,
+        };
+        if with_registry {
+            let dir = tempfile::tempdir().unwrap();
+            let registry = Registry::start(dir.path(), None);
+            ws.write(".cargo/config.toml", &registry.cargo_config());
+            ws.registry = Some((registry, dir));
+        }
+        ws.write(".gitignore", "/target\n");
+        for (path, text) in files {
+            ws.write(path, text);
+            if let Some(dir) = path.strip_suffix("Cargo.toml").filter(|d| !d.is_empty()) {
+                ws.write(&format!("{dir}src/lib.rs"), "\n");
+            }
+        }
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &["config", "user.name", "Release Test"],
+            &["config", "user.email", "release@localhost"],
+            &["config", "commit.gpgsign", "false"],
+            &["config", "tag.gpgsign", "false"],
+        ] {
+            ws.git(args);
+        }
+        ws.cargo(&["generate-lockfile", "--offline"]);
+        ws.git(&["add", "-A"]);
+        ws.git(&["commit", "-q", "-m", "initial"]);
+        ws
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root().join(path)).unwrap()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        git(self.root(), args)
+    }
+
+    fn cargo(&self, args: &[&str]) -> std::process::Output {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = run(self.root(), self.cargo_home.path(), &cargo, args);
+        assert!(out.status.success(), "cargo {args:?}: {}", stderr(&out));
+        out
+    }
+
+    /// Appends a line to `path` and commits it with `message`.
+    fn commit(&self, path: &str, message: &str) {
+        let file = self.root().join(path);
+        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.push_str("// changed\n");
+        std::fs::write(&file, text).unwrap();
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn release(&self, args: &[&str]) -> std::process::Output {
+        let manifest = self.root().join("Cargo.toml");
+        let mut all = vec!["release", "--manifest-path", manifest.to_str().unwrap()];
+        all.extend(args);
+        run(
+            self.root(),
+            self.cargo_home.path(),
+            env!("CARGO_BIN_EXE_xtask"),
+            &all,
+        )
+    }
+
+    /// The JSON plan of a dry run with `args`; panics unless it succeeds.
+    fn plan(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--format", "json"];
+        all.extend(args);
+        let out = self.release(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `--execute --no-push --no-publish` with `args`; panics unless it succeeds.
+    fn execute(&self, args: &[&str]) -> String {
+        let mut all = vec!["--execute", "--no-push", "--no-publish"];
+        all.extend(args);
+        let out = self.release(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    }
+
+    /// The workspace resolves exactly as its lock file says, offline.
+    fn assert_resolves(&self) {
+        self.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+    }
+
+    fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `name from -> to` of each planned release.
+fn moves(plan: &Value) -> Vec<String> {
+    plan["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {}",
+                r["name"].as_str().unwrap(),
+                r["from"].as_str().unwrap(),
+                r["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn dep(name: &str, spec: &str) -> String {
+    format!("\n[dependencies]\n{name} = {{ path = \"../{name}\", version = \"{spec}\" }}\n")
+}
+
+#[test]
+fn a_release_commit_whose_tags_failed_is_finished_by_the_rerun() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.3.0", &dep("a", "0.1")),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.git(&["tag", "b-v0.3.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    // Signing the tags fails after the commit, as a broken gpg setup would.
+    ws.git(&["config", "tag.gpgsign", "true"]);
+    ws.git(&["config", "gpg.program", "false"]);
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(16), "{log}");
+    assert!(
+        log.contains("the release commit") && log.contains("exists: rerun"),
+        "{log}"
+    );
+    let release_commit = ws.head();
+    assert!(
+        ws.git(&["log", "-1", "--format=%s"])
+            .starts_with("chore(release): a 0.2.0, b 0.3.1")
+    );
+    assert!(ws.git(&["tag", "-l", "a-v0.2.0"]).is_empty());
+    ws.git(&["config", "tag.gpgsign", "false"]);
+    // Work goes on before anyone notices.
+    ws.commit("crates/a/src/lib.rs", "fix: a later fix");
+
+    // The rerun finishes the release instead of bumping again.
+    let plan = ws.plan(&[]);
+    assert!(moves(&plan).is_empty(), "{plan}");
+    let owed: Vec<&str> = plan["unfinished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(owed, ["a-v0.2.0", "b-v0.3.1"]);
+    ws.execute(&[]);
+    for tag in ["a-v0.2.0", "b-v0.3.1"] {
+        let at = ws.git(&["rev-parse", &format!("{tag}^{{commit}}")]);
+        assert_eq!(at, release_commit, "{tag}");
+    }
+    let changelog = ws.read("crates/a/CHANGELOG.md");
+    assert_eq!(changelog.matches("## [0.2.0]").count(), 1, "{changelog}");
+    let object = ws.git(&["cat-file", "tag", "a-v0.2.0"]);
+    let section = &changelog[changelog.find("## [0.2.0]").unwrap()..];
+    assert_eq!(object.split_once("\n\n").unwrap().1, section);
+
+    // Then the next run releases what came after, from 0.2.0.
+    let plan = ws.plan(&[]);
+    assert_eq!(moves(&plan), ["a 0.2.0 -> 0.2.1"]);
+    let commits = plan["releases"][0]["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 1);
+    assert_eq!(commits[0]["description"], "a later fix");
+}
+
+#[test]
+fn renamed_and_uninherited_workspace_dependencies_follow() {
+    let root = format!(
+        "{ROOT}\n[workspace.dependencies]\naw = {{ package = \"a\", path = \"crates/a\", version = \"0.1\" }}\n\
+         a = {{ path = \"crates/a\", version = \"0.1.0\" }} # nobody inherits this one\n"
+    );
+    let ws = Ws::new(&[
+        ("Cargo.toml", root),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.3.0", "\n[dependencies]\naw.workspace = true\n"),
+        ),
+        (
+            "crates/c/Cargo.toml",
+            manifest(
+                "c",
+                "0.5.0",
+                "\n[target.'cfg(unix)'.dev-dependencies]\nav = { package = \"a\", path = \"../a\", version = \"=0.1.0\" }\n",
+            ),
+        ),
+    ]);
+    for tag in ["a-v0.1.0", "b-v0.3.0", "c-v0.5.0"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    ws.execute(&[]);
+    let root = ws.read("Cargo.toml");
+    assert!(
+        root.contains("aw = { package = \"a\", path = \"crates/a\", version = \"0.2\" }"),
+        "{root}"
+    );
+    assert!(
+        root.contains(
+            "a = { path = \"crates/a\", version = \"0.2.0\" } # nobody inherits this one"
+        ),
+        "{root}"
+    );
+    assert!(
+        ws.read("crates/b/Cargo.toml")
+            .contains("version = \"0.3.1\"")
+    );
+    let c = ws.read("crates/c/Cargo.toml");
+    assert!(
+        c.contains("version = \"0.5.0\"") && c.contains("version = \"=0.2.0\""),
+        "{c}"
+    );
+    ws.assert_resolves();
+}
+
+#[test]
+fn requirements_with_upper_bounds_are_moved_to_match() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.5", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "1.0.0", &dep("a", "<0.2")),
+        ),
+        (
+            "crates/c/Cargo.toml",
+            manifest("c", "1.0.0", &dep("a", ">=0.1, <0.2")),
+        ),
+        (
+            "crates/d/Cargo.toml",
+            manifest("d", "1.0.0", &dep("a", "<=0.1.5")),
+        ),
+        (
+            "crates/e/Cargo.toml",
+            manifest("e", "1.0.0", &dep("a", "0.1.*")),
+        ),
+    ]);
+    for tag in ["a-v0.1.5", "b-v1.0.0", "c-v1.0.0", "d-v1.0.0", "e-v1.0.0"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    ws.execute(&[]);
+    for (krate, req) in [
+        ("b", "<0.3"),
+        ("c", ">=0.2, <0.3"),
+        ("d", "<=0.2.0"),
+        ("e", "0.2.*"),
+    ] {
+        let text = ws.read(&format!("crates/{krate}/Cargo.toml"));
+        assert!(
+            text.contains(&format!("version = \"{req}\"")),
+            "{krate}: {text}"
+        );
+    }
+    ws.assert_resolves();
+}
+
+#[test]
+fn a_pre_release_takes_its_dependents_along_as_pre_releases() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "1.2.3", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.3.1", &dep("a", "<1.2.4")),
+        ),
+        ("crates/c/Cargo.toml", manifest("c", "0.1.2-b.12", "")),
+    ]);
+    for tag in ["a-v1.2.3", "b-v0.3.1", "c-v0.1.2-b.12"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/c/src/lib.rs", "fix: c");
+    let plan = ws.plan(&["--bump", "a=alpha"]);
+    assert_eq!(
+        moves(&plan),
+        [
+            "a 1.2.3 -> 1.2.4-alpha.1",
+            "c 0.1.2-b.12 -> 0.1.2-b.13",
+            "b 0.3.1 -> 0.3.2-alpha.1"
+        ]
+    );
+    ws.execute(&["--bump", "a=alpha"]);
+    let b = ws.read("crates/b/Cargo.toml");
+    assert!(b.contains("version = \"<=1.2.4-alpha.1\""), "{b}");
+    ws.assert_resolves();
+    // A breaking change during a patch-level pre-release moves it to the next major's.
+    ws.commit("crates/a/src/lib.rs", "feat!: break during the alpha");
+    let plan = ws.plan(&[]);
+    assert_eq!(moves(&plan)[0], "a 1.2.4-alpha.1 -> 2.0.0-alpha.1");
+    // Asking for a stable dependent of an alpha is refused.
+    let out = ws.release(&["--bump", "b=0.4.0"]);
+    assert_eq!(out.status.code(), Some(18), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "b 0.4.0 would be a stable release requiring the pre-release a 2.0.0-alpha.1"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_workspace_that_would_not_resolve_is_refused_with_nothing_written() {
+    // `x` is a path crate outside the workspace: the release does not own its requirement on `a`.
+    let ws = Ws::new(&[
+        ("Cargo.toml", format!("{ROOT}exclude = [\"vendor\"]\n")),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest(
+                "b",
+                "0.1.0",
+                "\n[dependencies]\nx = { path = \"../../vendor/x\" }\n",
+            ),
+        ),
+        (
+            "vendor/x/Cargo.toml",
+            manifest(
+                "x",
+                "0.1.0",
+                "\n[dependencies]\na = { path = \"../../crates/a\", version = \"0.1\" }\n",
+            ),
+        ),
+    ]);
+    for tag in ["a-v0.1.0", "b-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    let head = ws.head();
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(18), "{log}");
+    assert!(
+        log.contains("would not resolve with `cargo metadata --locked --offline`")
+            && log.contains("nothing was written"),
+        "{log}"
+    );
+    assert_eq!(ws.head(), head);
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+    assert!(ws.git(&["tag", "-l", "a-v0.2.0"]).is_empty());
+}
+
+#[test]
+fn manifest_versions_never_released_are_released_as_they_are() {
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("crates/b/Cargo.toml", manifest("b", "0.2.0", "")),
+    ]);
+    // No tags, nothing in the registry: both are released at their manifest versions.
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        ["a 0.1.0 -> 0.1.0", "b 0.2.0 -> 0.2.0"]
+    );
+    assert_eq!(
+        moves(&ws.plan(&["--bump", "a=0.1.0"]))[0],
+        "a 0.1.0 -> 0.1.0"
+    );
+    ws.execute(&[]);
+    assert_eq!(
+        ws.git(&["tag", "--points-at", "HEAD"]),
+        "a-v0.1.0\nb-v0.2.0\n"
+    );
+
+    // a 0.2.0 is set by hand above its tag; until it is published it is still to release...
+    ws.write("crates/a/Cargo.toml", &manifest("a", "0.2.0", ""));
+    ws.cargo(&["generate-lockfile", "--offline"]);
+    ws.git(&["commit", "-qam", "chore: a 0.2.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: before the publish");
+    let plan = ws.plan(&[]);
+    assert_eq!(moves(&plan), ["a 0.2.0 -> 0.2.0"]);
+    // ...a feature calls for no more (0.1.0 + feature is 0.1.1, below 0.2.0)...
+    ws.commit("crates/a/src/lib.rs", "feat: more");
+    assert_eq!(moves(&ws.plan(&[])), ["a 0.2.0 -> 0.2.0"]);
+    // ...and once the registry has it, it is the last release, from the commit that set it.
+    ws.cargo(&[
+        "publish",
+        "--quiet",
+        "-p",
+        "a",
+        "--registry",
+        "local",
+        "--allow-dirty",
+        "--no-verify",
+    ]);
+    ws.commit("crates/a/src/lib.rs", "fix: after the publish");
+    let plan = ws.plan(&[]);
+    assert_eq!(moves(&plan), ["a 0.2.0 -> 0.2.1"]);
+    let described: Vec<&str> = plan["releases"][0]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["description"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        described,
+        ["before the publish", "more", "after the publish"]
+    );
+}
+
+#[test]
+fn a_tag_above_the_manifest_version_is_refused() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+    ]);
+    ws.git(&["tag", "a-v0.3.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: x");
+    let out = ws.release(&[]);
+    assert_eq!(out.status.code(), Some(18), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a: tag a-v0.3.0 is above the manifest version 0.1.0"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bumps_that_cannot_apply_or_conflict_are_errors() {
+    let root = format!(
+        "{ROOT}\n[workspace.metadata.workspace-tools.release]\ngroups = {{ core = [\"a\", \"b\"] }}\n"
+    );
+    let ws = Ws::new(&[
+        ("Cargo.toml", root),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("crates/b/Cargo.toml", manifest("b", "0.1.0", "")),
+        (
+            "crates/t/Cargo.toml",
+            manifest("t", "0.1.0", "publish = false\n"),
+        ),
+    ]);
+    for tag in ["a-v0.1.0", "b-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+    for (args, message) in [
+        (
+            &["--bump", "t=patch"][..],
+            "cannot bump t: it is not published",
+        ),
+        (
+            &["--bump", "a=minor", "--bump", "a=major"],
+            "conflicting --bump a=minor and --bump a=major",
+        ),
+        (
+            &["--bump", "a=minor", "--bump", "b=major"],
+            "conflicting --bump a=0.2.0, b=1.0.0",
+        ),
+    ] {
+        let out = ws.release(args);
+        assert_eq!(out.status.code(), Some(18), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    // The same bump twice is no conflict.
+    let plan = ws.plan(&["--bump", "a=minor", "--bump", "a=minor"]);
+    assert_eq!(moves(&plan), ["a 0.1.0 -> 0.2.0", "b 0.1.0 -> 0.2.0"]);
+}
+
+#[test]
+fn allow_dirty_commits_only_the_release_files() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("README.md", "# readme\n".to_owned()),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: x");
+    ws.write("README.md", "# readme\n\nunrelated, staged\n");
+    ws.git(&["add", "README.md"]);
+    ws.execute(&["--allow-dirty"]);
+    let files = ws.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        files, "Cargo.lock\ncrates/a/CHANGELOG.md\ncrates/a/Cargo.toml\n",
+        "{files}"
+    );
+    assert_eq!(ws.git(&["diff", "--cached", "--name-only"]), "README.md\n");
+}
+
+#[test]
+fn symlinks_modes_and_line_endings_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let crlf = manifest("a", "0.1.0", "").replace('\n', "\r\n");
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", crlf),
+        (
+            "docs/a-changelog.md",
+            "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n- first\n".to_owned(),
+        ),
+    ]);
+    std::os::unix::fs::symlink(
+        "../../docs/a-changelog.md",
+        ws.root().join("crates/a/CHANGELOG.md"),
+    )
+    .unwrap();
+    let manifest_path = ws.root().join("crates/a/Cargo.toml");
+    std::fs::set_permissions(&manifest_path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ws.git(&["add", "-A"]);
+    ws.git(&["commit", "-qm", "chore: link the changelog"]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: x");
+    ws.execute(&[]);
+    let link = ws.root().join("crates/a/CHANGELOG.md");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(ws.read("docs/a-changelog.md").contains("## [0.1.1] - "));
+    let mode = std::fs::metadata(&manifest_path)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o755);
+    let text = ws.read("crates/a/Cargo.toml");
+    assert!(text.contains("version = \"0.1.1\"\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn a_commit_quoting_the_release_trailer_still_counts() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit(
+        "crates/a/src/lib.rs",
+        "feat!: the new protocol (#12)\n\n* chore(release): a 0.1.1\n\n- a 0.1.0 → 0.1.1\n\n    Release-Tool: cargo-xtask-release\n\n* feat!: the new protocol",
+    );
+    assert_eq!(moves(&ws.plan(&[])), ["a 0.1.0 -> 0.2.0"]);
+}
+
+#[test]
+fn changelogs_take_unreleased_entries_and_gain_compare_links() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/a/Cargo.toml",
+            manifest("a", "0.1.0", "repository = \"https://example.test/org/repo\"\n"),
+        ),
+        (
+            "crates/a/CHANGELOG.md",
+            "# Changelog\n\n## Unreleased\n\n- A note written by hand.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n\n\
+             [0.1.0]: https://example.test/org/repo/releases/tag/a-v0.1.0\n"
+                .to_owned(),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat!: x");
+    ws.execute(&[]);
+    let text = ws.read("crates/a/CHANGELOG.md");
+    let date = text.split("## [0.2.0] - ").nth(1).unwrap()[..10].to_owned();
+    assert_eq!(
+        text,
+        format!(
+            "# Changelog\n\n## Unreleased\n\n## [0.2.0] - {date}\n\n- A note written by hand.\n\n### Changed\n\n\
+             - **Breaking:** x ({})\n\n## [0.1.0] - 2026-01-01\n\n- First.\n\n\
+             [0.2.0]: https://example.test/org/repo/compare/a-v0.1.0...a-v0.2.0\n\
+             [0.1.0]: https://example.test/org/repo/releases/tag/a-v0.1.0\n",
+            &ws.git(&["rev-parse", "--short=7", "HEAD~1"]).trim()
+        )
+    );
+}

@@ -142,6 +142,7 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
         retries: 5,
         allow_dirty: args.allow_dirty,
     };
+    let pending = execute::publish_order(&prepared, &pending, &registry)?;
     let done = execute::publish_all(&registry, &pending, &mut |verb, line| {
         output::status(verb, line);
     })?;

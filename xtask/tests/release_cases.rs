@@ -639,3 +639,82 @@ fn changelogs_take_unreleased_entries_and_gain_compare_links() {
         )
     );
 }
+
+#[test]
+fn versioned_dev_dependencies_order_publishing_and_cycles_are_refused_up_front() {
+    // a dev-depends on b with a version: b must reach the registry first, although a sorts first.
+    // x1 dev-depends on x2 with a version and x2 depends on x1: no order can work.
+    let local = ", registry = \"local\"";
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/a/Cargo.toml",
+            manifest(
+                "a",
+                "0.1.0",
+                &format!(
+                    "\n[dev-dependencies]\nb = {{ path = \"../b\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+        ("crates/b/Cargo.toml", manifest("b", "0.1.0", "")),
+        (
+            "crates/x1/Cargo.toml",
+            manifest(
+                "x1",
+                "0.1.0",
+                &format!(
+                    "\n[dev-dependencies]\nx2 = {{ path = \"../x2\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+        (
+            "crates/x2/Cargo.toml",
+            manifest(
+                "x2",
+                "0.1.0",
+                &format!(
+                    "\n[dependencies]\nx1 = {{ path = \"../x1\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+    ]);
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(18), "{log}");
+    assert!(
+        log.contains("publishing cannot be ordered: x1 → x2 → x1")
+            && log.contains("drop `version` from x1's dev-dependency on x2 (`0.1`)"),
+        "{log}"
+    );
+    assert!(!log.contains("Published"), "nothing is published: {log}");
+    assert!(!registry::has(ws.root(), ws.cargo_home.path(), "b@0.1.0"));
+
+    // The fix the error names; the rerun publishes everything, b before a.
+    ws.write(
+        "crates/x1/Cargo.toml",
+        &manifest(
+            "x1",
+            "0.1.0",
+            &format!("\n[dev-dependencies]\nx2 = {{ path = \"../x2\"{local} }}\n"),
+        ),
+    );
+    ws.git(&[
+        "commit",
+        "-qam",
+        "chore: x1's dev-dependency on x2 without a version",
+    ]);
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    let published: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Published "))
+        .collect();
+    assert_eq!(
+        published,
+        ["b 0.1.0", "a 0.1.0", "x1 0.1.1", "x2 0.1.0"],
+        "{log}"
+    );
+    let _ = registry;
+}

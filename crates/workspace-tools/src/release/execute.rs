@@ -649,6 +649,37 @@ pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
     Ok(pending)
 }
 
+/// `pending` in the order publishing needs: also after the targets of versioned
+/// dev-dependencies that neither the registry's copy of the target's version nor an earlier
+/// tagged version meets. Refuses (before anything is published) when no order exists.
+pub fn publish_order(
+    prepared: &Prepared,
+    pending: &[Pending],
+    registry: &Registry,
+) -> Result<Vec<Pending>, Error> {
+    let tags = history::tag_names(&prepared.workspace.graph)?;
+    let config = &prepared.workspace.release;
+    let met = |r: &Requirement| {
+        let Some(target) = pending.iter().find(|p| p.name == r.to) else {
+            return true;
+        };
+        let earlier = tags
+            .iter()
+            .filter_map(|t| config.version_in_tag(&r.to, t))
+            .filter(|v| *v != target.version)
+            .any(|v| super::version::matches(&r.req, &v));
+        earlier
+            || registry
+                .has_version(&r.to, &target.version)
+                .unwrap_or(false)
+    };
+    Ok(super::dev_order::order(
+        pending,
+        &prepared.requirements,
+        &met,
+    )?)
+}
+
 /// Publishes `pending` in order, reporting each step; stops at the first failure with what was
 /// published so far.
 pub fn publish_all(

@@ -3,6 +3,7 @@
 
 pub mod changelog;
 pub mod commits;
+pub mod dev_order;
 pub mod execute;
 pub mod history;
 pub mod manifests;

@@ -186,7 +186,7 @@ pub enum PlanError {
         /// The tag.
         tag: String,
         /// The manifest version.
-        version: Version,
+        version: String,
     },
     /// The release would leave the workspace inconsistent: a requirement that does not match
     /// its target's new version, or a workspace `cargo metadata --locked` cannot resolve.
@@ -194,6 +194,17 @@ pub enum PlanError {
     Inconsistent {
         /// What is wrong, naming the file.
         message: String,
+    },
+    /// Versioned dev-dependencies make publishing impossible to order.
+    #[error(
+        "publishing cannot be ordered: {cycle} (cargo publish resolves a dev-dependency with a \
+         version from the registry); {fix}"
+    )]
+    DevCycle {
+        /// The cycle, such as `x1 → x2 → x1`.
+        cycle: String,
+        /// How to break it.
+        fix: String,
     },
     /// A stable release would require a pre-release planned in the same release.
     #[error(
@@ -204,11 +215,11 @@ pub enum PlanError {
         /// The dependent.
         name: String,
         /// Its planned version.
-        version: Version,
+        version: String,
         /// The dependency.
         dependency: String,
         /// Its planned pre-release.
-        dependency_version: Version,
+        dependency_version: String,
     },
 }
 
@@ -273,7 +284,7 @@ pub fn plan(
             return Err(PlanError::TagAhead {
                 name: c.name.clone(),
                 tag: tag.clone(),
-                version: c.version.clone(),
+                version: c.version.to_string(),
             });
         }
         if bumps.contains_key(&c.name) && !eligible(c) {
@@ -457,9 +468,9 @@ pub fn plan(
         if let Some((r, v)) = on_pre {
             return Err(PlanError::StableOnPreRelease {
                 name: release.name.clone(),
-                version: release.to.clone(),
+                version: release.to.to_string(),
                 dependency: r.to.clone(),
-                dependency_version: v.clone(),
+                dependency_version: v.to_string(),
             });
         }
     }

@@ -716,5 +716,5 @@ fn versioned_dev_dependencies_order_publishing_and_cycles_are_refused_up_front()
         ["b 0.1.0", "a 0.1.0", "x1 0.1.1", "x2 0.1.0"],
         "{log}"
     );
-    let _ = registry;
+    assert!(registry::has(ws.root(), ws.cargo_home.path(), "x2@0.1.0"));
 }

@@ -353,18 +353,36 @@ fn workspace() -> impl Strategy<Value = Workspace> {
                     if from == to || !seen.insert((from, to, kind)) {
                         continue;
                     }
-                    let target = &crates[to].version;
-                    let text = match style % 3 {
-                        0 => format!("={target}"),
-                        1 => format!("{}.{}", target.major, target.minor),
-                        _ => target.to_string(),
-                    };
+                    let text = req_text(usize::from(style) * 7 + a + b, &crates[to].version);
                     reqs.push(req(&crates[from].name, &crates[to].name, kind, &text));
                 }
                 (crates, reqs, public, group)
             },
         )
     })
+}
+
+/// A requirement in one of Cargo's forms (every operator, one to three parts, ranges) that
+/// matches `v`.
+fn req_text(form: usize, v: &Version) -> String {
+    let (ma, mi, pa) = (v.major, v.minor, v.patch);
+    match form % 14 {
+        0 => format!("={v}"),
+        1 => format!("^{v}"),
+        2 => format!("{ma}.{mi}"),
+        3 => format!("~{ma}.{mi}"),
+        4 => format!("{ma}.{mi}.*"),
+        5 => format!(">={ma}.{mi}"),
+        6 => format!("<{}", ma + 1),
+        7 => format!("<={v}"),
+        8 => format!(">={v}, <{ma}.{}", mi + 1),
+        9 if pa > 0 => format!(">{ma}.{mi}.{}", pa - 1),
+        9 => format!(">={v}"),
+        10 => format!("{ma}"),
+        11 => "*".to_owned(),
+        12 => format!("<{ma}.{}", mi + 1),
+        _ => v.to_string(),
+    }
 }
 
 proptest! {
@@ -410,6 +428,139 @@ proptest! {
             let edited = plan.requirement_edits.iter().find(|e| e.location == r.location).map_or(&r.req, |e| &e.new);
             let unreleased = &crates.iter().find(|c| c.name == r.to).unwrap().version;
             prop_assert!(semver::VersionReq::parse(edited).unwrap().matches(unreleased));
+        }
+    }
+}
+
+/// A workspace as manifest texts: crate i at a random version, depending on lower-numbered
+/// crates (dev-dependencies on any) directly, renamed, or through `[workspace.dependencies]`
+/// entries (renamed or not, some inherited by nobody), in every kind of table, with every
+/// requirement form; random commits, and sometimes a pre-release bump.
+type TextWorkspace = (
+    workspace_tools::WorkspaceGraph,
+    workspace_tools::release::manifests::Texts,
+    Vec<u8>,
+    Option<usize>,
+);
+
+fn text_workspace() -> impl Strategy<Value = TextWorkspace> {
+    (2usize..8).prop_flat_map(|n| {
+        let versions = proptest::collection::vec((0u64..3, 0u64..4, 0u64..4), n);
+        let entries = proptest::collection::vec((any::<bool>(), 0usize..14), n);
+        let edges = proptest::collection::vec((0..n, 0..n, 0u8..4, 0u8..3, 0usize..14), 0..n * 2);
+        let changes = proptest::collection::vec(0u8..5, n);
+        let alpha = proptest::option::of(0..n);
+        (versions, entries, edges, changes, alpha).prop_map(
+            move |(versions, entries, edges, changes, alpha)| {
+                let versions: Vec<Version> = versions
+                    .iter()
+                    .map(|(a, b, c)| Version::new(*a, *b, *c))
+                    .collect();
+                let mut graph = workspace_tools::WorkspaceGraph::new("/w");
+                let mut root = String::from("[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\n");
+                for (i, (renamed, form)) in entries.iter().enumerate() {
+                    let key = if *renamed { format!("w{i}") } else { format!("c{i}") };
+                    root.push_str(&format!(
+                        "{key} = {{ package = \"c{i}\", path = \"crates/c{i}\", version = \"{}\" }}\n",
+                        req_text(*form, &versions[i])
+                    ));
+                }
+                let tables = [
+                    "dependencies",
+                    "build-dependencies",
+                    "target.'cfg(unix)'.dependencies",
+                    "dev-dependencies",
+                ];
+                let mut deps: Vec<BTreeMap<&str, Vec<String>>> = vec![BTreeMap::new(); n];
+                let mut seen = std::collections::BTreeSet::new();
+                for (a, b, table, how, form) in edges {
+                    let dev = table == 3;
+                    let (from, to) = if dev { (a, b) } else { (a.max(b), a.min(b)) };
+                    if from == to || !seen.insert((from, to)) {
+                        continue;
+                    }
+                    let line = match how {
+                        0 => format!(
+                            "c{to} = {{ path = \"../c{to}\", version = \"{}\" }}",
+                            req_text(form, &versions[to])
+                        ),
+                        1 => format!(
+                            "alias{to} = {{ package = \"c{to}\", path = \"../c{to}\", version = \"{}\" }}",
+                            req_text(form, &versions[to])
+                        ),
+                        _ => format!(
+                            "{}.workspace = true",
+                            if entries[to].0 { format!("w{to}") } else { format!("c{to}") }
+                        ),
+                    };
+                    deps[from].entry(tables[usize::from(table)]).or_default().push(line);
+                }
+                let mut texts = workspace_tools::release::manifests::Texts::new();
+                texts.insert("Cargo.toml".into(), root);
+                for (i, v) in versions.iter().enumerate() {
+                    graph.add_package(workspace_tools::Package::member(
+                        &format!("c{i}"),
+                        &v.to_string(),
+                        &format!("crates/c{i}"),
+                    ));
+                    let mut text = format!("[package]\nname = \"c{i}\"\nversion = \"{v}\"\n");
+                    for (table, lines) in &deps[i] {
+                        text.push_str(&format!("\n[{table}]\n{}\n", lines.join("\n")));
+                    }
+                    texts.insert(format!("crates/c{i}/Cargo.toml"), text);
+                }
+                (graph, texts, changes, alpha)
+            },
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// After a plan is applied to the manifests, every path requirement in them (member tables,
+    /// renamed entries, `[workspace.dependencies]` inherited or not) matches its target's new
+    /// version, and none is lost.
+    #[test]
+    fn applied_plans_leave_every_requirement_matching((graph, texts, changes, alpha) in text_workspace()) {
+        use workspace_tools::release::manifests;
+        let (members, reqs) = manifests::read(&graph, &texts).unwrap();
+        let messages = ["", "fix: a", "feat: b", "feat!: c", ""];
+        let crates: Vec<CrateState> = members
+            .iter()
+            .zip(&changes)
+            .map(|(m, ch)| {
+                let message = messages[usize::from(*ch)];
+                let commits: &[&str] = if message.is_empty() { &[] } else { &[message] };
+                krate(&m.name, &m.version.to_string(), commits)
+            })
+            .collect();
+        let bumps: BTreeMap<String, BumpSpec> = alpha
+            .map(|i| (format!("c{i}"), BumpSpec::Pre("alpha")))
+            .into_iter()
+            .collect();
+        let plan = match plan(&crates, &reqs, &ReleaseConfig::default(), &bumps) {
+            Ok(plan) => plan,
+            Err(e) => {
+                // A bump below the current version is the only refusal these inputs allow.
+                prop_assert!(e.to_string().contains("is not above the current version"), "{e}");
+                return Ok(());
+            }
+        };
+        let mut after = texts.clone();
+        after.extend(manifests::apply(&plan, &members, &texts).unwrap());
+        let (_, edited) = manifests::read(&graph, &after).unwrap();
+        prop_assert_eq!(edited.len(), reqs.len());
+        for r in &edited {
+            let target = plan
+                .releases
+                .iter()
+                .find(|p| p.name == r.to)
+                .map_or_else(|| members.iter().find(|m| m.name == r.to).unwrap().version.clone(), |p| p.to.clone());
+            prop_assert!(
+                semver::VersionReq::parse(&r.req).unwrap().matches(&target),
+                "{:?}: `{}` does not match {}", r.location, r.req, target
+            );
         }
     }
 }

@@ -19,6 +19,10 @@ pub(crate) struct Args {
     /// Seed of the random dependency graph
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// bench-release: time a real-size history instead (31 crates, 4,000 commits, 500 tags,
+    /// lock file churn): the first plan, then a rerun right after releasing it
+    #[arg(long)]
+    history: bool,
 }
 
 /// The median of one phase over the timed runs, formatted in milliseconds.
@@ -116,6 +120,9 @@ fn materialise(args: &Args) -> anyhow::Result<i32> {
 /// Generates each workspace with every crate tagged, commits a breaking change to its most
 /// depended-on crate, and times planning and applying the release.
 pub(crate) fn run_release(args: Args) -> anyhow::Result<i32> {
+    if args.history {
+        return run_history(&args);
+    }
     table(
         &args,
         "released | cargo metadata | prepare | plan | apply | beyond cargo metadata",
@@ -132,4 +139,56 @@ pub(crate) fn run_release(args: Args) -> anyhow::Result<i32> {
             format!("{} | {}", runs[0].released, cells.join(" | "))
         },
     )
+}
+
+/// Times the first plan on a real-size history, releases it, and times the rerun that finds
+/// nothing to release.
+fn run_history(args: &Args) -> anyhow::Result<i32> {
+    let shape = synthetic::HistoryShape {
+        crates: 31,
+        commits: 4_000,
+        tags: 500,
+        locked: 400,
+    };
+    let dir = tempfile::tempdir()?;
+    crate::output::status(
+        "Generating",
+        &format!(
+            "{} crates, {} commits, {} tags in {}",
+            shape.crates,
+            shape.commits,
+            shape.tags,
+            dir.path().display()
+        ),
+    );
+    synthetic::history_repository(dir.path(), shape, args.seed)?;
+    println!(
+        "| run | released | cargo metadata | prepare | plan | apply | beyond cargo metadata |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let row = |label: &str| -> anyhow::Result<()> {
+        synthetic::measure_release(dir.path())?;
+        let runs: Vec<ReleaseTimings> = (0..args.runs.max(1))
+            .map(|_| synthetic::measure_release(dir.path()))
+            .collect::<Result<_, _>>()?;
+        let median = |f: &dyn Fn(&ReleaseTimings) -> Duration| {
+            let mut v: Vec<Duration> = runs.iter().map(f).collect();
+            v.sort();
+            format!("{:.1} ms", v[v.len() / 2].as_secs_f64() * 1000.0)
+        };
+        println!(
+            "| {label} | {} | {} | {} | {} | {} | {} |",
+            runs[0].released,
+            median(&|t| t.cargo_metadata),
+            median(&|t| t.prepare),
+            median(&|t| t.plan),
+            median(&|t| t.apply),
+            median(&|t| t.prepare + t.plan + t.apply),
+        );
+        Ok(())
+    };
+    row("first plan")?;
+    synthetic::release_once(dir.path())?;
+    row("rerun, nothing to release")?;
+    Ok(crate::exit_code::SUCCESS)
 }

@@ -239,6 +239,21 @@ pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
     })
 }
 
+/// Carries out the planned release of the workspace at `dir` (commit and tags, no push), as
+/// `release --execute --no-push --no-publish` would.
+pub fn release_once(dir: &Path) -> Result<(), Error> {
+    let prepared = execute::prepare(Some(&dir.join("Cargo.toml")))?;
+    let plan = prepared.plan(&Default::default())?;
+    let changes = prepared.file_changes(&plan, "2026-01-01")?;
+    let allow = execute::Allow {
+        dirty: true,
+        detached: true,
+        existing_tags: false,
+    };
+    execute::record(&prepared, &plan, &changes, "2026-01-01", allow)?;
+    Ok(())
+}
+
 /// Time spent in each phase of one `affected` run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
@@ -285,4 +300,200 @@ pub fn measure(dir: &Path) -> Result<Timings, Error> {
         affected: affected_time,
         affected_count: set.packages.len(),
     })
+}
+
+/// The shape of a real-size release history for [`history_repository`].
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryShape {
+    /// Workspace members.
+    pub crates: usize,
+    /// Commits after the initial one.
+    pub commits: usize,
+    /// Release tags (one release commit each).
+    pub tags: usize,
+    /// Third-party entries in the historical lock files, whose versions churn.
+    pub locked: usize,
+}
+
+/// Generates a workspace with a long release history in `dir`: `shape.commits` commits (fixes
+/// and features to random crates, one in five also moving a third-party entry of a lock file
+/// of `shape.locked` packages), `shape.tags` of them release commits that bump one crate and
+/// tag it, and a few changes after the last releases. Written with `git fast-import`, in
+/// seconds. Every fifth crate has a binary target, so lock file changes count for it.
+pub fn history_repository(dir: &Path, shape: HistoryShape, seed: u64) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut rng = Rng(seed.max(1));
+    generate(dir, shape.crates, seed)?;
+    for i in (0..shape.crates).step_by(5) {
+        let src = dir.join("crates").join(crate_name(i)).join("src/main.rs");
+        std::fs::write(src, "fn main() {}\n")?;
+    }
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(dir)
+        .status()?;
+    if !status.success() {
+        return Err(std::io::Error::other("cargo generate-lockfile failed"));
+    }
+    let real_lock = std::fs::read_to_string(dir.join("Cargo.lock"))?;
+    let mut files: Vec<(String, String)> = Vec::new();
+    collect_files(dir, dir, &mut files)?;
+    let mut versions = vec![1u64; shape.crates]; // 0.1.x patch numbers; 0.1.0 is tagged first
+    let mut locked: Vec<u64> = (0..shape.locked).map(|_| rng.below(20) as u64).collect();
+    let lock = |versions: &[u64], locked: &[u64]| -> String {
+        let mut text = real_lock.clone();
+        for (i, v) in versions.iter().enumerate() {
+            text = text.replace(
+                &format!("name = \"{}\"\nversion = \"0.1.0\"", crate_name(i)),
+                &format!("name = \"{}\"\nversion = \"0.1.{v}\"", crate_name(i)),
+            );
+        }
+        for (i, v) in locked.iter().enumerate() {
+            let _ = write!(
+                text,
+                "\n[[package]]\nname = \"dep-{i:03}\"\nversion = \"1.0.{v}\"\nsource = \"registry+https://example.invalid/index\"\nchecksum = \"{:064x}\"\n",
+                v + i as u64
+            );
+        }
+        text
+    };
+    let manifest = |i: usize, v: u64, files: &[(String, String)]| -> (String, String) {
+        let path = format!("crates/{}/Cargo.toml", crate_name(i));
+        let text = files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| t.replacen("version = \"0.1.0\"", &format!("version = \"0.1.{v}\""), 1))
+            .unwrap_or_default();
+        (path, text)
+    };
+    let mut stream = Vec::new();
+    let blob = |stream: &mut Vec<u8>, path: &str, text: &str| {
+        let _ = write!(stream, "M 644 inline {path}\ndata {}\n{text}\n", text.len());
+    };
+    let mut mark = 0usize;
+    let mut commit = |stream: &mut Vec<u8>, message: &str, body: &dyn Fn(&mut Vec<u8>)| {
+        mark += 1;
+        let time = 1_700_000_000 + mark as u64 * 600;
+        let _ = write!(
+            stream,
+            "commit refs/heads/main\nmark :{mark}\ncommitter bench <bench@localhost> {time} +0000\ndata {}\n{message}\n",
+            message.len()
+        );
+        body(stream);
+        stream.push(b'\n');
+        mark
+    };
+    // The initial workspace at 0.1.0 (the lock with third-party entries), every crate tagged.
+    let initial_versions = vec![0u64; shape.crates];
+    let first = commit(&mut stream, "initial", &|s| {
+        for (path, text) in &files {
+            let text = match path.as_str() {
+                "Cargo.lock" => lock(&initial_versions, &locked),
+                _ => text.clone(),
+            };
+            blob(s, path, &text);
+        }
+    });
+    for i in 0..shape.crates {
+        let _ = write!(
+            stream,
+            "reset refs/tags/{}-v0.1.0\nfrom :{first}\n\n",
+            crate_name(i)
+        );
+    }
+    let mut tags = shape.crates;
+    let every = (shape.commits / shape.tags.saturating_sub(shape.crates).max(1)).max(2);
+    let mut edits = vec![0usize; shape.crates];
+    for c in 1..=shape.commits {
+        let k = rng.skewed_below(shape.crates);
+        if c % every == 0 && tags < shape.tags && c + 20 < shape.commits {
+            let (from, to) = (versions[k] - 1, versions[k]);
+            let name = crate_name(k);
+            let message = format!(
+                "chore(release): {name} 0.1.{to}\n\n- {name} 0.1.{from} → 0.1.{to}\n\nRelease-Tool: cargo-xtask-release"
+            );
+            let (path, text) = manifest(k, to, &files);
+            let mut now: Vec<u64> = versions.iter().map(|v| v - 1).collect();
+            now[k] = to;
+            let lock_text = lock(&now, &locked);
+            let m = commit(&mut stream, &message, &|s| {
+                blob(s, &path, &text);
+                blob(s, "Cargo.lock", &lock_text);
+            });
+            let _ = write!(stream, "reset refs/tags/{name}-v0.1.{to}\nfrom :{m}\n\n");
+            versions[k] += 1;
+            tags += 1;
+            continue;
+        }
+        edits[k] += 1;
+        let kind = ["fix", "feat", "chore", "fix", "refactor"][rng.below(5)];
+        let message = format!("{kind}: change {c} to {}", crate_name(k));
+        let path = format!("crates/{}/src/lib.rs", crate_name(k));
+        let text = format!("pub fn id() -> usize {{ {k} + {} }}\n", edits[k]);
+        let churn = rng.below(5) == 0;
+        if churn {
+            let d = rng.below(shape.locked.max(1));
+            if let Some(v) = locked.get_mut(d) {
+                *v += 1;
+            }
+        }
+        // The last commit drops the third-party entries, as cargo would, so the head resolves.
+        let released: Vec<u64> = versions.iter().map(|v| v - 1).collect();
+        let lock_text = match c == shape.commits {
+            true => Some(lock(&released, &[])),
+            false => churn.then(|| lock(&released, &locked)),
+        };
+        commit(&mut stream, &message, &|s| {
+            blob(s, &path, &text);
+            if let Some(lock) = &lock_text {
+                blob(s, "Cargo.lock", lock);
+            }
+        });
+    }
+    git(dir, &["init", "-q", "-b", "main"])?;
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    child.stdin.as_mut().expect("piped").write_all(&stream)?;
+    drop(child.stdin.take());
+    if !child.wait()?.success() {
+        return Err(std::io::Error::other("git fast-import failed"));
+    }
+    git(dir, &["reset", "-q", "--hard", "main"])?;
+    for (key, value) in [
+        ("user.name", "bench"),
+        ("user.email", "bench@localhost"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ] {
+        git(dir, &["config", key, value])?;
+    }
+    Ok(())
+}
+
+/// Every file under `dir` (but `.git` and `target`), relative to `root`.
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == ".git" || name == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            collect_files(root, &path, out)?;
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            out.push((rel, std::fs::read_to_string(&path)?));
+        }
+    }
+    Ok(())
 }

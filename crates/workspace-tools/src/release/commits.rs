@@ -60,6 +60,9 @@ impl Commit {
 /// git reads trailers. A commit that merely quotes the trailer (a squash of several commits)
 /// is not one.
 pub fn is_release_commit(message: &str) -> bool {
+    if !message.contains(RELEASE_TRAILER) {
+        return false;
+    }
     let message = message.trim_end();
     let Some((summary, _)) = message.split_once('\n') else {
         return false;

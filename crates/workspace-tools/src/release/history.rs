@@ -7,7 +7,7 @@ use std::path::Path;
 use git2::{Oid, Repository, Sort};
 
 use super::changelog;
-use super::commits::{Commit, RELEASE_TRAILER, is_release_commit, recorded_versions};
+use super::commits::{Commit, is_release_commit, recorded_versions};
 use super::manifests::Member;
 use super::plan::{CrateState, UnfinishedTag};
 use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members, git};
@@ -28,11 +28,15 @@ pub fn crate_states(
     members: &[Member],
     registry: Option<RegistryProbe<'_>>,
 ) -> Result<(Vec<CrateState>, Vec<UnfinishedTag>), Error> {
+    // Objects come from the user's own repository; checking each one's hash on every read
+    // costs more than the rest of planning on a long history.
+    git2::opts::strict_hash_verification(false);
     let (repo, prefix) = git::open(graph.root())?;
     let head = git::resolve(&repo, "HEAD")?.id();
+    let history = History::walk(&repo, head)?;
     let all_tags = tags(&repo)?;
     let tag_names: BTreeSet<&str> = all_tags.iter().map(|(n, _)| n.as_str()).collect();
-    let mut last_releases = last_releases(&repo, head, &all_tags, config, members);
+    let mut last_releases = last_releases(&history, &all_tags, config, members);
     let last_tags: HashMap<String, String> = last_releases
         .iter()
         .map(|(name, (v, _))| (name.to_string(), config.tag(name, v)))
@@ -40,7 +44,7 @@ pub fn crate_states(
     let unfinished = unfinished_releases(
         &repo,
         &prefix,
-        head,
+        &history,
         config,
         members,
         &tag_names,
@@ -63,7 +67,7 @@ pub fn crate_states(
         }
         let baseline = last.as_ref().and_then(|(_, commit)| *commit);
         if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
-            slot.insert(commits_since(&repo, head, baseline)?);
+            slot.insert(history.since(baseline));
         }
         let mut commits = Vec::new();
         for oid in &walks[&baseline] {
@@ -71,11 +75,8 @@ pub fn crate_states(
                 touched_by.insert(*oid, touched(&repo, &prefix, graph, rules, *oid)?);
             }
             if touched_by[oid].contains(&member.name) {
-                let commit = repo
-                    .find_commit(*oid)
-                    .map_err(Error::git(format!("reading commit {oid}")))?;
                 let id = oid.to_string()[..7].to_owned();
-                commits.push(Commit::parse(&id, commit.message().unwrap_or_default()));
+                commits.push(Commit::parse(&id, history.message(*oid)));
             }
         }
         states.push(CrateState {
@@ -97,7 +98,7 @@ pub fn crate_states(
 fn unfinished_releases<'m>(
     repo: &Repository,
     prefix: &Path,
-    head: Oid,
+    history: &History,
     config: &ReleaseConfig,
     members: &'m [Member],
     tag_names: &BTreeSet<&str>,
@@ -107,18 +108,12 @@ fn unfinished_releases<'m>(
         .iter()
         .map(|(name, (v, _))| (*name, v.clone()))
         .collect();
-    let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
-    walk.push(head).map_err(Error::git("walking history"))?;
     let mut owed: BTreeMap<String, UnfinishedTag> = BTreeMap::new();
-    for oid in walk {
-        let oid = oid.map_err(Error::git("walking history"))?;
+    // Newest first, so that the latest release commit of a version owes its tag.
+    for (oid, message) in history.newest_first().filter(|(_, m)| is_release_commit(m)) {
         let commit = repo
             .find_commit(oid)
             .map_err(Error::git(format!("reading commit {oid}")))?;
-        let message = commit.message().unwrap_or_default();
-        if !message.contains(RELEASE_TRAILER) || !is_release_commit(message) {
-            continue;
-        }
         for (name, version) in recorded_versions(message) {
             let Some(member) = members.iter().find(|m| m.name == name && m.publish) else {
                 continue;
@@ -228,8 +223,7 @@ fn commit_that_set_version(
 /// Tags are matched to members by the text before `{version}` in their tag format, so the
 /// cost grows with the number of tags, not tags times members.
 fn last_releases<'m>(
-    repo: &Repository,
-    head: Oid,
+    history: &History,
     tags: &[(String, Oid)],
     config: &ReleaseConfig,
     members: &'m [Member],
@@ -253,7 +247,6 @@ fn last_releases<'m>(
                 .push((&member.name, format));
         }
     }
-    let mut reachable: HashMap<Oid, bool> = HashMap::new();
     let mut last: HashMap<&str, (semver::Version, Option<Oid>)> = HashMap::new();
     for (tag, commit) in tags {
         for (i, _) in tag.char_indices().filter(|(_, c)| c.is_ascii_digit()) {
@@ -264,10 +257,7 @@ fn last_releases<'m>(
                 let Some(version) = format.version_in_tag(name, tag) else {
                     continue;
                 };
-                let ok = *reachable.entry(*commit).or_insert_with(|| {
-                    *commit == head || repo.graph_descendant_of(head, *commit).unwrap_or(false)
-                });
-                if ok && last.get(name).is_none_or(|(v, _)| *v < version) {
+                if history.contains(*commit) && last.get(name).is_none_or(|(v, _)| *v < version) {
                     last.insert(name, (version, Some(*commit)));
                 }
             }
@@ -306,27 +296,73 @@ pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
         .collect())
 }
 
-/// The non-merge commits reachable from `head` but not from `baseline`, oldest first, without
-/// the release commits this tool writes.
-fn commits_since(repo: &Repository, head: Oid, baseline: Option<Oid>) -> Result<Vec<Oid>, Error> {
-    let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-        .map_err(Error::git("walking history"))?;
-    walk.push(head).map_err(Error::git("walking history"))?;
-    if let Some(baseline) = baseline {
-        walk.hide(baseline).map_err(Error::git("walking history"))?;
-    }
-    let mut out = Vec::new();
-    for oid in walk {
-        let oid = oid.map_err(Error::git("walking history"))?;
-        let commit = repo
-            .find_commit(oid)
-            .map_err(Error::git(format!("reading commit {oid}")))?;
-        if commit.parent_count() <= 1 && !is_release_commit(commit.message().unwrap_or_default()) {
-            out.push(oid);
+/// The commits reachable from `HEAD`, read once: their order, parents and messages. Every
+/// question about reachability and "commits since" is answered from it, in memory.
+struct History {
+    /// Oldest first, parents before children.
+    order: Vec<Oid>,
+    /// Each commit's position in `order`, its parents and message.
+    commits: HashMap<Oid, (Vec<Oid>, String)>,
+}
+
+impl History {
+    fn walk(repo: &Repository, head: Oid) -> Result<History, Error> {
+        let mut walk = repo.revwalk().map_err(Error::git("walking history"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .map_err(Error::git("walking history"))?;
+        walk.push(head).map_err(Error::git("walking history"))?;
+        let mut order = Vec::new();
+        let mut commits = HashMap::new();
+        for oid in walk {
+            let oid = oid.map_err(Error::git("walking history"))?;
+            let commit = repo
+                .find_commit(oid)
+                .map_err(Error::git(format!("reading commit {oid}")))?;
+            let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+            commits.insert(oid, (commit.parent_ids().collect(), message));
+            order.push(oid);
         }
+        Ok(History { order, commits })
     }
-    Ok(out)
+
+    fn contains(&self, oid: Oid) -> bool {
+        self.commits.contains_key(&oid)
+    }
+
+    fn message(&self, oid: Oid) -> &str {
+        self.commits.get(&oid).map_or("", |(_, m)| m.as_str())
+    }
+
+    /// Every commit with its message, newest first.
+    fn newest_first(&self) -> impl Iterator<Item = (Oid, &str)> {
+        self.order
+            .iter()
+            .rev()
+            .map(|oid| (*oid, self.message(*oid)))
+    }
+
+    /// The non-merge commits not reachable from `baseline`, oldest first, without the release
+    /// commits this tool writes.
+    fn since(&self, baseline: Option<Oid>) -> Vec<Oid> {
+        let mut hidden: std::collections::HashSet<Oid> = std::collections::HashSet::new();
+        let mut stack: Vec<Oid> = baseline.into_iter().collect();
+        while let Some(oid) = stack.pop() {
+            if hidden.insert(oid)
+                && let Some((parents, _)) = self.commits.get(&oid)
+            {
+                stack.extend(parents.iter().copied());
+            }
+        }
+        self.order
+            .iter()
+            .filter(|oid| !hidden.contains(oid))
+            .filter(|oid| {
+                let (parents, message) = &self.commits[oid];
+                parents.len() <= 1 && !is_release_commit(message)
+            })
+            .copied()
+            .collect()
+    }
 }
 
 /// The members whose shipped content commit `oid` changed.

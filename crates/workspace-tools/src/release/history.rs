@@ -6,10 +6,10 @@ use std::path::Path;
 
 use git2::{Oid, Repository, Sort};
 
-use super::changelog;
 use super::commits::{Commit, is_release_commit, recorded_versions};
 use super::manifests::Member;
 use super::plan::{CrateState, UnfinishedTag};
+use super::{changelog, lock_sections};
 use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members, git};
 
 /// Whether a registry has a crate at a version.
@@ -385,7 +385,13 @@ fn touched(
         .map(|p| p.tree())
         .transpose()
         .map_err(Error::git("reading a parent tree"))?;
-    let changes = git::change_set(repo, prefix, parent.as_ref(), Some(&tree))?;
+    let mut changes = git::change_set(repo, prefix, parent.as_ref(), Some(&tree))?;
+    if let Some(lock) = changes.lockfile.as_mut()
+        && let (Some(base), Some(head)) = (&lock.base, &lock.head)
+    {
+        let (base, head) = lock_sections::without_common_packages(base, head);
+        (lock.base, lock.head) = (Some(base), Some(head));
+    }
     Ok(changed_members(graph, &changes, rules)
         .into_iter()
         .map(|ix| graph.package(ix).name.clone())

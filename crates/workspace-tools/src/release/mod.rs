@@ -6,6 +6,7 @@ pub mod commits;
 pub mod dev_order;
 pub mod execute;
 pub mod history;
+mod lock_sections;
 pub mod manifests;
 pub mod plan;
 pub mod publish;

@@ -504,6 +504,56 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
 }
 
 #[test]
+fn release_pr_proposes_nothing_while_a_merged_release_is_untagged() {
+    let repo = Repo::new();
+    let work = repo.work();
+    // The release commit is made but tagging fails (signing is broken), then work goes on.
+    for (key, value) in [
+        ("user.name", "bot"),
+        ("user.email", "bot@localhost"),
+        ("tag.gpgsign", "true"),
+        ("gpg.program", "false"),
+    ] {
+        git(&work, &["config", key, value]);
+    }
+    let manifest = work.join("Cargo.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["release", "--manifest-path", manifest.to_str().unwrap()])
+        .args(["--execute", "--no-push", "--no-publish"])
+        .current_dir(&work)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(16), "{}", text(&out));
+    std::fs::write(
+        work.join("crates/core/src/lib.rs"),
+        "pub fn core() -> u32 { 3 }\n",
+    )
+    .unwrap();
+    git(&work, &["commit", "-q", "-am", "feat!: a new core"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201))
+            .expect(0),
+    );
+    let out = repo.xtask(
+        &api,
+        &["release-pr", "--base-branch", "main", "--format", "json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("a merged release commit is not tagged yet (core-v0.1.1)"),
+        "{}",
+        text(&out)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["action"], "skipped");
+    assert!(git(&repo.origin(), &["branch", "--list", "release"]).is_empty());
+    api.reset();
+}
+
+#[test]
 fn a_rejected_token_exits_20_naming_the_endpoint_without_printing_the_token() {
     let repo = Repo::new();
     let api = Api::start();

@@ -760,3 +760,104 @@ pub fn today() -> String {
 pub fn manifest_path(prepared: &Prepared) -> PathBuf {
     prepared.root().join("Cargo.toml")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::release::plan::{Release, ReqLocation, RequirementEdit};
+    use crate::{Package, ReleaseConfig, Rules, WorkspaceGraph};
+
+    fn prepared() -> Prepared {
+        let mut graph = WorkspaceGraph::new("/w");
+        graph.add_package(Package::member("a", "0.1.0", "crates/a"));
+        graph.add_package(Package::member("b", "0.1.0", "crates/b"));
+        let texts: Texts = [
+            (
+                "Cargo.toml",
+                "[workspace]\n\n[workspace.dependencies]\naw = { package = \"a\", path = \"crates/a\", version = \"0.1\" }\n",
+            ),
+            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\nversion = \"0.1.0\"\n"),
+            (
+                "crates/b/Cargo.toml",
+                "[package]\nname = \"b\"\nversion = \"0.1.0\"\n\n[dependencies]\naw.workspace = true\n",
+            ),
+        ]
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+        let (members, requirements) = manifests::read(&graph, &texts).unwrap();
+        Prepared {
+            workspace: Workspace {
+                graph,
+                rules: Rules::default(),
+                release: ReleaseConfig::default(),
+            },
+            texts,
+            members,
+            requirements,
+            states: Vec::new(),
+            unfinished: Vec::new(),
+        }
+    }
+
+    fn plan(edits: Vec<RequirementEdit>) -> ReleasePlan {
+        ReleasePlan {
+            releases: vec![Release {
+                name: "a".into(),
+                from: Version::new(0, 1, 0),
+                to: Version::new(0, 2, 0),
+                reasons: vec![],
+                commits: vec![],
+                publish: true,
+                tag: None,
+                dependency_only: false,
+                updated_dependencies: vec![],
+            }],
+            requirement_edits: edits,
+            workspace_version: None,
+            train_tag: None,
+            unfinished: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_requirement_left_behind_is_refused_naming_its_place() {
+        let prepared = prepared();
+        let missing = plan(Vec::new());
+        let changes = manifests::apply(&missing, &prepared.members, &prepared.texts).unwrap();
+        let changes: Vec<FileChange> = changes
+            .into_iter()
+            .map(|(path, new)| FileChange {
+                old: prepared.texts.get(&path).cloned(),
+                path,
+                new,
+            })
+            .collect();
+        let err = prepared
+            .check_requirements(&missing, &changes)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Cargo.toml [workspace.dependencies] aw would require a `0.1`, which does not match \
+             its new version 0.2.0; nothing was written"
+        );
+        let complete = plan(vec![RequirementEdit {
+            location: ReqLocation::Workspace { key: "aw".into() },
+            dependency: "a".into(),
+            old: "0.1".into(),
+            new: "0.2".into(),
+        }]);
+        let changes: Vec<FileChange> =
+            manifests::apply(&complete, &prepared.members, &prepared.texts)
+                .unwrap()
+                .into_iter()
+                .map(|(path, new)| FileChange {
+                    old: None,
+                    path,
+                    new,
+                })
+                .collect();
+        prepared.check_requirements(&complete, &changes).unwrap();
+    }
+}

@@ -1,6 +1,7 @@
 //! The release planner over fixture graphs, and its properties over random workspaces.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use semver::Version;
@@ -460,10 +461,11 @@ fn text_workspace() -> impl Strategy<Value = TextWorkspace> {
                 let mut root = String::from("[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\n");
                 for (i, (renamed, form)) in entries.iter().enumerate() {
                     let key = if *renamed { format!("w{i}") } else { format!("c{i}") };
-                    root.push_str(&format!(
-                        "{key} = {{ package = \"c{i}\", path = \"crates/c{i}\", version = \"{}\" }}\n",
+                    let _ = writeln!(
+                        root,
+                        "{key} = {{ package = \"c{i}\", path = \"crates/c{i}\", version = \"{}\" }}",
                         req_text(*form, &versions[i])
-                    ));
+                    );
                 }
                 let tables = [
                     "dependencies",
@@ -505,7 +507,7 @@ fn text_workspace() -> impl Strategy<Value = TextWorkspace> {
                     ));
                     let mut text = format!("[package]\nname = \"c{i}\"\nversion = \"{v}\"\n");
                     for (table, lines) in &deps[i] {
-                        text.push_str(&format!("\n[{table}]\n{}\n", lines.join("\n")));
+                        let _ = write!(text, "\n[{table}]\n{}\n", lines.join("\n"));
                     }
                     texts.insert(format!("crates/c{i}/Cargo.toml"), text);
                 }

@@ -41,7 +41,7 @@ pub fn section(release: &Release, date: &str, unreleased: Option<&str>) -> Strin
     }
     let mut out = format!("## [{}] - {date}\n", release.to);
     if let Some(body) = unreleased.map(str::trim).filter(|b| !b.is_empty()) {
-        out.push_str(&format!("\n{body}\n"));
+        let _ = write!(out, "\n{body}\n");
     }
     for (heading, lines) in [("Added", added), ("Changed", changed), ("Fixed", fixed)] {
         if !lines.is_empty() {

@@ -791,6 +791,8 @@ mod tests {
                 graph,
                 rules: Rules::default(),
                 release: ReleaseConfig::default(),
+                test_tools: Vec::new(),
+                target_dir: "/w/target".into(),
             },
             texts,
             members,

@@ -368,7 +368,7 @@ impl History {
 /// The members whose shipped content commit `oid` changed.
 fn touched(
     repo: &Repository,
-    prefix: &std::path::Path,
+    prefix: &Path,
     graph: &WorkspaceGraph,
     rules: &Rules,
     oid: Oid,

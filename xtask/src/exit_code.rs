@@ -30,7 +30,9 @@ pub(crate) const GIT_OR_IO: i32 = 16;
 
 /// A release safety check refused (dirty tree, detached HEAD, existing tag).
 pub(crate) const REFUSED: i32 = 17;
-/// The release cannot be planned (a bad `--bump`, an unknown crate in a group).
+/// The release cannot be planned or would be unsafe (a bad or conflicting `--bump`, an unknown
+/// crate in a group, a tag above a manifest version, requirements that would not match, a
+/// workspace that would not resolve, a publish order blocked by versioned dev-dependencies).
 pub(crate) const PLAN: i32 = 18;
 /// Publishing stopped; rerunning resumes.
 pub(crate) const PUBLISH: i32 = 19;

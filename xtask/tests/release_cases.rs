@@ -216,6 +216,9 @@ fn a_release_commit_whose_tags_failed_is_finished_by_the_rerun() {
         .map(|u| u["tag"].as_str().unwrap())
         .collect();
     assert_eq!(owed, ["a-v0.2.0", "b-v0.3.1"]);
+    let out = ws.release(&["--bump", "a=minor"]);
+    assert_eq!(out.status.code(), Some(18), "{}", stderr(&out));
+    assert!(stderr(&out).contains("still owes tag a-v0.2.0; rerun without --bump"));
     ws.execute(&[]);
     for tag in ["a-v0.2.0", "b-v0.3.1"] {
         let at = ws.git(&["rev-parse", &format!("{tag}^{{commit}}")]);

@@ -143,6 +143,17 @@ impl Prepared {
     /// Plans a release with the explicit `bumps`. While an earlier release commit owes tags,
     /// the plan is only to create them: a new release waits for the next run.
     pub fn plan(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<ReleasePlan, Error> {
+        if let (Some(owed), Some(name)) = (self.unfinished.first(), bumps.keys().next()) {
+            return Err(plan::PlanError::Bump {
+                name: name.clone(),
+                message: format!(
+                    "release commit {} still owes tag {}; rerun without --bump to finish it first",
+                    &owed.commit[..owed.commit.len().min(10)],
+                    owed.tag
+                ),
+            }
+            .into());
+        }
         if !self.unfinished.is_empty() {
             return Ok(ReleasePlan {
                 releases: Vec::new(),

@@ -527,13 +527,16 @@ pub fn record(
         if allow.existing_tags && existing.contains(name) {
             return Ok(());
         }
-        annotated_tag(root, name, &commit, message).map_err(|e| Error::Command {
-            command: format!("git tag {name}"),
-            message: format!(
-                "{e}; the release commit {} exists: rerun `cargo xtask release --execute` to \
-                 create its missing tags",
-                &commit[..commit.len().min(10)]
-            ),
+        annotated_tag(root, name, &commit, message).map_err(|e| match e {
+            Error::Command { command, message } => Error::Command {
+                command,
+                message: format!(
+                    "{message}\nthe release commit {} exists: rerun `cargo xtask release \
+                     --execute` to create its missing tags",
+                    &commit[..commit.len().min(10)]
+                ),
+            },
+            other => other,
         })?;
         tags.push(name.to_owned());
         Ok(())

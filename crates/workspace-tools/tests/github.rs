@@ -1013,3 +1013,28 @@ fn api_urls_that_are_not_http_are_refused_at_once() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_retry_after_too_large_for_a_number_or_given_as_a_date_is_refused_too() {
+    let api = Api::start();
+    let in_an_hour =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    for value in ["99999999999999999999999", in_an_hour.as_str()] {
+        api.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{REPO}/pulls/5")))
+                .respond_with(
+                    ResponseTemplate::new(503)
+                        .insert_header("retry-after", value)
+                        .set_body_json(json!({ "message": "Service Unavailable" })),
+                ),
+        );
+        let err = api.client().pull_request(5).unwrap_err();
+        assert!(
+            matches!(err, Error::WaitRefused { max_secs: 5, .. }),
+            "{value}: {err:?}"
+        );
+        assert_eq!(api.requests().len(), 1, "{value}: retried anyway");
+        api.verify_and_reset();
+    }
+}

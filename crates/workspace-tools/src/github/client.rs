@@ -230,7 +230,8 @@ fn failure(error: &octocrab::Error) -> Option<Failure> {
                     .and_then(|h| h.get(name))
                     .and_then(|v| v.to_str().ok())
             };
-            let retry_after = header("retry-after").and_then(retry::parse_retry_after);
+            let retry_after =
+                header("retry-after").and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
             let rate_limit_reset = header("x-ratelimit-remaining")
                 .filter(|r| r.trim() == "0")
                 .and(source.rate_limit_reset)

@@ -6,7 +6,7 @@
 //! primary limit's reset, else after an exponential backoff. A wait longer than the policy allows
 //! is refused rather than awaited. Anything else fails at once.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How many times to try and how long to wait at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,9 +126,16 @@ pub fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Decision
     }
 }
 
-/// Reads a `Retry-After` value in seconds (GitHub does not send the HTTP-date form).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// Reads a `Retry-After` value at time `now`: seconds, or an HTTP date (RFC 9110 allows both).
+/// A number too large for the clock is the longest wait, so the cap refuses it rather than the
+/// header being ignored; anything else unreadable (`-5`, `soon`) is no header.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -233,8 +240,25 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_read_in_seconds() {
-        assert_eq!(parse_retry_after(" 12 "), Some(Duration::from_secs(12)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    fn retry_after_is_read_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_400);
+        let secs = |s: u64| Some(Duration::from_secs(s));
+        assert_eq!(parse_retry_after(" 12 ", now), secs(12));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            secs(u64::MAX)
+        );
+        // 2015-10-21 07:28:00 is 80 s after `now`; a date in the past means now.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            secs(80)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            secs(0)
+        );
+        for unreadable in ["-5", "", "soon", "1.5"] {
+            assert_eq!(parse_retry_after(unreadable, now), None, "{unreadable}");
+        }
     }
 }

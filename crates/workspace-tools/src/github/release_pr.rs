@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::releases::changelog_section;
 use super::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
 use crate::release::ReleasePlan;
-use crate::release::commits::is_release_commit;
+use crate::release::commits::{RELEASE_TRAILER, is_release_commit};
 use crate::release::execute::{FileChange, Prepared, commit_message};
 
 /// The hidden marker in front of the recorded plan.
@@ -203,8 +203,8 @@ pub struct Foreign {
 pub struct RemoteBranch {
     /// Where it is, or `None` when it does not exist.
     pub tip: Option<String>,
-    /// Its commits that are neither in `HEAD`'s history nor release commits of this tool,
-    /// newest first: a maintainer's fixes, which a rebuild would throw away.
+    /// Its commits that are neither in `HEAD`'s history nor the release commit this tool wrote
+    /// on a base commit, newest first: a maintainer's fixes, which a rebuild would throw away.
     pub foreign: Vec<Foreign>,
 }
 
@@ -218,20 +218,45 @@ pub fn inspect_branch(root: &Path, remote: &str, branch: &str) -> Result<RemoteB
     };
     let listed = git::run(
         root,
-        &["log", "--format=%H%x1f%an%x1f%B%x1e", &tip, "--not", "HEAD"],
+        &[
+            "log",
+            "--format=%H%x1f%P%x1f%an%x1f%B%x1e",
+            &tip,
+            "--not",
+            "HEAD",
+        ],
         None,
         &[],
     )?;
-    let foreign = listed
+    let commits: Vec<[&str; 4]> = listed
         .split('\x1e')
         .filter_map(|entry| {
-            let mut fields = entry.trim_start_matches('\n').splitn(3, '\x1f');
-            let (sha, author, message) = (fields.next()?, fields.next()?, fields.next()?);
-            (!sha.is_empty() && !is_release_commit(message)).then(|| Foreign {
-                sha: sha.to_owned(),
-                author: author.to_owned(),
-                summary: message.lines().next().unwrap_or_default().to_owned(),
-            })
+            let mut fields = entry.trim_start_matches('\n').splitn(4, '\x1f');
+            Some([
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+            ])
+        })
+        .filter(|[sha, ..]| !sha.is_empty())
+        .collect();
+    let on_branch = |sha: &str| commits.iter().any(|[s, ..]| *s == sha);
+    // The tool writes one commit straight on a base commit, its trailer the last line. Anything
+    // on top of another branch commit, or quoting the trailer elsewhere, is someone else's.
+    let by_tool = |parents: &str, message: &str| {
+        let parents: Vec<&str> = parents.split_whitespace().collect();
+        parents.len() == 1
+            && !on_branch(parents[0])
+            && message.trim_end().lines().last() == Some(RELEASE_TRAILER)
+    };
+    let foreign = commits
+        .iter()
+        .filter(|[_, parents, _, message]| !by_tool(parents, message))
+        .map(|[sha, _, author, message]| Foreign {
+            sha: (*sha).to_owned(),
+            author: (*author).to_owned(),
+            summary: message.lines().next().unwrap_or_default().to_owned(),
         })
         .collect();
     Ok(RemoteBranch {
@@ -529,6 +554,57 @@ mod tests {
         assert_eq!(again.foreign.len(), 1);
         assert_eq!(again.foreign[0].summary, "docs: a maintainer's fix");
         assert_eq!(again.foreign[0].sha, theirs);
+    }
+
+    #[test]
+    fn only_the_tools_own_commit_on_the_base_is_the_tools() {
+        let dir = tempfile::tempdir().unwrap();
+        let (origin, work) = (dir.path().join("origin.git"), dir.path().join("work"));
+        std::fs::create_dir_all(&work).unwrap();
+        let git = |args: &[&str]| {
+            let mut all = vec![
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@localhost",
+                "-c",
+                "commit.gpgsign=false",
+            ];
+            all.extend(args);
+            git::run(&work, &all, None, &[]).unwrap()
+        };
+        let commit = |message: &str| {
+            git(&["commit", "-q", "--allow-empty", "-m", message]);
+            git(&["rev-parse", "HEAD"])
+        };
+        git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
+        git(&["init", "-q", "-b", "main"]);
+        let base = commit("initial");
+        git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+        let trailer = crate::release::commits::RELEASE_TRAILER;
+        let tool = commit(&format!("chore(release): x\n\n- host 0.2.0\n\n{trailer}\n"));
+        // Maintainers' commits that quote the trailer, on top of the tool's commit.
+        let quoted = commit(&format!(
+            "docs: explain the release commit\n\nThe tool marks its commit with\n\n    {trailer}\n\nso keep it."
+        ));
+        let reused = commit(&format!("chore(release): x, reworded\n\n{trailer}\n"));
+        git(&["push", "-q", "origin", "HEAD:refs/heads/release"]);
+        // One straight on the base, the trailer in its middle.
+        git(&["reset", "-q", "--hard", &base]);
+        let direct = commit(&format!("fix: by hand\n\n{trailer}\n\nSigned-off-by: t"));
+        git(&["push", "-q", "origin", "HEAD:refs/heads/other"]);
+        git(&["reset", "-q", "--hard", &base]);
+
+        let foreign = |branch: &str| -> Vec<String> {
+            let found = inspect_branch(&work, "origin", branch).unwrap();
+            found.foreign.into_iter().map(|c| c.sha).collect()
+        };
+        assert_eq!(
+            foreign("release"),
+            [reused, quoted],
+            "the tool's commit {tool} is not listed"
+        );
+        assert_eq!(foreign("other"), [direct]);
     }
 
     #[test]

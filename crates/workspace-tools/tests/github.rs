@@ -1038,3 +1038,57 @@ fn a_retry_after_too_large_for_a_number_or_given_as_a_date_is_refused_too() {
         api.verify_and_reset();
     }
 }
+
+#[test]
+fn a_pull_request_found_instead_of_created_gets_this_runs_plan() {
+    let api = Api::start();
+    let pulls = format!("{REPO}/pulls");
+    let proposal = Proposal {
+        title: "chore(release): host 0.3.0".into(),
+        body: "plan for 0.3.0".into(),
+    };
+    // The first look finds nothing; by the POST another run has opened one with its own plan.
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(&pulls))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    api.mount(Mock::given(method("GET")).and(path(&pulls)).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!([pull_json(
+            8,
+            "release",
+            "plan for 0.2.0"
+        )])),
+    ));
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(&pulls))
+            .respond_with(already_exists(
+                "PullRequest",
+                "A pull request already exists for acme:release.",
+            ))
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("{pulls}/8")))
+            .and(body_partial_json(json!({
+                "title": proposal.title,
+                "body": proposal.body,
+            })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                8,
+                "release",
+                "plan for 0.3.0",
+            )))
+            .expect(1),
+    );
+    let done = release_pr::sync(&api.client(), "release", "main", Some(&proposal)).unwrap();
+    assert!(
+        matches!(done, release_pr::Done::Opened { number: 8, .. }),
+        "{done:?}"
+    );
+    api.verify_and_reset();
+}

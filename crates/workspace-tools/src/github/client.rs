@@ -434,11 +434,18 @@ impl Forge for Client {
             "base": draft.base,
             "body": draft.body,
         });
+        // One found instead of created may have been opened by another run with another plan:
+        // it is given this draft's title and body, as if this run had created it.
         let find = || -> Result<Option<PullRequest>, Error> {
-            Ok(self
-                .open_pull_requests(&draft.head, &draft.base)?
-                .into_iter()
-                .next())
+            let open = self.open_pull_requests(&draft.head, &draft.base)?;
+            let Some(pr) = open.into_iter().next() else {
+                return Ok(None);
+            };
+            if pr.title == draft.title && pr.body.as_deref() == Some(draft.body.as_str()) {
+                return Ok(Some(pr));
+            }
+            self.update_pull_request(pr.number, &draft.title, &draft.body, false)
+                .map(Some)
         };
         self.create(&route, || self.octocrab.post(&route, Some(&payload)), &find)
     }

@@ -66,7 +66,9 @@ pub(crate) const STALE_LOCK: i32 = 26;
 pub(crate) fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
     use workspace_tools::github::Error as E;
     match error {
-        E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken => GITHUB_AUTH,
+        E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken | E::InvalidToken => {
+            GITHUB_AUTH
+        }
         E::NotFound { .. } => GITHUB_NOT_FOUND,
         E::Status { .. }
         | E::Exhausted { .. }

@@ -1092,3 +1092,28 @@ fn a_pull_request_found_instead_of_created_gets_this_runs_plan() {
     );
     api.verify_and_reset();
 }
+
+#[test]
+fn a_token_no_http_header_can_carry_is_refused_without_printing_it() {
+    // Two secrets pasted into one, a stray control character: octocrab would panic on them.
+    for value in [
+        "ghs_first0123\nghs_second0123",
+        "ghs_abc\u{1}def",
+        "ghs_abc\rdef",
+        "ghs_abc\u{7f}",
+    ] {
+        let err = Token::new(value).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::InvalidToken), "{value:?}: {err:?}");
+        assert!(
+            text.starts_with("invalid github token") && !text.contains("ghs_"),
+            "{text}"
+        );
+    }
+    let api = Api::start();
+    Client::new(ClientConfig {
+        token: Token::new("  ghs_padded0123\n").unwrap(),
+        ..config(&api)
+    })
+    .unwrap();
+}

@@ -27,10 +27,15 @@ impl Token {
     /// A token from its value; an empty value is no token.
     pub fn new(value: impl Into<String>) -> Result<Token, Error> {
         let value = value.into();
-        match value.trim().is_empty() {
-            true => Err(Error::MissingToken),
-            false => Ok(Token(value.trim().to_owned())),
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(Error::MissingToken);
         }
+        // octocrab panics on a header value it cannot build; such a token is refused here.
+        if value.chars().any(char::is_control) {
+            return Err(Error::InvalidToken);
+        }
+        Ok(Token(value.to_owned()))
     }
 
     /// The token in `GITHUB_TOKEN`.

@@ -81,6 +81,11 @@ pub enum Error {
     /// No token in the environment.
     #[error("no github token: set GITHUB_TOKEN")]
     MissingToken,
+    /// The token holds a character no HTTP header can carry (its value is never shown).
+    #[error(
+        "invalid github token in GITHUB_TOKEN: it holds a line break or control character; set it to the token alone"
+    )]
+    InvalidToken,
     /// The repository is not `OWNER/NAME`.
     #[error("invalid repository `{value}` (from {origin}): expected OWNER/NAME")]
     Repository {

@@ -581,7 +581,7 @@ mod tests {
         git(&["init", "-q", "-b", "main"]);
         let base = commit("initial");
         git(&["remote", "add", "origin", origin.to_str().unwrap()]);
-        let trailer = crate::release::commits::RELEASE_TRAILER;
+        let trailer = RELEASE_TRAILER;
         let tool = commit(&format!("chore(release): x\n\n- host 0.2.0\n\n{trailer}\n"));
         // Maintainers' commits that quote the trailer, on top of the tool's commit.
         let quoted = commit(&format!(

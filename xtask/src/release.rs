@@ -41,6 +41,10 @@ pub(crate) struct Args {
     /// Release even though the working tree has uncommitted changes
     #[arg(long)]
     allow_dirty: bool,
+    /// Do not build each crate while publishing (`cargo publish --no-verify`): for CI, which
+    /// verifies the packages with `cargo package` in a step that holds no registry token
+    #[arg(long)]
+    no_verify: bool,
     /// Release from a detached HEAD
     #[arg(long)]
     allow_detached: bool,
@@ -141,6 +145,7 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
         backoff: Duration::from_secs(2),
         retries: 5,
         allow_dirty: args.allow_dirty,
+        no_verify: args.no_verify,
     };
     let pending = execute::publish_order(&prepared, &pending, &registry)?;
     let done = execute::publish_all(&registry, &pending, &mut |verb, line| {

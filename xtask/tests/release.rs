@@ -570,3 +570,25 @@ fn a_train_releases_every_crate_at_one_version_under_one_tag() {
             .contains("version = \"0.1.0\"")
     );
 }
+
+#[test]
+fn no_verify_publishes_without_building_the_crates() {
+    let r = Release::new();
+    // A crate that packages but does not build: only `cargo publish`'s verification builds it.
+    std::fs::write(
+        r.root().join("crates/app/src/lib.rs"),
+        "pub fn app() -> u32 { proto::proto() }\ncompile_error!(\"built while publishing\");\n",
+    )
+    .unwrap();
+    git(r.root(), &["commit", "-q", "-am", "fix: app"]);
+    let out = r.xtask(&["--execute", "--registry", "local", "--index-timeout", "5"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(19), "{log}");
+    assert!(log.contains("publishing app 0.9.1 failed"), "{log}");
+    assert!(!r.has("app@0.9.1"));
+
+    // The rerun with --no-verify uploads the package without building it.
+    let out = r.xtask(&["--execute", "--registry", "local", "--no-verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(r.has("app@0.9.1"));
+}

@@ -82,6 +82,7 @@ pub fn prepare_with_registry(
         backoff: std::time::Duration::ZERO,
         retries: 0,
         allow_dirty: false,
+        no_verify: false,
     };
     let probe =
         |name: &str, version: &Version| registry.has_version(name, version).unwrap_or(false);

@@ -24,6 +24,9 @@ pub struct Registry {
     pub retries: u32,
     /// Let `cargo publish` package a working tree with uncommitted changes (`--allow-dirty`).
     pub allow_dirty: bool,
+    /// Skip `cargo publish`'s build of each package (`--no-verify`), for a caller that verified
+    /// them beforehand without the registry token in the environment.
+    pub no_verify: bool,
 }
 
 /// How one publish attempt failed.
@@ -90,6 +93,7 @@ impl Registry {
             .arg(&self.manifest_path)
             .args(self.registry_args())
             .args(self.allow_dirty.then_some("--allow-dirty"))
+            .args(self.no_verify.then_some("--no-verify"))
             .output()
             .map_err(|e| Failure::Other(e.to_string()))?;
         if output.status.success() {

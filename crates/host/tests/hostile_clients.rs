@@ -249,3 +249,40 @@ fn absurd_limits_are_refused_at_start_up_with_the_reason() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn a_seed_given_as_a_trusted_key_is_refused_without_being_printed() {
+    let (user, account) = (KeyKind::User.generate(), KeyKind::Account.generate());
+    let user_seed = user.seed().expect("seed");
+    let account_seed = account.seed().expect("seed");
+    for (trust, trust_ctl, seed, public_key) in [
+        (
+            account.public_key(),
+            user_seed.clone(),
+            &user_seed,
+            user.public_key(),
+        ),
+        (
+            account_seed.clone(),
+            user.public_key(),
+            &account_seed,
+            account.public_key(),
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_host"))
+            .args(["--listen", "127.0.0.1:0", "--trust", &trust])
+            .args(["--trust-ctl", &trust_ctl])
+            .output()
+            .expect("host runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(!output.status.success(), "a seed must not be trusted");
+        assert!(!stderr.contains(seed.as_str()) && !stdout.contains(seed.as_str()));
+        assert!(
+            stderr.contains("got a seed") && stderr.contains(&public_key),
+            "{stderr}"
+        );
+    }
+}

@@ -74,11 +74,24 @@ pub enum Error {
     InvalidPublicKey {
         /// The kind of key that was expected.
         kind: KeyKind,
-        /// The offending key (public, so safe to show).
+        /// The offending key when it starts like a public key, else a note that it is not
+        /// shown: it may be a secret.
         key: String,
         /// What nkeys reported.
         #[source]
         source: nkeys::error::Error,
+    },
+    /// A seed was given where a public key belongs; the seed itself is never part of the
+    /// message.
+    #[error(
+        "expected {} public key, got a seed (keep it secret); its public key is {public_key}",
+        expected.with_article()
+    )]
+    SeedForPublicKey {
+        /// The kind of public key that was expected.
+        expected: KeyKind,
+        /// The seed's public key, safe to show.
+        public_key: String,
     },
     /// A seed is not a valid nkey seed; the seed itself is never part of the message.
     #[error("invalid {kind} seed")]

@@ -65,11 +65,29 @@ impl fmt::Display for KeyKind {
     }
 }
 
+/// The first letters of encoded public keys (account, user, module, server, cluster, operator,
+/// curve); seeds start with `S` and raw private keys with `P`.
+const PUBLIC_KEY_PREFIXES: &str = "AUMNCOX";
+
 /// Parses an encoded public key and checks that it is of kind `kind`.
+///
+/// Whatever is given in its place stays out of the error unless it starts like a public key: a
+/// seed pasted where a public key belongs must not end up in a terminal or a log. A valid seed
+/// is recognised and its public key named instead.
 pub fn parse_public_key(key: &str, kind: KeyKind) -> Result<KeyPair, Error> {
+    if let Ok(pair) = KeyPair::from_seed(key.trim()) {
+        return Err(Error::SeedForPublicKey {
+            expected: kind,
+            public_key: pair.public_key(),
+        });
+    }
     let pair = KeyPair::from_public_key(key).map_err(|source| Error::InvalidPublicKey {
         kind,
-        key: key.to_owned(),
+        key: if key.starts_with(|c| PUBLIC_KEY_PREFIXES.contains(c)) {
+            key.to_owned()
+        } else {
+            "(not shown: it does not start like a public key and may be a secret)".to_owned()
+        },
         source,
     })?;
     kind.check(&pair)?;
@@ -121,6 +139,47 @@ mod tests {
         let err = parse_seed(&broken, KeyKind::Account).expect_err("checksum must fail");
         assert!(matches!(err, Error::InvalidSeed { .. }));
         assert!(!err.to_string().contains(&broken));
+    }
+
+    /// The message and its causes, as `{:#}` would print them.
+    fn chain(err: &Error) -> String {
+        let mut text = err.to_string();
+        let mut cause = std::error::Error::source(err);
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_secret_given_as_a_public_key_is_never_repeated() {
+        for kind in [KeyKind::User, KeyKind::Account, KeyKind::Module] {
+            let pair = kind.generate();
+            let seed = pair.seed().expect("seed");
+            let err = parse_public_key(&seed, KeyKind::User).expect_err("a seed is no public key");
+            let text = chain(&err);
+            assert!(!text.contains(&seed), "{text}");
+            assert!(!format!("{err:?}").contains(&seed), "{err:?}");
+            assert!(text.contains("seed"), "{text}");
+            assert!(
+                text.contains(&pair.public_key()),
+                "names the key to use: {text}"
+            );
+        }
+        // Mangled seeds are secrets too, though they do not parse.
+        let pair = KeyKind::User.generate();
+        let seed = pair.seed().expect("seed");
+        let mut broken: Vec<char> = seed.chars().collect();
+        broken[20] = if broken[20] == 'A' { 'B' } else { 'A' };
+        let broken: String = broken.into_iter().collect();
+        for secret in [seed.to_lowercase(), broken, format!(" {seed}")] {
+            let err = parse_public_key(&secret, KeyKind::User).expect_err("refused");
+            let text = chain(&err).to_lowercase();
+            let shown = secret.trim().to_lowercase();
+            assert!(!text.contains(&shown[..20]), "{text}");
+            assert!(!format!("{err:?}").to_lowercase().contains(&shown[..20]));
+        }
     }
 
     #[test]

@@ -143,13 +143,13 @@ mod tests {
 
     /// The message and its causes, as `{:#}` would print them.
     fn chain(err: &Error) -> String {
-        let mut text = err.to_string();
+        let mut parts = vec![err.to_string()];
         let mut cause = std::error::Error::source(err);
         while let Some(c) = cause {
-            text.push_str(&format!(": {c}"));
+            parts.push(c.to_string());
             cause = c.source();
         }
-        text
+        parts.join(": ")
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use control_interface::{AuthError, SignedRequest};
 use wascap::{KeyKind, KeyPair};
@@ -12,8 +13,12 @@ use crate::HostError;
 /// How far (seconds) a request's timestamp may lie from the host's clock, either way.
 pub const REQUEST_WINDOW: u64 = 30;
 
-/// Nonces remembered at most; a trusted client that signs faster than this many requests per
-/// window is asked to slow down rather than let the host's memory grow.
+/// How long after its first byte a request may reach the signature check, unless the host says
+/// otherwise: twice the default frame timeout.
+const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Nonces remembered at most; trusted clients that sign more requests than this while their
+/// nonces must be remembered are asked to slow down rather than let the host's memory grow.
 const MAX_REMEMBERED: usize = 1 << 20;
 
 /// Why a request is refused before its command is looked at.
@@ -29,15 +34,26 @@ pub enum RequestRefused {
         /// The signing key.
         key: String,
     },
-    /// The request was signed too long ago, or in the future.
+    /// The request was signed too long before it started to arrive, or after.
     #[error(
         "request signed at {timestamp} is outside the host's window of {REQUEST_WINDOW} s around {now}; check the clocks"
     )]
     Stale {
         /// When the request says it was signed.
         timestamp: u64,
-        /// The host's time.
+        /// The host's time when the request started to arrive.
         now: u64,
+    },
+    /// The request reached the signature check too long after it started to arrive for its
+    /// nonce to be checked: one that old could be a replay of a forgotten one.
+    #[error(
+        "request waited {waited} s at the host before it could be checked, more than {max_wait} s; try again"
+    )]
+    WaitedTooLong {
+        /// Seconds since the request started to arrive.
+        waited: u64,
+        /// The longest wait the host remembers nonces for.
+        max_wait: u64,
     },
     /// A request with this key and nonce was already accepted.
     #[error("request is a replay: nonce {nonce} was already used")]
@@ -45,17 +61,19 @@ pub enum RequestRefused {
         /// The reused nonce.
         nonce: String,
     },
-    /// Too many requests inside one window to remember their nonces.
-    #[error("host has accepted too many requests in the last {REQUEST_WINDOW} s; try again")]
+    /// Too many recent requests to remember their nonces.
+    #[error("host remembers too many recent requests to tell replays apart; try again shortly")]
     TooMany,
 }
 
 /// The user keys a host accepts requests from, and the nonces it has seen lately.
-#[derive(Default)]
 pub struct Controllers {
     /// Parsed once here rather than per request: decoding a public key costs a point
     /// decompression.
     keys: BTreeMap<String, KeyPair>,
+    /// How long after its first byte a request may reach [`Controllers::admit`]; nonces are
+    /// remembered for this much longer than the window.
+    max_wait: Duration,
     seen: Mutex<Seen>,
 }
 
@@ -67,7 +85,8 @@ impl std::fmt::Debug for Controllers {
     }
 }
 
-/// Accepted (key, nonce) pairs with their timestamps, forgotten once outside the window.
+/// Accepted (key, nonce) pairs with their timestamps, forgotten once no request carrying them
+/// could still be admitted.
 #[derive(Debug, Default)]
 struct Seen {
     nonces: HashMap<(String, String), u64>,
@@ -92,8 +111,16 @@ impl Controllers {
             .collect::<Result<_, HostError>>()?;
         Ok(Controllers {
             keys,
+            max_wait: DEFAULT_MAX_WAIT,
             seen: Mutex::default(),
         })
+    }
+
+    /// Lets requests reach [`admit`](Self::admit) up to `max_wait` after they started to
+    /// arrive; a host sets it from its frame timeout.
+    pub(crate) fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
     }
 
     /// How many keys are trusted.
@@ -106,25 +133,39 @@ impl Controllers {
         self.keys.is_empty()
     }
 
-    /// Admits `request` at `now` (seconds since the Unix epoch). The cheap checks come first
+    /// Admits `request` at `now` (seconds since the Unix epoch), `waited` after its first byte
+    /// arrived. Freshness is judged at that first byte, so the time a large request takes to
+    /// arrive and to be queued does not count against the window. The cheap checks come first
     /// (a signature at all, a trusted key, a fresh timestamp), so a stranger costs no hashing.
-    pub fn admit(&self, request: &SignedRequest<'_>, now: u64) -> Result<(), RequestRefused> {
+    pub fn admit(
+        &self,
+        request: &SignedRequest<'_>,
+        now: u64,
+        waited: Duration,
+    ) -> Result<(), RequestRefused> {
         let auth = request.auth()?;
         let Some(signer) = self.keys.get(&auth.key) else {
             return Err(RequestRefused::Untrusted {
                 key: auth.key.clone(),
             });
         };
-        if auth.timestamp.abs_diff(now) > REQUEST_WINDOW {
+        if waited > self.max_wait {
+            return Err(RequestRefused::WaitedTooLong {
+                waited: waited.as_secs(),
+                max_wait: self.max_wait.as_secs(),
+            });
+        }
+        let arrived = now.saturating_sub(waited.as_secs());
+        if auth.timestamp.abs_diff(arrived) > REQUEST_WINDOW {
             return Err(RequestRefused::Stale {
                 timestamp: auth.timestamp,
-                now,
+                now: arrived,
             });
         }
         let auth = request.verify_signature(signer)?;
         // Every update is one map operation; a panic elsewhere cannot leave it half-done.
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        seen.sweep(now);
+        seen.sweep(now, self.max_wait);
         if seen.nonces.len() >= MAX_REMEMBERED {
             return Err(RequestRefused::TooMany);
         }
@@ -139,12 +180,17 @@ impl Controllers {
 }
 
 impl Seen {
-    /// Forgets nonces whose requests would now be refused as stale anyway, once a second.
-    fn sweep(&mut self, now: u64) {
+    /// Forgets nonces whose requests would now be refused anyway, once a second: a request
+    /// stamped `timestamp` must start to arrive by `timestamp + REQUEST_WINDOW` and be admitted
+    /// within `max_wait` of that (one second more covers rounding to whole seconds).
+    fn sweep(&mut self, now: u64, max_wait: Duration) {
         if now != self.swept_at {
             self.swept_at = now;
+            let kept_for = REQUEST_WINDOW
+                .saturating_add(max_wait.as_secs())
+                .saturating_add(1);
             self.nonces
-                .retain(|_, timestamp| timestamp.saturating_add(REQUEST_WINDOW) >= now);
+                .retain(|_, timestamp| timestamp.saturating_add(kept_for) >= now);
         }
     }
 }
@@ -157,7 +203,18 @@ mod tests {
     use super::*;
 
     fn admit(controllers: &Controllers, frame: &[u8], now: u64) -> Result<(), RequestRefused> {
-        controllers.admit(&SignedRequest::parse(frame).expect("parses"), now)
+        admit_after(controllers, frame, now, 0)
+    }
+
+    /// Admits a request whose first byte arrived `waited` seconds before `now`.
+    fn admit_after(
+        controllers: &Controllers,
+        frame: &[u8],
+        now: u64,
+        waited: u64,
+    ) -> Result<(), RequestRefused> {
+        let request = SignedRequest::parse(frame).expect("parses");
+        controllers.admit(&request, now, Duration::from_secs(waited))
     }
 
     fn ping(key: &KeyPair, at: u64) -> Vec<u8> {
@@ -198,22 +255,57 @@ mod tests {
     }
 
     #[test]
-    fn nonces_are_forgotten_only_once_their_requests_are_stale() {
+    fn freshness_is_judged_when_a_request_starts_to_arrive() {
         let trusted = KeyKind::User.generate();
-        let controllers = Controllers::new([trusted.public_key()]).expect("user key");
+        let max_wait = 40;
+        let controllers = Controllers::new([trusted.public_key()])
+            .expect("user key")
+            .with_max_wait(Duration::from_secs(max_wait));
+        // Sent at the edge of the window, 35 s in transit and queued: fresh when sent.
+        let slow = ping(&trusted, 1_000);
+        admit_after(&controllers, &slow, 1_000 + REQUEST_WINDOW + 35, 35).expect("admitted");
+        // Started to arrive after the window: stale, however quickly it came.
+        assert!(matches!(
+            admit_after(&controllers, &ping(&trusted, 1_000), 1_050, 10),
+            Err(RequestRefused::Stale { now: 1_040, .. })
+        ));
+        // Longer in transit than the host allows: refused, as its nonce may be forgotten.
+        assert!(matches!(
+            admit_after(
+                &controllers,
+                &ping(&trusted, 2_000),
+                2_000 + max_wait + 1,
+                max_wait + 1
+            ),
+            Err(RequestRefused::WaitedTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn nonces_are_remembered_while_a_replay_could_still_be_admitted() {
+        let trusted = KeyKind::User.generate();
+        let max_wait = 40;
+        let controllers = Controllers::new([trusted.public_key()])
+            .expect("user key")
+            .with_max_wait(Duration::from_secs(max_wait));
         let frame = ping(&trusted, 1_000);
         admit(&controllers, &frame, 1_000).expect("admitted");
-        // Still inside the window: still a replay, even after a sweep.
-        assert!(matches!(
-            admit(&controllers, &frame, 1_000 + REQUEST_WINDOW),
-            Err(RequestRefused::Replayed { .. })
-        ));
-        // Outside it: stale, and the nonce goes at the next sweep.
-        let later = 1_001 + REQUEST_WINDOW;
-        assert!(matches!(
-            admit(&controllers, &frame, later),
-            Err(RequestRefused::Stale { .. })
-        ));
+        // The latest a replay can be admitted: it started to arrive at the window's edge and
+        // took the longest wait allowed. Every second up to then, it is a replay.
+        let last = 1_000 + REQUEST_WINDOW + max_wait;
+        for now in 1_000 + REQUEST_WINDOW..=last {
+            let waited = now - (1_000 + REQUEST_WINDOW);
+            assert!(
+                matches!(
+                    admit_after(&controllers, &frame, now, waited),
+                    Err(RequestRefused::Replayed { .. })
+                ),
+                "at {now}, after {waited} s"
+            );
+        }
+        // Later, it is refused whatever it claims, and the nonce goes at a sweep.
+        let later = last + 2;
+        assert!(admit_after(&controllers, &frame, later, max_wait).is_err());
         admit(&controllers, &ping(&trusted, later), later).expect("admitted");
         let seen = controllers.seen.lock().expect("lock");
         assert_eq!(seen.nonces.len(), 1);

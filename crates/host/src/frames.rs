@@ -29,10 +29,12 @@ const YIELD_EVERY: usize = 1024 * 1024;
 /// A frame read off the connection.
 #[derive(Debug)]
 pub(crate) enum Incoming {
-    /// A whole frame; `memory` is its share of the request memory, given back when dropped.
+    /// A whole frame; `memory` is its share of the request memory, given back when dropped;
+    /// `arrived` is when its first byte came, from which the request's freshness is judged.
     Frame {
         payload: Vec<u8>,
         memory: Option<OwnedSemaphorePermit>,
+        arrived: Instant,
     },
     /// A frame over the size limit, whose bytes are still to be skipped before `deadline`.
     Oversized { len: usize, deadline: Instant },
@@ -80,7 +82,8 @@ impl FrameReader {
             Ok(Ok(0) | Err(_)) => return Err(ReadFailure::Closed),
             Ok(Ok(n)) => n,
         };
-        let deadline = Instant::now() + self.limits.frame_timeout;
+        let arrived = Instant::now();
+        let deadline = arrived + self.limits.frame_timeout;
         match timeout_at(deadline, stream.read_exact(&mut header[started..])).await {
             Err(_) => return Err(ReadFailure::TooSlow),
             Ok(Err(_)) => return Err(ReadFailure::Closed),
@@ -105,7 +108,11 @@ impl FrameReader {
         match timeout_at(deadline, read_payload(stream, len)).await {
             Err(_) => Err(ReadFailure::TooSlow),
             Ok(Err(_)) => Err(ReadFailure::Closed),
-            Ok(Ok(payload)) => Ok(Incoming::Frame { payload, memory }),
+            Ok(Ok(payload)) => Ok(Incoming::Frame {
+                payload,
+                memory,
+                arrived,
+            }),
         }
     }
 }
@@ -185,6 +192,7 @@ mod tests {
         let Ok(Incoming::Frame {
             payload: got,
             memory,
+            ..
         }) = reader.next_frame(&mut server).await
         else {
             panic!("a whole frame");

@@ -11,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use crate::frames::{FrameReader, Incoming, ReadFailure, discard};
 use crate::limits::SMALL_FRAME_LEN;
@@ -69,12 +70,17 @@ impl Host {
         let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
         let limits = config.limits;
+        // A frame may take the frame timeout to arrive and as long again to wait for a
+        // verifier; nonces must be remembered for that long past the window.
+        let controllers = config
+            .controllers
+            .with_max_wait(limits.frame_timeout.saturating_mul(2));
         Ok(Host {
             listener,
             local_addr,
             shared: Arc::new(Shared {
                 issuers: config.issuers,
-                controllers: config.controllers,
+                controllers,
                 inventory: Mutex::default(),
                 connections: Arc::new(Semaphore::new(limits.max_connections)),
                 verifiers: Arc::new(Semaphore::new(limits.verify_concurrency)),
@@ -187,8 +193,12 @@ impl Connection {
                 _ = self.stop.wait_for(|&stop| stop) => return,
             };
             let response = match incoming {
-                Ok(Incoming::Frame { payload, memory }) => {
-                    let response = self.shared.respond(payload).await;
+                Ok(Incoming::Frame {
+                    payload,
+                    memory,
+                    arrived,
+                }) => {
+                    let response = self.shared.respond(payload, arrived).await;
                     drop(memory);
                     response
                 }
@@ -245,9 +255,9 @@ impl Shared {
     /// Answers one request frame. Small frames are answered on the async worker; large ones
     /// (module uploads) on the blocking pool, a bounded number at a time, so parsing, hashing
     /// and verifying megabytes never stalls other connections.
-    async fn respond(self: &Arc<Self>, payload: Vec<u8>) -> Response {
+    async fn respond(self: &Arc<Self>, payload: Vec<u8>, arrived: Instant) -> Response {
         if payload.len() <= SMALL_FRAME_LEN {
-            return self.answer(&payload);
+            return self.answer(&payload, arrived);
         }
         let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
             return refuse(0, "host is shutting down".to_owned());
@@ -255,14 +265,14 @@ impl Shared {
         let shared = Arc::clone(self);
         let answered = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            shared.answer(&payload)
+            shared.answer(&payload, arrived)
         })
         .await;
         answered.unwrap_or_else(|_| refuse(0, "host failed while answering the request".to_owned()))
     }
 
-    /// Reads, admits and carries out one request.
-    fn answer(&self, payload: &[u8]) -> Response {
+    /// Reads, admits and carries out one request whose first byte came at `arrived`.
+    fn answer(&self, payload: &[u8], arrived: Instant) -> Response {
         let request = match SignedRequest::parse(payload) {
             Ok(request) => request,
             Err((id, err)) => return refuse(id, err.to_string()),
@@ -272,7 +282,7 @@ impl Shared {
             .map_err(|err| err.to_string())
             .and_then(|now| {
                 self.controllers
-                    .admit(&request, now)
+                    .admit(&request, now, arrived.elapsed())
                     .map_err(|err| err.to_string())
             });
         if let Err(reason) = admitted {
@@ -574,6 +584,40 @@ mod tests {
         let mut other = host.raw().await;
         let replayed = other.exchange(genuine).await;
         assert!(reason(&replayed).contains("replay"), "{replayed:?}");
+        host.shut_down().await;
+    }
+
+    /// Freshness is judged when a request starts to arrive, not once it is whole: an upload on
+    /// a slow link, or one that waited for request memory, was fresh when it was sent.
+    #[tokio::test]
+    async fn a_request_fresh_when_it_starts_to_arrive_is_not_stale_when_it_ends() {
+        let issuer = KeyKind::Account.generate();
+        let limits = Limits {
+            frame_timeout: Duration::from_secs(20),
+            ..Limits::default()
+        };
+        let host = start_host_with(&issuer, limits).await;
+        // Signed by a client whose clock lags the host's by nearly the whole window.
+        let lagging = now() - (REQUEST_WINDOW - 1);
+        let (subject, module) = signed(&issuer);
+        let upload = signed_request(&host.controller, 1, Command::StartActor { module }, lagging);
+        let mut frame = u32::try_from(upload.len())
+            .expect("fits")
+            .to_be_bytes()
+            .to_vec();
+        frame.extend_from_slice(&upload);
+        // The frame takes three seconds to arrive, well inside the frame timeout.
+        let stream = TcpStream::connect(host.addr).await.expect("connects");
+        let mut raw = Raw(Framed::new(stream, FrameCodec::default()));
+        for piece in frame.chunks(frame.len().div_ceil(4)) {
+            raw.0.get_mut().write_all(piece).await.expect("sent");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let response = raw.receive().await.expect("a response");
+        assert!(
+            matches!(&response.reply, Reply::ActorStarted { actor } if actor.actor_id == subject),
+            "{response:?}"
+        );
         host.shut_down().await;
     }
 

@@ -4,6 +4,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use control_interface::{Command, Reply};
 
+use crate::reason::reason;
 use crate::{Inventory, TrustedIssuers};
 
 /// Carries out `command` against `inventory` and returns the reply; refusals become
@@ -31,16 +32,15 @@ pub fn handle(command: Command, trust: &TrustedIssuers, inventory: &Mutex<Invent
         }
         Command::StopActor { actor_id } => match lock(inventory).remove(&actor_id) {
             Some(_) => Reply::ActorStopped { actor_id },
-            None => Reply::Error {
-                reason: format!("actor {actor_id} is not running"),
-            },
+            None => refusal(format_args!("actor {actor_id} is not running")),
         },
     }
 }
 
+/// An error reply; the reason is cut short, as it may quote the request.
 fn refusal(err: impl std::fmt::Display) -> Reply {
     Reply::Error {
-        reason: err.to_string(),
+        reason: reason(err),
     }
 }
 

@@ -16,6 +16,7 @@ mod frames;
 mod handler;
 mod inventory;
 mod limits;
+mod reason;
 mod server;
 mod trust;
 

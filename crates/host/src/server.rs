@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::frames::{FrameReader, Incoming, ReadFailure, discard};
 use crate::limits::SMALL_FRAME_LEN;
+use crate::reason::reason;
 use crate::{Controllers, HostError, Inventory, Limits, TrustedIssuers, handle};
 
 /// How long connections get to finish the request in hand once shutdown starts.
@@ -260,7 +261,7 @@ impl Shared {
             return self.answer(&payload, arrived);
         }
         let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
-            return refuse(0, "host is shutting down".to_owned());
+            return refuse(0, "host is shutting down");
         };
         let shared = Arc::clone(self);
         let answered = tokio::task::spawn_blocking(move || {
@@ -268,35 +269,39 @@ impl Shared {
             shared.answer(&payload, arrived)
         })
         .await;
-        answered.unwrap_or_else(|_| refuse(0, "host failed while answering the request".to_owned()))
+        answered.unwrap_or_else(|_| refuse(0, "host failed while answering the request"))
     }
 
     /// Reads, admits and carries out one request whose first byte came at `arrived`.
     fn answer(&self, payload: &[u8], arrived: Instant) -> Response {
         let request = match SignedRequest::parse(payload) {
             Ok(request) => request,
-            Err((id, err)) => return refuse(id, err.to_string()),
+            Err((id, err)) => return refuse(id, err),
         };
         let id = request.id;
-        let admitted = wascap::unix_now()
-            .map_err(|err| err.to_string())
-            .and_then(|now| {
-                self.controllers
-                    .admit(&request, now, arrived.elapsed())
-                    .map_err(|err| err.to_string())
-            });
+        let admitted = wascap::unix_now().map_err(reason).and_then(|now| {
+            self.controllers
+                .admit(&request, now, arrived.elapsed())
+                .map_err(reason)
+        });
         if let Err(reason) = admitted {
             return refuse(id, reason);
         }
         match request.command() {
             Ok(command) => Response::new(id, handle(command, &self.issuers, &self.inventory)),
-            Err(err) => refuse(id, err.to_string()),
+            Err(err) => refuse(id, err),
         }
     }
 }
 
-fn refuse(id: u64, reason: String) -> Response {
-    Response::new(id, Reply::Error { reason })
+/// An error reply; the reason is cut short, as it may quote the request.
+fn refuse(id: u64, why: impl std::fmt::Display) -> Response {
+    Response::new(
+        id,
+        Reply::Error {
+            reason: reason(why),
+        },
+    )
 }
 
 /// A response as a frame: its length, then its JSON.
@@ -584,6 +589,42 @@ mod tests {
         let mut other = host.raw().await;
         let replayed = other.exchange(genuine).await;
         assert!(reason(&replayed).contains("replay"), "{replayed:?}");
+        host.shut_down().await;
+    }
+
+    /// A refusal may quote what it refuses, but never at length: a reply that grew with the
+    /// request would be held, outside the request memory, by a client that does not read it.
+    #[tokio::test]
+    async fn refusals_stay_short_whatever_the_request_holds() {
+        let host = start_host(&KeyKind::Account.generate()).await;
+        let mut raw = host.raw().await;
+        // Characters that a quoted string in an error message spells out at length.
+        let long = "\u{7f}".repeat(SMALL_FRAME_LEN - 100);
+        let stranger = signed_request(&KeyKind::User.generate(), 1, Command::Ping, now());
+        let frames = [
+            // Unreadable: the parser quotes the offending string.
+            format!(r#"{{"version":2,"id":"{long}"}}"#),
+            // Untrusted: the refusal names the key, as long as it is, in a large frame.
+            String::from_utf8(stranger.to_vec())
+                .expect("utf-8")
+                .replacen(r#""key":""#, &format!(r#""key":"{}"#, long.repeat(4)), 1),
+        ];
+        for frame in frames {
+            let sent = frame.len();
+            raw.send(frame.into()).await;
+            let response = raw.receive().await.expect("a refusal");
+            let reason = reason(&response);
+            assert!(
+                reason.len() <= 1024,
+                "a {sent}-byte request got a {}-byte reason",
+                reason.len()
+            );
+            assert!(reason.ends_with('…'), "{reason}");
+        }
+        let pong = raw
+            .exchange(signed_request(&host.controller, 2, Command::Ping, now()))
+            .await;
+        assert!(matches!(pong.reply, Reply::Pong { .. }), "{pong:?}");
         host.shut_down().await;
     }
 

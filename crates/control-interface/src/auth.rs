@@ -123,46 +123,106 @@ impl Request {
 
 /// A received request frame, parsed only as far as checking who signed it needs: the command
 /// is left as the bytes that were signed until [`SignedRequest::command`] reads it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct SignedRequest<'a> {
     /// The protocol version the client speaks.
     pub version: u32,
     /// The id the response must carry.
     pub id: u64,
     /// The signature, if any.
-    #[serde(default)]
     pub auth: Option<Auth>,
-    #[serde(borrow)]
     command: &'a RawValue,
+}
+
+/// A request's fields as raw JSON, split apart in one pass over the frame. Every field but the
+/// command is read from its own small text afterwards, so a parse error can quote no more than
+/// that text: serde quotes a string found where a number belongs, six bytes for some
+/// characters, and a stranger's 16 MiB frame must not become a 100 MiB message.
+#[derive(Deserialize)]
+struct RawRequest<'a> {
+    #[serde(borrow)]
+    version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    auth: Option<&'a RawValue>,
+    #[serde(borrow)]
+    command: Option<&'a RawValue>,
+}
+
+/// The longest field (other than the command) read: a signed request's `auth` takes about 250
+/// bytes.
+const MAX_FIELD_LEN: usize = 1024;
+
+/// Reads the field `name` from its raw JSON, refusing texts too long to be one.
+fn field<T: for<'de> Deserialize<'de>>(name: &str, raw: &RawValue) -> Result<T, Error> {
+    let text = raw.get();
+    if text.len() > MAX_FIELD_LEN {
+        return Err(Error::Malformed {
+            reason: format!("field `{name}` is {} bytes long", text.len()),
+        });
+    }
+    serde_json::from_str(text).map_err(|e| Error::Malformed {
+        reason: format!("field `{name}`: {e}"),
+    })
+}
+
+fn missing(name: &str) -> Error {
+    Error::Malformed {
+        reason: format!("missing field `{name}`"),
+    }
 }
 
 impl<'a> SignedRequest<'a> {
     /// Parses a frame's payload. On failure also returns the request's id when it could be
-    /// read, so the refusal can still be matched to the request.
+    /// read, so the refusal can still be matched to the request; a request of another protocol
+    /// version is refused as such whatever else it holds.
     pub fn parse(frame: &'a [u8]) -> Result<Self, (u64, Error)> {
-        // One pass over the frame when all is well (a module upload is megabytes); the
-        // envelope is read apart only to explain a failure, say as another protocol version.
-        let request: Self = match serde_json::from_slice(frame) {
-            Ok(request) => request,
-            Err(err) => {
-                let id = crate::protocol::check_envelope(frame)?;
-                return Err((
-                    id,
-                    Error::Malformed {
-                        reason: err.to_string(),
-                    },
-                ));
-            }
-        };
-        if request.version != PROTOCOL_VERSION {
+        // Only an object has fields; anything else would be quoted whole by the parser.
+        if frame.trim_ascii_start().first() != Some(&b'{') {
             return Err((
-                request.id,
-                Error::UnsupportedVersion {
-                    version: request.version,
+                0,
+                Error::Malformed {
+                    reason: "request is not a json object".to_owned(),
                 },
             ));
         }
-        Ok(request)
+        // One pass over the frame (a module upload is megabytes), splitting it into fields.
+        let raw: RawRequest<'a> = serde_json::from_slice(frame).map_err(|e| {
+            (
+                0,
+                Error::Malformed {
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+        // A refusal carries the id when there is one; a request needs one to be carried out.
+        let id: Option<u64> = raw
+            .id
+            .map(|id| field("id", id))
+            .transpose()
+            .map_err(|e| (0, e))?;
+        let reply_id = id.unwrap_or(0);
+        let version: u32 = field(
+            "version",
+            raw.version.ok_or_else(|| (reply_id, missing("version")))?,
+        )
+        .map_err(|e| (reply_id, e))?;
+        if version != PROTOCOL_VERSION {
+            return Err((reply_id, Error::UnsupportedVersion { version }));
+        }
+        let id = id.ok_or_else(|| (0, missing("id")))?;
+        let auth = match raw.auth {
+            Some(auth) => field("auth", auth).map_err(|e| (id, e))?,
+            None => None,
+        };
+        let command = raw.command.ok_or_else(|| (id, missing("command")))?;
+        Ok(SignedRequest {
+            version,
+            id,
+            auth,
+            command,
+        })
     }
 
     /// The signature, or why there is none.
@@ -311,6 +371,60 @@ mod tests {
             verify(&edit(&frame, &nonce, "00")),
             Err(AuthError::BadNonce)
         ));
+    }
+
+    /// Errors about a request's envelope never quote it at length: the parser spells a
+    /// control character in a quoted string as six, so a message quoting a 16 MiB frame would
+    /// cost a host hundreds of MiB for a stranger's request.
+    #[test]
+    fn envelope_errors_do_not_quote_the_request_at_length() {
+        let long = format!("\"{}\"", "\u{7f}".repeat(100_000));
+        let frame = signed(&KeyPair::new_user(), Command::Ping);
+        let text = String::from_utf8(frame).expect("utf-8");
+        let auth_at = text.find(r#""auth":"#).expect("auth") + r#""auth":"#.len();
+        let auth_end = auth_at + text[auth_at..].find('}').expect("end of auth") + 1;
+        let edits = [
+            long.clone(),
+            format!(r#"{{"version":{long},"id":1,"command":{{}}}}"#),
+            format!(r#"{{"version":2,"id":{long},"command":{{}}}}"#),
+            format!("{}{long}{}", &text[..auth_at], &text[auth_end..]),
+            text.replacen(r#""timestamp":1000"#, &format!(r#""timestamp":{long}"#), 1),
+            text.replacen(r#""key":""#, &format!(r#""key":[{long}],"x":""#), 1),
+        ];
+        for frame in edits {
+            let Err((_, err)) = SignedRequest::parse(frame.as_bytes()) else {
+                panic!("refused");
+            };
+            let message = err.to_string();
+            assert!(
+                message.len() < 2048,
+                "{} bytes: {}",
+                message.len(),
+                &message[..200]
+            );
+        }
+    }
+
+    #[test]
+    fn fields_must_appear_once_and_the_id_at_all() {
+        let frame = String::from_utf8(signed(&KeyPair::new_user(), Command::Ping)).expect("utf-8");
+        let body = frame.strip_suffix('}').expect("an object");
+        for (doubled, field) in [
+            (r#""command":{"type":"get_inventory"}"#, "command"),
+            (r#""id":10"#, "id"),
+            (r#""auth":null"#, "auth"),
+        ] {
+            let Err((_, err)) = SignedRequest::parse(format!("{body},{doubled}}}").as_bytes())
+            else {
+                panic!("a second {field} must be refused");
+            };
+            assert!(err.to_string().contains("duplicate field"), "{err}");
+        }
+        let Err((0, err)) = SignedRequest::parse(br#"{"version":2,"command":{"type":"ping"}}"#)
+        else {
+            panic!("a request without an id is refused");
+        };
+        assert!(err.to_string().contains("missing field `id`"), "{err}");
     }
 
     #[test]

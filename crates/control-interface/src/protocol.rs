@@ -125,13 +125,11 @@ pub struct Response {
     pub reply: Reply,
 }
 
-/// The fields every message version has, read first so a peer of another version gets a clear
+/// The field every message version has, read first so a peer of another version gets a clear
 /// refusal instead of a confusing shape error.
 #[derive(Deserialize)]
 struct Envelope {
     version: u32,
-    #[serde(default)]
-    id: u64,
 }
 
 impl Request {
@@ -162,7 +160,7 @@ impl Response {
 
     /// Decodes a frame's payload.
     pub fn from_bytes(frame: &[u8]) -> Result<Response, Error> {
-        check_envelope(frame).map_err(|(_, err)| err)?;
+        check_version(frame)?;
         serde_json::from_slice(frame).map_err(malformed)
     }
 }
@@ -181,19 +179,15 @@ fn malformed(e: serde_json::Error) -> Error {
     }
 }
 
-/// Reads a message's version and id and refuses other versions; returns the id, or with the
-/// error the id when it could be read.
-pub(crate) fn check_envelope(frame: &[u8]) -> Result<u64, (u64, Error)> {
-    let envelope: Envelope = serde_json::from_slice(frame).map_err(|e| (0, malformed(e)))?;
+/// Reads a message's version and refuses other versions.
+fn check_version(frame: &[u8]) -> Result<(), Error> {
+    let envelope: Envelope = serde_json::from_slice(frame).map_err(malformed)?;
     if envelope.version != PROTOCOL_VERSION {
-        return Err((
-            envelope.id,
-            Error::UnsupportedVersion {
-                version: envelope.version,
-            },
-        ));
+        return Err(Error::UnsupportedVersion {
+            version: envelope.version,
+        });
     }
-    Ok(envelope.id)
+    Ok(())
 }
 
 /// Module bytes as a base64 string: a JSON array of numbers would be about four times larger.

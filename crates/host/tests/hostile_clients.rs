@@ -286,3 +286,33 @@ fn a_seed_given_as_a_trusted_key_is_refused_without_being_printed() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strangers_large_malformed_frame_costs_about_its_own_size() {
+    let host = HostProcess::start(&[], None);
+    host.ping().await.expect("pong");
+    let before = host.status("VmHWM") / 1024;
+    // A string where a number belongs, of characters a quoting error message spells as six.
+    let mut payload = br#"{"version":2,"id":""#.to_vec();
+    payload.resize(MAX_FRAME_LEN - 2, 0x7f);
+    payload.extend_from_slice(br#""}"#);
+    let mut stream = TcpStream::connect(host.addr.as_str())
+        .await
+        .expect("connects");
+    let header = u32::try_from(payload.len()).expect("fits").to_be_bytes();
+    stream.write_all(&header).await.expect("header");
+    stream.write_all(&payload).await.expect("payload");
+    let mut reply_header = [0; 4];
+    tokio::time::timeout(
+        TIMEOUT,
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut reply_header),
+    )
+    .await
+    .expect("answered in time")
+    .expect("a reply");
+    let peak = (host.status("VmHWM") / 1024).saturating_sub(before);
+    // The frame itself is 16 MiB; quoting it in the error message cost twenty times that.
+    assert!(peak < 48, "peak memory grew by {peak} MiB");
+    assert!(u32::from_be_bytes(reply_header) < 2048, "a short refusal");
+    host.stop();
+}

@@ -103,7 +103,11 @@ pub enum Error {
         source: nkeys::error::Error,
     },
     /// A valid key of the wrong kind, such as a module key where an account key must sign.
-    #[error("expected {} key, got a {found} key", expected.with_article())]
+    #[error(
+        "expected {} key, got {} {found} key",
+        expected.with_article(),
+        crate::keys::article(found)
+    )]
     WrongKeyKind {
         /// The kind of key that was expected.
         expected: KeyKind,

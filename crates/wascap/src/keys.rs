@@ -55,6 +55,16 @@ impl KeyKind {
     }
 }
 
+/// The indefinite article for a kind of nkey named in lowercase (account, operator, user,
+/// server, ...): "an" before a vowel sound, which no kind starting with `u` has.
+pub(crate) fn article(kind: &str) -> &'static str {
+    if kind.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 impl fmt::Display for KeyKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -180,6 +190,16 @@ mod tests {
             assert!(!text.contains(&shown[..20]), "{text}");
             assert!(!format!("{err:?}").to_lowercase().contains(&shown[..20]));
         }
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_kind_is_named_with_its_article() {
+        let account = KeyKind::Account.generate().seed().expect("seed");
+        let err = parse_seed(&account, KeyKind::User).expect_err("wrong kind");
+        assert_eq!(err.to_string(), "expected a user key, got an account key");
+        let user = KeyKind::User.generate().seed().expect("seed");
+        let err = parse_seed(&user, KeyKind::Account).expect_err("wrong kind");
+        assert_eq!(err.to_string(), "expected an account key, got a user key");
     }
 
     #[test]

@@ -72,6 +72,14 @@ fn write_secret(path: &Path, contents: &[u8]) -> Result<(), WashError> {
 }
 
 fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
+    // The window is [not before, expires): an empty one makes claims that never verify.
+    let not_before_in = args.not_before_in.unwrap_or(0);
+    if let Some(expires_in) = args.expires_in.filter(|&exp| exp <= not_before_in) {
+        return Err(WashError::EmptyValidity {
+            expires_in,
+            not_before_in,
+        });
+    }
     let issuer = args.issuer_seed.read(KeyKind::Account)?;
     let module = read(&args.module)?;
     let subject = args

@@ -38,6 +38,16 @@ pub enum WashError {
         /// The seconds it asked for.
         seconds: u64,
     },
+    /// The claims would expire before (or as) they become valid.
+    #[error(
+        "--expires-in {expires_in} must be later than --not-before-in {not_before_in}: the claims would never be valid"
+    )]
+    EmptyValidity {
+        /// Seconds after signing at which the claims expire.
+        expires_in: u64,
+        /// Seconds after signing at which they become valid (0 when not given).
+        not_before_in: u64,
+    },
     /// A freshly generated key pair would not give up its seed.
     #[error("generated key pair has no seed")]
     KeyGeneration(#[source] nkeys::error::Error),

@@ -364,6 +364,41 @@ fn expiries_past_the_end_of_time_are_refused() {
     }
 }
 
+#[test]
+fn claims_that_could_never_be_valid_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issuer = KeySeed::generate(&dir, "account", "issuer");
+    let module = dir.path().join("answer.wasm");
+    std::fs::write(&module, answer_module()).expect("module written");
+    for times in [
+        &["--expires-in", "0"][..],
+        &["--expires-in", "60", "--not-before-in", "60"],
+        &["--expires-in", "60", "--not-before-in", "3600"],
+    ] {
+        let mut args = vec![
+            "claims",
+            "sign",
+            path(&module),
+            "--issuer-seed",
+            path(&issuer.file),
+            "--name",
+            "answer",
+        ];
+        args.extend_from_slice(times);
+        let output = wash(&args);
+        assert!(!output.status.success(), "{times:?} must be refused");
+        assert!(
+            stderr(&output).contains("--expires-in") && stderr(&output).contains("never be valid"),
+            "{times:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !dir.path().join("answer_s.wasm").exists(),
+            "nothing written"
+        );
+    }
+}
+
 /// A key made by `wash keys gen`: its public key and its seed file.
 struct KeySeed {
     public: String,

@@ -601,26 +601,39 @@ mod tests {
         // Characters that a quoted string in an error message spells out at length.
         let long = "\u{7f}".repeat(SMALL_FRAME_LEN - 100);
         let stranger = signed_request(&KeyKind::User.generate(), 1, Command::Ping, now());
+        let stop_long = signed_request(
+            &host.controller,
+            3,
+            Command::StopActor {
+                actor_id: long.repeat(4),
+            },
+            now(),
+        );
         let frames = [
-            // Unreadable: the parser quotes the offending string.
+            // Unreadable: the parser would quote the offending string.
             format!(r#"{{"version":2,"id":"{long}"}}"#),
-            // Untrusted: the refusal names the key, as long as it is, in a large frame.
+            // Untrusted: the refusal would name the key, as long as it is, in a large frame.
             String::from_utf8(stranger.to_vec())
                 .expect("utf-8")
                 .replacen(r#""key":""#, &format!(r#""key":"{}"#, long.repeat(4)), 1),
+            // Even a trusted client's request is quoted only in part.
+            String::from_utf8(stop_long.to_vec()).expect("utf-8"),
         ];
+        let mut reasons = Vec::new();
         for frame in frames {
             let sent = frame.len();
             raw.send(frame.into()).await;
             let response = raw.receive().await.expect("a refusal");
-            let reason = reason(&response);
+            let reason = reason(&response).to_owned();
             assert!(
                 reason.len() <= 1024,
                 "a {sent}-byte request got a {}-byte reason",
                 reason.len()
             );
-            assert!(reason.ends_with('…'), "{reason}");
+            reasons.push(reason);
         }
+        let cut = reasons.last().expect("three reasons");
+        assert!(cut.starts_with("actor ") && cut.ends_with('…'), "{cut}");
         let pong = raw
             .exchange(signed_request(&host.controller, 2, Command::Ping, now()))
             .await;

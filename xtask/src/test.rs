@@ -30,6 +30,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let workspace = metadata::load(args.manifest_path.as_deref())?;
     let path = ensure_tools(&workspace)?;
+    test_run::check_installed(args.runner.runner(), &path)?;
     let manifest = args
         .manifest_path
         .unwrap_or_else(|| workspace.graph.root().join("Cargo.toml"));

@@ -30,8 +30,12 @@ fn changed_right() -> Fixture {
     f
 }
 
-/// Runs `affected-test` with a shared target directory, so fixtures reuse third-party builds.
+/// Runs `affected-test` with a shared target directory, so fixtures reuse third-party builds;
+/// with nextest from the tests' own `PATH`, only once it is installed.
 fn affected_test(f: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
+    if args.contains(&"nextest") && !env.iter().any(|(k, _)| *k == "PATH") {
+        fixture::require_tool("cargo-nextest");
+    }
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
     command
         .args(["affected-test", "--manifest-path"])
@@ -85,7 +89,6 @@ fn a_failing_test_fails_the_run_with_the_runners_status() {
 
 #[test]
 fn partitions_split_the_affected_crates_across_machines() {
-    fixture::require_tool("cargo-nextest");
     let f = changed_right();
     let mut seen = BTreeSet::new();
     for partition in ["1/2", "2/2"] {
@@ -160,23 +163,12 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
 #[test]
 fn a_missing_runner_is_its_own_error_not_a_test_failure() {
     let f = changed_right();
-    // Only cargo's own folder on PATH, and a cargo home that shares the registry cache but has
-    // no `bin`: no cargo-nextest anywhere cargo looks.
-    let cargo = std::path::PathBuf::from(std::env::var("CARGO").unwrap());
-    let real_home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
-    let home = tempfile::tempdir().unwrap();
-    for shared in ["registry", "git", "config.toml"] {
-        if real_home.join(shared).exists() {
-            std::os::unix::fs::symlink(real_home.join(shared), home.path().join(shared)).unwrap();
-        }
-    }
+    let (path, home) = fixture::without_nextest();
     let out = affected_test(
         &f,
         &["--runner", "nextest"],
         &[
-            ("PATH", cargo.parent().unwrap().to_str().unwrap()),
+            ("PATH", path.to_str().unwrap()),
             ("CARGO_HOME", home.path().to_str().unwrap()),
         ],
     );

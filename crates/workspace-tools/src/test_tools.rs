@@ -49,6 +49,14 @@ pub(crate) fn from_config(
     table
         .into_iter()
         .map(|(name, version)| {
+            if !is_crate_name(&name) {
+                return Err(Error::Config {
+                    path: manifest.to_owned(),
+                    message: format!(
+                        "test-tools.\"{name}\" is not a crate name (a letter, then letters, digits, `-` or `_`)"
+                    ),
+                });
+            }
             let version = semver::Version::parse(&version).map_err(|e| Error::Config {
                 path: manifest.to_owned(),
                 message: format!("test-tools.{name} = \"{version}\" is not an exact version: {e}"),
@@ -56,6 +64,14 @@ pub(crate) fn from_config(
             Ok(TestTool { name, version })
         })
         .collect()
+}
+
+/// Whether `name` can be a registry crate's name; anything else would reach `cargo install` as a
+/// flag (`--path=.`) or be run as a path (`../bin/tool`).
+fn is_crate_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Where the tools of a workspace whose target directory is `target_dir` are installed.
@@ -89,7 +105,9 @@ pub fn missing<'a>(tools: &'a [TestTool], root: &Path) -> Vec<&'a TestTool> {
 pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
     let mut command = Command::new(cargo());
     command
-        .args(["install", "--locked", "--root"])
+        // `--force`: only missing tools are installed, and a binary of one that cargo never
+        // recorded (an interrupted install, a copy by hand) would otherwise stop it for good.
+        .args(["install", "--locked", "--force", "--root"])
         .arg(root)
         .arg(&tool.name)
         .arg("--version")
@@ -99,7 +117,7 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     let shown = format!(
-        "cargo install --locked --root {} {} --version ={}",
+        "cargo install --locked --force --root {} {} --version ={}",
         root.display(),
         tool.name,
         tool.version
@@ -182,6 +200,32 @@ mod tests {
             err.to_string()
                 .contains("test-tools.cargo-nextest = \"0.9\" is not an exact version"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn names_must_be_crate_names() {
+        // Each would reach `cargo install` as a flag or run as a path.
+        for name in [
+            "-h",
+            "--path=.",
+            "../bin/tool",
+            "cargo nextest",
+            "",
+            "1tool",
+        ] {
+            let table = BTreeMap::from([(name.to_owned(), "1.0.0".to_owned())]);
+            let err = from_config(Path::new("Cargo.toml"), table).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains(&format!("test-tools.\"{name}\" is not a crate name")),
+                "{name}: {err}"
+            );
+        }
+        let table = BTreeMap::from([("cargo-http_registry2".to_owned(), "1.0.0".to_owned())]);
+        assert_eq!(
+            from_config(Path::new("Cargo.toml"), table).unwrap().len(),
+            1
         );
     }
 

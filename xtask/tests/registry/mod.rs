@@ -91,6 +91,8 @@ pub(crate) fn registry_command(program: &str, dir: &Path, cargo_home: &Path) -> 
     command
 }
 
+// Not every test crate that includes this module uses it.
+#[allow(unused_imports)]
 pub(crate) use crate::fixture::git;
 
 /// Whether the registry lists `name@version`, asked the way a user would.

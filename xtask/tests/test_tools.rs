@@ -248,3 +248,16 @@ fn test_with_a_runner_that_is_not_installed_says_so_before_fetching_anything() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_install_that_fails_offline_says_the_network_is_off() {
+    // `affected_test` runs offline, where only a tool already in cargo's cache can be built.
+    let out = affected_test(&pinning("1.2.4"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(27), "{stderr}");
+    assert!(
+        stderr.contains("could not install fake-tool 1.2.4 for the tests")
+            && stderr.contains("CARGO_NET_OFFLINE=true"),
+        "{stderr}"
+    );
+}

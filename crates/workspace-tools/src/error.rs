@@ -117,7 +117,7 @@ pub enum Error {
     },
     /// A pinned test tool could not be installed.
     #[error(
-        "could not install {tool} {version} for the tests (`{command}` failed; its output is above)"
+        "could not install {tool} {version} for the tests (`{command}` failed; its output is above){hint}"
     )]
     ToolInstall {
         /// The tool's crate.
@@ -126,6 +126,8 @@ pub enum Error {
         version: String,
         /// The install command.
         command: String,
+        /// Why it may have failed, starting with `; `, or empty.
+        hint: String,
     },
     /// A file could not be read or written.
     #[error("{path}: {source}")]

@@ -129,10 +129,18 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
     if status.success() {
         Ok(())
     } else {
+        // Offline, cargo says only that it could not find the crate.
+        let offline = std::env::var_os("CARGO_NET_OFFLINE").is_some_and(|v| v == "true");
         Err(Error::ToolInstall {
             tool: tool.name.clone(),
             version: tool.version.to_string(),
             command: shown,
+            hint: match offline {
+                true => "; network access is off (CARGO_NET_OFFLINE=true), and the first run \
+                         downloads the tools"
+                    .to_owned(),
+                false => String::new(),
+            },
         })
     }
 }

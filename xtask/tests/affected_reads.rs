@@ -372,3 +372,183 @@ fn dep_info_of_a_previous_build_follows_reads_the_scan_cannot_resolve() {
         "{json:#}"
     );
 }
+
+/// Independent packages `a` to `i` (no dependencies between them), each reading across package
+/// boundaries in a way rustc resolves less simply than "relative to the holding file".
+fn compiled_from_elsewhere() -> Fixture {
+    let mut files: Vec<(String, String)> = "abcdefghi"
+        .chars()
+        .map(|p| {
+            (
+                format!("crates/{p}/Cargo.toml"),
+                format!("[package]\nname = \"{p}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            )
+        })
+        .collect();
+    let lib = |p: &str, text: &str| (format!("crates/{p}/src/lib.rs"), text.to_owned());
+    files.extend([
+        (
+            "Cargo.toml".to_owned(),
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n".to_owned(),
+        ),
+        (".gitignore".to_owned(), "/target\n".to_owned()),
+        // A `#[path]` file is a `mod.rs`: its `mod types;` is `proto/types.rs`, in `b`.
+        lib("a", "#[path = \"../../b/src/proto/mod.rs\"]\nmod proto;\n"),
+        lib("b", "\n"),
+        ("crates/b/src/proto/mod.rs".to_owned(), "mod types;\n".to_owned()),
+        ("crates/b/src/proto/types.rs".to_owned(), "pub struct T;\n".to_owned()),
+        ("crates/b/table.txt".to_owned(), "1\n".to_owned()),
+        // Inside an inline module of a `mod.rs`-like file, `#[path]` starts from `src/outer/`.
+        lib(
+            "c",
+            "mod outer {\n    mod other;\n    #[path = \"../../../d/src/x.rs\"]\n    mod x;\n}\n",
+        ),
+        ("crates/c/src/outer/other.rs".to_owned(), "\n".to_owned()),
+        lib("d", "\n"),
+        ("crates/d/src/x.rs".to_owned(), "\n".to_owned()),
+        ("crates/d/src/y.rs".to_owned(), "\n".to_owned()),
+        ("crates/d/src/z.rs".to_owned(), "\n".to_owned()),
+        // ... and in `gen.rs` (not a `mod.rs`), from `src/gen/inner/`.
+        lib("e", "mod gen;\n"),
+        (
+            "crates/e/src/gen.rs".to_owned(),
+            "/* mod fake { */ const S: &str = \"}\";\nmod inner {\n    #[path = \"../../../../d/src/z.rs\"]\n    mod z;\n}\n"
+                .to_owned(),
+        ),
+        ("crates/e/src/gen/inner/keep.txt".to_owned(), "\n".to_owned()),
+        // `path` set through `cfg_attr`.
+        lib("f", "#[cfg_attr(unix, path = \"../../d/src/y.rs\")]\nmod y;\n"),
+        ("crates/f/src/y.rs".to_owned(), "\n".to_owned()),
+        // A library outside its package: its own modules are scanned too.
+        ("common/kit.rs".to_owned(), "mod sub;\n".to_owned()),
+        (
+            "common/sub.rs".to_owned(),
+            "pub const T: &str = include_str!(\"../crates/b/table.txt\");\n".to_owned(),
+        ),
+        lib("h", "pub const X: &str = include_str!(\"../../../shared/x.txt\");\n"),
+        lib("i", "pub const X: &str = include_str!(\"../../b/current/x.txt\");\n"),
+        ("crates/b/data/x.txt".to_owned(), "x\n".to_owned()),
+        ("crates/b/data2/x.txt".to_owned(), "x2\n".to_owned()),
+    ]);
+    let f = Fixture::from_files(&files);
+    f.replace(
+        "crates/g/Cargo.toml",
+        "edition = \"2021\"\n",
+        "edition = \"2021\"\n\n[lib]\npath = \"../../common/kit.rs\"\n",
+    );
+    // `h` reads `shared/x.txt` where `shared` links to `crates/b/data`; `d/assets` links there
+    // through a chain; `i` reads through `b/current`, a link inside `b`.
+    let link =
+        |target: &str, at: &str| std::os::unix::fs::symlink(target, f.path().join(at)).unwrap();
+    link("crates/b/data", "shared");
+    link("shared", "link2");
+    link("../../link2", "crates/d/assets");
+    link("data", "crates/b/current");
+    fixture::cargo(f.path(), &["generate-lockfile", "--offline"]);
+    f.rebase_main("reads");
+    f
+}
+
+#[test]
+fn modules_compiled_from_another_folder_are_resolved_as_rustc_does() {
+    let f = compiled_from_elsewhere();
+    for (changed, expected) in [
+        ("crates/b/src/proto/types.rs", &["a", "b"][..]),
+        ("crates/d/src/x.rs", &["c", "d"]),
+        ("crates/d/src/z.rs", &["d", "e"]),
+        ("crates/d/src/y.rs", &["d", "f"]),
+        ("crates/b/table.txt", &["b", "g"]),
+    ] {
+        f.touch(changed);
+        f.commit("change");
+        assert_eq!(f.affected(&[]), set(expected), "changing {changed}");
+        f.git(&["reset", "-q", "--hard", "main"]);
+    }
+}
+
+#[test]
+fn reads_through_symlinks_reach_the_files_they_point_at() {
+    let f = compiled_from_elsewhere();
+    f.touch("crates/b/data/x.txt");
+    f.commit("change");
+    assert_eq!(f.affected(&[]), set(&["b", "d", "h", "i"]));
+    f.git(&["reset", "-q", "--hard", "main"]);
+    // Retargeting a link that a read goes through changes what the reader reads.
+    std::fs::remove_file(f.path().join("crates/b/current")).unwrap();
+    std::os::unix::fs::symlink("data2", f.path().join("crates/b/current")).unwrap();
+    f.commit("retarget");
+    assert_eq!(f.affected(&[]), set(&["b", "i"]));
+}
+
+#[test]
+fn a_submodule_holding_packages_affects_their_dependents_and_readers() {
+    let sub = tempfile::tempdir().unwrap();
+    let sub_files = [
+        (
+            "crates/p/Cargo.toml",
+            "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("crates/p/src/lib.rs", "pub fn p() {}\n"),
+        ("data/x.json", "{}\n"),
+    ];
+    for (path, text) in sub_files {
+        let path = sub.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    fixture::git(sub.path(), &["init", "-q", "-b", "main"]);
+    fixture::git(sub.path(), &["add", "-A"]);
+    fixture::git(sub.path(), &["commit", "-q", "-m", "sub"]);
+
+    // The workspace sits in `ws/`, the submodule beside it in `upstream/`.
+    let f = Fixture::in_folder("ws", &[]);
+    let url = format!("file://{}", sub.path().display());
+    f.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "upstream",
+    ]);
+    f.replace(
+        "ws/crates/right/Cargo.toml",
+        "[dependencies]\n",
+        "[dependencies]\np = { path = \"../../../upstream/crates/p\" }\n",
+    );
+    f.write(
+        "ws/crates/extra/src/data.rs",
+        "pub const X: &str = include_str!(\"../../../../upstream/data/x.json\");\n",
+    );
+    fixture::cargo(
+        &f.path().join("ws"),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
+    f.rebase_main("submodule");
+
+    let inner = f.path().join("upstream");
+    std::fs::write(
+        inner.join("crates/p/src/lib.rs"),
+        "pub fn p() -> u8 { 1 }\n",
+    )
+    .unwrap();
+    fixture::git(&inner, &["commit", "-q", "-am", "change"]);
+    f.commit("bump submodule");
+    let out = fixture::xtask_in(
+        f.path(),
+        &["affected", "--format", "json", "--base", "main"],
+        &f.path().join("ws/Cargo.toml"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // `right` depends on `p`; `top` and `app` on `right`; `extra` reads a file of the submodule.
+    assert_eq!(
+        fixture::names(&json),
+        set(&["app", "extra", "right", "top"])
+    );
+}

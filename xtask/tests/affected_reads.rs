@@ -401,23 +401,23 @@ fn compiled_from_elsewhere() -> Fixture {
         // Inside an inline module of a `mod.rs`-like file, `#[path]` starts from `src/outer/`.
         lib(
             "c",
-            "mod outer {\n    mod other;\n    #[path = \"../../../d/src/x.rs\"]\n    mod x;\n}\n",
+            "mod outer {\n    mod other;\n    #[path = \"../../../d/src/top/x.rs\"]\n    mod x;\n}\n",
         ),
         ("crates/c/src/outer/other.rs".to_owned(), "\n".to_owned()),
         lib("d", "\n"),
-        ("crates/d/src/x.rs".to_owned(), "\n".to_owned()),
-        ("crates/d/src/y.rs".to_owned(), "\n".to_owned()),
-        ("crates/d/src/z.rs".to_owned(), "\n".to_owned()),
+        ("crates/d/src/top/x.rs".to_owned(), "\n".to_owned()),
+        ("crates/d/src/cfg/y.rs".to_owned(), "\n".to_owned()),
+        ("crates/d/src/deep/z.rs".to_owned(), "\n".to_owned()),
         // ... and in `gen.rs` (not a `mod.rs`), from `src/gen/inner/`.
         lib("e", "mod gen;\n"),
         (
             "crates/e/src/gen.rs".to_owned(),
-            "/* mod fake { */ const S: &str = \"}\";\nmod inner {\n    #[path = \"../../../../d/src/z.rs\"]\n    mod z;\n}\n"
+            "/* mod fake { */ const S: &str = \"}\";\nmod inner {\n    #[path = \"../../../../d/src/deep/z.rs\"]\n    mod z;\n}\n"
                 .to_owned(),
         ),
         ("crates/e/src/gen/inner/keep.txt".to_owned(), "\n".to_owned()),
         // `path` set through `cfg_attr`.
-        lib("f", "#[cfg_attr(unix, path = \"../../d/src/y.rs\")]\nmod y;\n"),
+        lib("f", "#[cfg_attr(unix, path = \"../../d/src/cfg/y.rs\")]\nmod y;\n"),
         ("crates/f/src/y.rs".to_owned(), "\n".to_owned()),
         // A library outside its package: its own modules are scanned too.
         ("common/kit.rs".to_owned(), "mod sub;\n".to_owned()),
@@ -436,6 +436,8 @@ fn compiled_from_elsewhere() -> Fixture {
         "edition = \"2021\"\n",
         "edition = \"2021\"\n\n[lib]\npath = \"../../common/kit.rs\"\n",
     );
+    // (Each module above sits in a folder of its own: the folder of a module compiled from
+    // elsewhere is read as a whole, since its `mod` children live there.)
     // `h` reads `shared/x.txt` where `shared` links to `crates/b/data`; `d/assets` links there
     // through a chain; `i` reads through `b/current`, a link inside `b`.
     let link =
@@ -454,9 +456,9 @@ fn modules_compiled_from_another_folder_are_resolved_as_rustc_does() {
     let f = compiled_from_elsewhere();
     for (changed, expected) in [
         ("crates/b/src/proto/types.rs", &["a", "b"][..]),
-        ("crates/d/src/x.rs", &["c", "d"]),
-        ("crates/d/src/z.rs", &["d", "e"]),
-        ("crates/d/src/y.rs", &["d", "f"]),
+        ("crates/d/src/top/x.rs", &["c", "d"]),
+        ("crates/d/src/deep/z.rs", &["d", "e"]),
+        ("crates/d/src/cfg/y.rs", &["d", "f"]),
         ("crates/b/table.txt", &["b", "g"]),
     ] {
         f.touch(changed);

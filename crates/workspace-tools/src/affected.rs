@@ -283,6 +283,7 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         .packages()
         .filter_map(|(ix, p)| p.root.as_deref().map(|r| (r, ix)))
         .collect();
+    let sorted_roots: BTreeMap<&str, PackageIx> = roots.iter().map(|(r, ix)| (*r, *ix)).collect();
     let removed_dirs: BTreeSet<&str> = changes
         .files
         .iter()
@@ -303,6 +304,17 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         for (ix, by) in graph.readers(path) {
             out.seed(ix, Reason::reads(path, by), true);
             read = true;
+        }
+        // A folder as one path (a submodule, a symlink to a folder): what lies under it may
+        // have changed, so the packages and reads under it count, and the path itself goes on
+        // through the rules below.
+        for (ix, by) in graph.readers_under(path) {
+            let mut reason = Reason::reads(path, by);
+            reason.message = format!("reads {} ({}), in {path}, changed", by.path, by.by);
+            out.seed(ix, reason, true);
+        }
+        for ix in packages_under(&sorted_roots, path) {
+            out.files.entry(ix).or_default().push(path.to_owned());
         }
         if path == "Cargo.toml" {
             root_manifest(graph, changes, &roots, &mut out);
@@ -335,6 +347,16 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         out.seed(ix, Reason::changed_files(paths), true);
     }
     out
+}
+
+/// The packages whose root lies under the folder `path`.
+fn packages_under(roots: &BTreeMap<&str, PackageIx>, path: &str) -> Vec<PackageIx> {
+    let prefix = format!("{path}/");
+    roots
+        .range(prefix.as_str()..)
+        .take_while(|(root, _)| root.starts_with(&prefix))
+        .map(|(_, ix)| *ix)
+        .collect()
 }
 
 /// The directories that contain `path`, deepest first; the workspace root (``) last, except

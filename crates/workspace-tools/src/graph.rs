@@ -169,6 +169,14 @@ impl WorkspaceGraph {
         self.reads.readers(path)
     }
 
+    /// The packages that read something under the folder `path`, each with the read.
+    pub fn readers_under<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> impl Iterator<Item = (PackageIx, &'a Read)> {
+        self.reads.readers_under(path)
+    }
+
     /// Replaces the reads with those `index` found.
     pub(crate) fn set_reads(&mut self, index: ReadsIndex) {
         self.reads = index;

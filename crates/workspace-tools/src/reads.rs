@@ -3,7 +3,7 @@
 //! script's `cargo:rerun-if-changed`. The index is a plain value kept in the graph; the
 //! filesystem scan that fills it lives in [`crate::reads_scan`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -33,7 +33,8 @@ pub struct UnknownRead {
 pub(crate) struct ReadsIndex {
     reads: BTreeMap<PackageIx, Vec<Read>>,
     unknown: BTreeMap<PackageIx, Vec<UnknownRead>>,
-    readers: HashMap<String, Vec<(PackageIx, usize)>>,
+    /// Sorted, so that the reads under a folder are one range.
+    readers: BTreeMap<String, Vec<(PackageIx, usize)>>,
 }
 
 impl ReadsIndex {
@@ -74,6 +75,20 @@ impl ReadsIndex {
             .chain(folders)
             .filter_map(|p| self.readers.get(p))
             .flatten()
+            .map(|(ix, i)| (*ix, &self.reads[ix][*i]))
+    }
+
+    /// The packages that read something under the folder `path` (a submodule, a symlink to a
+    /// folder), each with the read: changing the folder as a whole changes what they read.
+    pub(crate) fn readers_under<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> impl Iterator<Item = (PackageIx, &'a Read)> + 'a {
+        let prefix = format!("{path}/");
+        self.readers
+            .range(prefix.clone()..)
+            .take_while(move |(read, _)| read.starts_with(&prefix))
+            .flat_map(|(_, readers)| readers)
             .map(|(ix, i)| (*ix, &self.reads[ix][*i]))
     }
 }
@@ -134,5 +149,8 @@ mod tests {
         assert_eq!(index.readers("data/y.json").count(), 1);
         assert_eq!(index.readers("database").count(), 0);
         assert_eq!(index.reads(b).len(), 1);
+        let under: Vec<_> = index.readers_under("data").map(|(ix, _)| ix).collect();
+        assert_eq!(under, [a]);
+        assert_eq!(index.readers_under("dat").count(), 0);
     }
 }

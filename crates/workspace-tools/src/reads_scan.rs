@@ -25,6 +25,9 @@ pub(crate) enum Found {
         literal: String,
         line: usize,
         from_package_root: bool,
+        /// For `#[path]`: the inline modules (`mod name { ... }`) around it, outermost first;
+        /// rustc resolves it from their folder rather than the file's.
+        inline: Vec<String>,
     },
     /// A read whose path is computed.
     Unknown {
@@ -34,11 +37,12 @@ pub(crate) enum Found {
     },
 }
 
-const PATTERNS: [&str; 6] = [
+const PATTERNS: [&str; 7] = [
     "include_str!",
     "include_bytes!",
     "include!",
     "#[path",
+    "cfg_attr(",
     "rerun-if-changed=",
     "rerun-if-changed:",
 ];
@@ -69,13 +73,14 @@ pub(crate) fn scan_source(text: &str) -> Vec<Found> {
         // Each with whether the path is relative to the package root (else to the file).
         let result = match what {
             "#[path" => attribute(rest).map(|r| r.map(|p| (p, false))),
+            "cfg_attr(" => cfg_attr_path(rest).map(|r| r.map(|p| (p, false))),
             "rerun-if-changed=" | "rerun-if-changed:" => {
                 Some(rerun_if_changed(rest).map(|p| (p, true)))
             }
             _ => Some(macro_argument(rest)),
         };
         let what = match what {
-            "#[path" => "#[path]",
+            "#[path" | "cfg_attr(" => "#[path]",
             "rerun-if-changed=" | "rerun-if-changed:" => "rerun-if-changed",
             w => w,
         };
@@ -85,6 +90,10 @@ pub(crate) fn scan_source(text: &str) -> Vec<Found> {
                 literal,
                 line,
                 from_package_root,
+                inline: match what {
+                    "#[path]" => enclosing_modules(&text[..m.start()]),
+                    _ => Vec::new(),
+                },
             }),
             Some(Err(())) => found.push(Found::Unknown {
                 what,
@@ -161,6 +170,116 @@ fn attribute(rest: &str) -> Option<Result<String, ()>> {
     )
 }
 
+/// The `path = "..."` of `cfg_attr(PREDICATE, ..., path = "...")]`; `None` when the attribute
+/// sets no path (`cfg_attr(test, derive(Debug))`).
+fn cfg_attr_path(rest: &str) -> Option<Result<String, ()>> {
+    let attribute = &rest[..rest.find(")]").unwrap_or(rest.len())];
+    let mut found = None;
+    for (i, _) in attribute.match_indices("path") {
+        let before = attribute[..i].trim_end().chars().next_back();
+        if !matches!(before, Some(',' | '(') | None) {
+            continue;
+        }
+        if let Some(value) = attribute[i + 4..].trim_start().strip_prefix('=') {
+            found = Some(string_literal(value.trim_start()).map(|(p, _)| p).ok_or(()));
+        }
+    }
+    found
+}
+
+/// The names of the inline modules (`mod name { ... }`) still open at the end of `text`,
+/// outermost first. Comments, strings and character literals are skipped, so a brace in them
+/// does not count.
+fn enclosing_modules(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut open: Vec<Option<String>> = Vec::new();
+    let mut pending = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                while i < bytes.len() {
+                    if text[i..].starts_with("/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if text[i..].starts_with("*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                i = string_literal(&text[i..])
+                    .map_or(bytes.len(), |(_, after)| bytes.len() - after.len());
+            }
+            b'\'' => {
+                // A character literal, or a lifetime (`'a`), which has no closing quote.
+                let end = match bytes.get(i + 1) {
+                    Some(b'\\') => text
+                        .get(i + 3..)
+                        .and_then(|t| t.find('\''))
+                        .map(|n| i + 3 + n),
+                    _ => text[i + 1..]
+                        .chars()
+                        .next()
+                        .map(|c| i + 1 + c.len_utf8())
+                        .filter(|&e| bytes.get(e) == Some(&b'\'')),
+                };
+                i = end.map_or(i + 1, |e| e + 1);
+            }
+            b'{' => {
+                open.push(pending.take());
+                i += 1;
+            }
+            b'}' => {
+                open.pop();
+                i += 1;
+            }
+            b if ident(b) => {
+                let start = i;
+                while i < bytes.len() && ident(bytes[i]) {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                let raw = matches!(word, "r" | "br")
+                    .then(|| string_literal(&text[start + word.len() - 1..]))
+                    .flatten();
+                if let Some((_, after)) = raw {
+                    i = bytes.len() - after.len();
+                } else if word == "mod" {
+                    let name_start = skip_ws(i);
+                    let mut name_end = name_start;
+                    while name_end < bytes.len() && ident(bytes[name_end]) {
+                        name_end += 1;
+                    }
+                    if name_end > name_start && bytes.get(skip_ws(name_end)) == Some(&b'{') {
+                        pending = Some(text[name_start..name_end].to_owned());
+                        i = name_end;
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    open.into_iter().flatten().collect()
+}
+
 /// The path after `rerun-if-changed=`, up to the end of the string it sits in.
 fn rerun_if_changed(rest: &str) -> Result<String, ()> {
     let end = rest.find(['"', '\\', '\n', '\'']).unwrap_or(rest.len());
@@ -232,15 +351,31 @@ struct PackageScan<'a> {
     ix: PackageIx,
     root: &'a str,
     workspace: &'a Path,
+    /// The workspace root with its symlinks resolved, to express resolved reads against.
+    real_workspace: &'a Path,
     roots: &'a Roots<'a>,
     index: &'a mut ReadsIndex,
     /// Files outside the package that it compiles (`#[path]`, targets elsewhere), to scan too.
     queue: Vec<String>,
+    /// Folders of such files, whose sources are scanned too.
+    folders: Vec<String>,
     scanned: BTreeSet<String>,
 }
 
 impl PackageScan<'_> {
     fn add(&mut self, path: String, by: String) {
+        // Through a symlink (or a chain of them) the build reads the file at its end, whose
+        // own path is what a change names.
+        let real = std::fs::canonicalize(self.workspace.join(&path))
+            .ok()
+            .and_then(|real| crate::metadata::relative_to(self.real_workspace, &real));
+        if let Some(real) = real.filter(|real| *real != path) {
+            self.add_one(real, by.clone());
+        }
+        self.add_one(path, by);
+    }
+
+    fn add_one(&mut self, path: String, by: String) {
         if self.roots.owner(&path) != Some(self.ix) {
             self.index.add(self.ix, Read { path, by });
         }
@@ -267,28 +402,52 @@ impl PackageScan<'_> {
                     literal,
                     line,
                     from_package_root,
+                    inline,
                 } => {
-                    let base = if from_package_root {
-                        self.root
-                    } else {
-                        parent(rel)
-                    };
-                    let Some(path) = resolve(base, &literal) else {
-                        continue;
-                    };
-                    let outside = self.roots.owner(&path) != Some(self.ix);
-                    if what == "#[path]" && outside {
-                        // The module's own `mod` children live beside it.
-                        if let Some(stem) = path.strip_suffix(".rs") {
-                            self.add(stem.to_owned(), format!("{what} in {rel}:{line}"));
+                    let by = format!("{what} in {rel}:{line}");
+                    let bases = match (from_package_root, inline.is_empty()) {
+                        (true, _) => vec![self.root.to_owned()],
+                        (false, true) => vec![parent(rel).to_owned()],
+                        // Inside inline modules rustc starts from their folder: under the
+                        // file's folder for a `mod.rs`-like file (`lib.rs`, a crate root),
+                        // under `FILE_STEM/` for another; both, as this scan cannot tell.
+                        (false, false) => {
+                            let inline = inline.join("/");
+                            let stem = rel.strip_suffix(".rs").unwrap_or(rel);
+                            vec![
+                                parent(rel).to_owned(),
+                                format!("{}/{inline}", parent(rel)),
+                                format!("{stem}/{inline}"),
+                            ]
                         }
-                        self.queue.push(path.clone());
+                    };
+                    for base in bases {
+                        let Some(path) = resolve(&base, &literal) else {
+                            continue;
+                        };
+                        if what == "#[path]" && self.roots.owner(&path) != Some(self.ix) {
+                            self.module_tree(&path, &by);
+                        }
+                        self.add(path, by.clone());
                     }
-                    self.add(path, format!("{what} in {rel}:{line}"));
                 }
                 Found::Unknown { what, text, line } => {
                     self.unknown(format!("{rel}:{line}"), format!("{what}: {text}"));
                 }
+            }
+        }
+    }
+
+    /// A module file outside the package that it compiles (`#[path]`, a target elsewhere): its
+    /// `mod` children live in its folder (rustc treats it as a `mod.rs`), so that folder is
+    /// read and its sources are scanned too.
+    fn module_tree(&mut self, file: &str, by: &str) {
+        match parent(file) {
+            // The workspace root: reading it would mean everything; its file alone.
+            "" => self.queue.push(file.to_owned()),
+            folder => {
+                self.add(folder.to_owned(), by.to_owned());
+                self.folders.push(folder.to_owned());
             }
         }
     }
@@ -347,27 +506,40 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
         .filter_map(|(ix, p)| p.root.as_deref().map(|r| (ix, r)))
         .collect();
     let roots = Roots::of(graph);
+    let real_workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_owned());
     let mut index = ReadsIndex::default();
     for (ix, root) in &local {
         let mut scan = PackageScan {
             ix: *ix,
             root,
             workspace,
+            real_workspace: &real_workspace,
             roots: &roots,
             index: &mut index,
             queue: Vec::new(),
+            folders: Vec::new(),
             scanned: BTreeSet::new(),
         };
         scan.walk(root);
         for target in &graph.package(*ix).targets {
             if roots.owner(target) != Some(*ix) {
-                // The target's module tree lives in its folder.
-                scan.add(parent(target).to_owned(), format!("target {target}"));
-                scan.queue.push(target.clone());
+                let by = format!("target {target}");
+                if parent(target).is_empty() {
+                    scan.add(target.clone(), by.clone());
+                }
+                scan.module_tree(target, &by);
             }
         }
-        while let Some(file) = scan.queue.pop() {
-            scan.source(&file);
+        loop {
+            if let Some(file) = scan.queue.pop() {
+                scan.source(&file);
+            } else if let Some(folder) = scan.folders.pop() {
+                if scan.scanned.insert(format!("{folder}/")) {
+                    scan.walk(&folder);
+                }
+            } else {
+                break;
+            }
         }
     }
     index
@@ -423,7 +595,35 @@ fn main() {
                 literal: "../../data/x.json".to_owned(),
                 line: 1,
                 from_package_root: true,
+                inline: Vec::new(),
             }]
+        );
+    }
+
+    #[test]
+    fn path_attributes_know_their_inline_modules() {
+        let text = "/* mod c { */ const S: &str = \"{\"; const C: char = '{';\n\
+                    fn f<'a>(x: &'a str) {}\nmod outer { // {\n    mod inner {\n        \
+                    #[cfg_attr(unix, path = r\"../x.rs\")]\n        mod x;\n    }\n}\n\
+                    #[cfg_attr(test, derive(Debug))]\n#[path = \"y.rs\"]\nmod y;\n";
+        let found: Vec<(String, Vec<String>)> = scan_source(text)
+            .into_iter()
+            .map(|f| match f {
+                Found::Path {
+                    literal, inline, ..
+                } => (literal, inline),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "../x.rs".to_owned(),
+                    vec!["outer".to_owned(), "inner".to_owned()]
+                ),
+                ("y.rs".to_owned(), vec![]),
+            ]
         );
     }
 

@@ -554,3 +554,52 @@ fn a_submodule_holding_packages_affects_their_dependents_and_readers() {
         set(&["app", "extra", "right", "top"])
     );
 }
+
+#[test]
+fn a_member_that_is_a_symlink_owns_the_files_of_the_folder_it_points_at() {
+    // `ws/crates/real` links to `pkgs/real`, beside the workspace; `a` depends on it.
+    let files: Vec<(String, String)> = [
+        (
+            "ws/Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n",
+        ),
+        (
+            "ws/crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nreal = { path = \"../real\" }\n",
+        ),
+        ("ws/crates/a/src/lib.rs", "\n"),
+        (
+            "ws/crates/b/Cargo.toml",
+            "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("ws/crates/b/src/lib.rs", "\n"),
+        (
+            "pkgs/real/Cargo.toml",
+            "[package]\nname = \"real\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("pkgs/real/src/lib.rs", "\n"),
+        (".gitignore", "target/\n"),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect();
+    let f = Fixture::from_files(&files);
+    std::os::unix::fs::symlink("../../pkgs/real", f.path().join("ws/crates/real")).unwrap();
+    fixture::cargo(&f.path().join("ws"), &["generate-lockfile", "--offline"]);
+    f.rebase_main("link");
+    f.touch("pkgs/real/src/lib.rs");
+    f.commit("change");
+    let out = fixture::xtask_in(
+        f.path(),
+        &["affected", "--format", "json", "--base", "main"],
+        &f.path().join("ws/Cargo.toml"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fixture::names(&json), set(&["a", "real"]));
+}

@@ -520,6 +520,8 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
             folders: Vec::new(),
             scanned: BTreeSet::new(),
         };
+        // A package folder that is a symlink: its files are changed under the real folder.
+        scan.add(root.to_string(), "symlinked package folder".to_owned());
         scan.walk(root);
         for target in &graph.package(*ix).targets {
             if roots.owner(target) != Some(*ix) {

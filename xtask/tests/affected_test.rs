@@ -180,3 +180,47 @@ fn a_missing_runner_is_its_own_error_not_a_test_failure() {
     );
     assert!(!stderr.contains("tests failed"), "{stderr}");
 }
+
+#[test]
+fn a_root_package_in_a_folder_with_a_space_is_tested() {
+    // The workspace root is itself a package: its spec must name the folder exactly.
+    let files: Vec<(String, String)> = [
+        (
+            "my ws/Cargo.toml",
+            "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [workspace]\nmembers = [\"member\"]\n",
+        ),
+        (
+            "my ws/src/lib.rs",
+            "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_root() {}\n}\n",
+        ),
+        (
+            "my ws/member/Cargo.toml",
+            "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("my ws/member/src/lib.rs", "\n"),
+        (".gitignore", "target/\n"),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect();
+    let f = Fixture::from_files(&files);
+    fixture::cargo(&f.path().join("my ws"), &["generate-lockfile", "--offline"]);
+    f.rebase_main("lock");
+    f.touch("my ws/src/lib.rs");
+    f.commit("root");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["affected-test", "--base", "main"])
+        .current_dir(f.path().join("my ws"))
+        .env("NO_COLOR", "1")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env(
+            "CARGO_TARGET_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(crates_tested(&out), set(&["root"]), "{stderr}");
+}

@@ -65,6 +65,9 @@ pub fn partition(names: &[String], partition: Partition) -> Vec<String> {
 /// Unlike a bare name, cargo never finds it ambiguous, even when a registry crate in the graph
 /// shares the member's name.
 pub fn package_spec(dir: &Path, name: &str, version: &str) -> String {
+    // Cargo matches the folder exactly: no trailing `/` (a root package's `root.join("")`)
+    // and no `.` parts, which collecting the components drops.
+    let dir: std::path::PathBuf = dir.components().collect();
     // The spec is a URL: escape what would end or break it.
     let path = dir
         .display()
@@ -153,6 +156,10 @@ mod tests {
         assert_eq!(
             package_spec(Path::new("/w/my crates/a#1"), "a", "0.1.0"),
             "path+file:///w/my%20crates/a%231#a@0.1.0"
+        );
+        assert_eq!(
+            package_spec(&Path::new("/w/ws").join(""), "root", "1.0.0"),
+            "path+file:///w/ws#root@1.0.0"
         );
     }
 

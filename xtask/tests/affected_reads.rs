@@ -603,3 +603,19 @@ fn a_member_that_is_a_symlink_owns_the_files_of_the_folder_it_points_at() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(fixture::names(&json), set(&["a", "real"]));
 }
+
+#[test]
+fn a_deleted_project_that_was_no_package_is_like_any_other_outside_file() {
+    // `fixtures/proj` has a manifest but is in no graph (a test opens it at run time): its
+    // deletion changes no manifest and no lock entry, so nothing else says who used it.
+    let f = Fixture::new();
+    f.write(
+        "fixtures/proj/Cargo.toml",
+        "[package]\nname = \"proj\"\nversion = \"0.1.0\"\n",
+    );
+    f.write("fixtures/proj/src/lib.rs", "\n");
+    f.rebase_main("fixture project");
+    f.git(&["rm", "-q", "-r", "fixtures/proj"]);
+    f.commit("remove the fixture project");
+    assert_eq!(f.affected(&[]), set(&MEMBERS));
+}

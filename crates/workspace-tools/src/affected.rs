@@ -284,10 +284,13 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         .filter_map(|(ix, p)| p.root.as_deref().map(|r| (r, ix)))
         .collect();
     let sorted_roots: BTreeMap<&str, PackageIx> = roots.iter().map(|(r, ix)| (*r, *ix)).collect();
+    // Every local package has a `Cargo.lock` entry: a deleted manifest that changes no lock
+    // file was in no graph (a fixture project a test opens), and its files are like any other.
+    let lock_changed = changes.files.iter().any(|f| f.path == "Cargo.lock");
     let removed_dirs: BTreeSet<&str> = changes
         .files
         .iter()
-        .filter(|f| f.status == FileStatus::Deleted)
+        .filter(|f| lock_changed && f.status == FileStatus::Deleted)
         .filter_map(|f| f.path.strip_suffix("/Cargo.toml"))
         .filter(|dir| !roots.contains_key(dir))
         .collect();
@@ -632,17 +635,30 @@ mod tests {
 
     #[test]
     fn files_of_a_deleted_package_affect_nothing_by_themselves() {
+        // The lock file changed (its entries as read did not: they affect nothing here).
+        let with_lock = |files: &[(&str, FileStatus)]| {
+            let lock = ChangedFile::new("Cargo.lock", FileStatus::Modified);
+            let files = files.iter().map(|(p, s)| ChangedFile::new(*p, *s));
+            let mut changes = ChangeSet::from_files(files.chain([lock]));
+            changes.lockfile = Some(FileVersions {
+                base: Some(String::new()),
+                head: Some(String::new()),
+            });
+            affected(&diamond(), &changes, &Rules::default())
+        };
         let deleted = [
             ("crates/gone/Cargo.toml", FileStatus::Deleted),
             ("crates/gone/src/lib.rs", FileStatus::Deleted),
         ];
-        assert!(run(&diamond(), &deleted).packages.is_empty());
+        assert!(with_lock(&deleted).packages.is_empty());
+        // Without a lock change it was in no graph: its files are outside every package.
+        assert_eq!(run(&diamond(), &deleted).packages.len(), 5);
         // A file that survives the package lies outside every package.
         let survived = [
             ("crates/gone/Cargo.toml", FileStatus::Deleted),
             ("crates/gone/data.json", FileStatus::Modified),
         ];
-        assert_eq!(run(&diamond(), &survived).packages.len(), 5);
+        assert_eq!(with_lock(&survived).packages.len(), 5);
         // A manifest deleted inside a live package is that package's change.
         let set = run(
             &diamond(),

@@ -619,3 +619,27 @@ fn a_deleted_project_that_was_no_package_is_like_any_other_outside_file() {
     f.commit("remove the fixture project");
     assert_eq!(f.affected(&[]), set(&MEMBERS));
 }
+
+#[test]
+fn a_module_folder_named_target_is_scanned_unlike_a_build_output_folder() {
+    let f = Fixture::new();
+    f.write("crates/testkit/data.txt", "1\n");
+    f.write(
+        "crates/extra/src/target/mod.rs",
+        "pub const D: &str = include_str!(\"../../../testkit/data.txt\");\n",
+    );
+    f.replace(
+        "crates/extra/src/lib.rs",
+        "pub const NAME",
+        "pub mod target;\npub const NAME",
+    );
+    f.rebase_main("a module named target");
+    // A build leaves `target/` (with its `CACHEDIR.TAG`); it is not scanned.
+    fixture::cargo(
+        f.path(),
+        &["build", "--offline", "--quiet", "--package", "extra"],
+    );
+    f.touch("crates/testkit/data.txt");
+    f.commit("change");
+    assert_eq!(f.affected(&[]), set(&["app", "extra", "testkit", "top"]));
+}

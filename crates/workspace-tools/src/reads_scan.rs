@@ -486,7 +486,10 @@ impl PackageScan<'_> {
                 }
             } else if kind.is_dir() {
                 let other_package = self.roots.0.contains_key(child.as_str());
-                if name != "target" && name != ".git" && !other_package {
+                // Cargo marks its build output with `CACHEDIR.TAG`, whatever the folder's name;
+                // a module folder may well be called `target`.
+                let build_output = entry.path().join("CACHEDIR.TAG").is_file();
+                if name != ".git" && !build_output && !other_package {
                     self.walk(&child);
                 }
             } else if name.ends_with(".rs") {

@@ -373,10 +373,10 @@ fn dep_info_of_a_previous_build_follows_reads_the_scan_cannot_resolve() {
     );
 }
 
-/// Independent packages `a` to `i` (no dependencies between them), each reading across package
+/// Independent packages `a` to `j` (no dependencies between them), each reading across package
 /// boundaries in a way rustc resolves less simply than "relative to the holding file".
 fn compiled_from_elsewhere() -> Fixture {
-    let mut files: Vec<(String, String)> = "abcdefghi"
+    let mut files: Vec<(String, String)> = "abcdefghij"
         .chars()
         .map(|p| {
             (
@@ -428,6 +428,12 @@ fn compiled_from_elsewhere() -> Fixture {
         lib("h", "pub const X: &str = include_str!(\"../../../shared/x.txt\");\n"),
         lib("i", "pub const X: &str = include_str!(\"../../b/current/x.txt\");\n"),
         ("crates/b/data/x.txt".to_owned(), "x\n".to_owned()),
+        // Code pulled in with `include!` is scanned too: its own reads are relative to it.
+        lib("j", "include!(\"../../../gen/consts.rs\");\n"),
+        (
+            "gen/consts.rs".to_owned(),
+            "pub const T: &str = include_str!(\"../crates/b/data2/x.txt\");\n".to_owned(),
+        ),
         ("crates/b/data2/x.txt".to_owned(), "x2\n".to_owned()),
     ]);
     let f = Fixture::from_files(&files);
@@ -460,6 +466,7 @@ fn modules_compiled_from_another_folder_are_resolved_as_rustc_does() {
         ("crates/d/src/deep/z.rs", &["d", "e"]),
         ("crates/d/src/cfg/y.rs", &["d", "f"]),
         ("crates/b/table.txt", &["b", "g"]),
+        ("crates/b/data2/x.txt", &["b", "j"]),
     ] {
         f.touch(changed);
         f.commit("change");

@@ -355,7 +355,8 @@ struct PackageScan<'a> {
     real_workspace: &'a Path,
     roots: &'a Roots<'a>,
     index: &'a mut ReadsIndex,
-    /// Files outside the package that it compiles (`#[path]`, targets elsewhere), to scan too.
+    /// Files outside the package that it compiles (`#[path]`, `include!`, targets elsewhere),
+    /// to scan too.
     queue: Vec<String>,
     /// Folders of such files, whose sources are scanned too.
     folders: Vec<String>,
@@ -425,8 +426,13 @@ impl PackageScan<'_> {
                         let Some(path) = resolve(&base, &literal) else {
                             continue;
                         };
-                        if what == "#[path]" && self.roots.owner(&path) != Some(self.ix) {
-                            self.module_tree(&path, &by);
+                        if self.roots.owner(&path) != Some(self.ix) {
+                            match what {
+                                "#[path]" => self.module_tree(&path, &by),
+                                // Included code's own reads are relative to it: scan it too.
+                                "include!" => self.queue.push(path.clone()),
+                                _ => {}
+                            }
                         }
                         self.add(path, by.clone());
                     }

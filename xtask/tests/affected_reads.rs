@@ -373,10 +373,10 @@ fn dep_info_of_a_previous_build_follows_reads_the_scan_cannot_resolve() {
     );
 }
 
-/// Independent packages `a` to `j` (no dependencies between them), each reading across package
+/// Independent packages `a` to `k` (no dependencies between them), each reading across package
 /// boundaries in a way rustc resolves less simply than "relative to the holding file".
 fn compiled_from_elsewhere() -> Fixture {
-    let mut files: Vec<(String, String)> = "abcdefghij"
+    let mut files: Vec<(String, String)> = "abcdefghijk"
         .chars()
         .map(|p| {
             (
@@ -428,6 +428,14 @@ fn compiled_from_elsewhere() -> Fixture {
         lib("h", "pub const X: &str = include_str!(\"../../../shared/x.txt\");\n"),
         lib("i", "pub const X: &str = include_str!(\"../../b/current/x.txt\");\n"),
         ("crates/b/data/x.txt".to_owned(), "x\n".to_owned()),
+        // A build script hands a file to a helper (protobuf, C compiler) that reads it.
+        lib("k", "\n"),
+        (
+            "crates/k/build.rs".to_owned(),
+            "fn main() {\n    helper::compile(&[\"../b/proto/api.proto\"], &[\"missing/dir\"]);\n}\n"
+                .to_owned(),
+        ),
+        ("crates/b/proto/api.proto".to_owned(), "syntax = \"proto3\";\n".to_owned()),
         // Code pulled in with `include!` is scanned too: its own reads are relative to it.
         lib("j", "include!(\"../../../gen/consts.rs\");\n"),
         (
@@ -473,6 +481,14 @@ fn modules_compiled_from_another_folder_are_resolved_as_rustc_does() {
         assert_eq!(f.affected(&[]), set(expected), "changing {changed}");
         f.git(&["reset", "-q", "--hard", "main"]);
     }
+}
+
+#[test]
+fn a_build_script_that_names_a_file_of_another_package_reads_it() {
+    let f = compiled_from_elsewhere();
+    f.touch("crates/b/proto/api.proto");
+    f.commit("change");
+    assert_eq!(f.affected(&[]), set(&["b", "k"]));
 }
 
 #[test]

@@ -44,6 +44,7 @@ mod reads_scan;
 pub mod release;
 pub mod render;
 mod rules;
+mod rust_lex;
 pub mod synthetic;
 pub mod test_run;
 pub mod test_tools;

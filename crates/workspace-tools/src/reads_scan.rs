@@ -14,6 +14,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::graph::{PackageIx, PackageKind, WorkspaceGraph};
 use crate::reads::{Read, ReadsIndex, UnknownRead, resolve};
+use crate::rust_lex::{enclosing_modules, string_literal, string_literals};
 
 /// What the scan of one source file found.
 #[derive(Debug, PartialEq, Eq)]
@@ -187,99 +188,6 @@ fn cfg_attr_path(rest: &str) -> Option<Result<String, ()>> {
     found
 }
 
-/// The names of the inline modules (`mod name { ... }`) still open at the end of `text`,
-/// outermost first. Comments, strings and character literals are skipped, so a brace in them
-/// does not count.
-fn enclosing_modules(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let skip_ws = |mut i: usize| {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
-    };
-    let mut open: Vec<Option<String>> = Vec::new();
-    let mut pending = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if text[i..].starts_with("/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if text[i..].starts_with("*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'"' => {
-                i = string_literal(&text[i..])
-                    .map_or(bytes.len(), |(_, after)| bytes.len() - after.len());
-            }
-            b'\'' => {
-                // A character literal, or a lifetime (`'a`), which has no closing quote.
-                let end = match bytes.get(i + 1) {
-                    Some(b'\\') => text
-                        .get(i + 3..)
-                        .and_then(|t| t.find('\''))
-                        .map(|n| i + 3 + n),
-                    _ => text[i + 1..]
-                        .chars()
-                        .next()
-                        .map(|c| i + 1 + c.len_utf8())
-                        .filter(|&e| bytes.get(e) == Some(&b'\'')),
-                };
-                i = end.map_or(i + 1, |e| e + 1);
-            }
-            b'{' => {
-                open.push(pending.take());
-                i += 1;
-            }
-            b'}' => {
-                open.pop();
-                i += 1;
-            }
-            b if ident(b) => {
-                let start = i;
-                while i < bytes.len() && ident(bytes[i]) {
-                    i += 1;
-                }
-                let word = &text[start..i];
-                let raw = matches!(word, "r" | "br")
-                    .then(|| string_literal(&text[start + word.len() - 1..]))
-                    .flatten();
-                if let Some((_, after)) = raw {
-                    i = bytes.len() - after.len();
-                } else if word == "mod" {
-                    let name_start = skip_ws(i);
-                    let mut name_end = name_start;
-                    while name_end < bytes.len() && ident(bytes[name_end]) {
-                        name_end += 1;
-                    }
-                    if name_end > name_start && bytes.get(skip_ws(name_end)) == Some(&b'{') {
-                        pending = Some(text[name_start..name_end].to_owned());
-                        i = name_end;
-                    }
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    open.into_iter().flatten().collect()
-}
-
 /// The path after `rerun-if-changed=`, up to the end of the string it sits in.
 fn rerun_if_changed(rest: &str) -> Result<String, ()> {
     let end = rest.find(['"', '\\', '\n', '\'']).unwrap_or(rest.len());
@@ -288,32 +196,6 @@ fn rerun_if_changed(rest: &str) -> Result<String, ()> {
         true => Err(()),
         false => Ok(path.to_owned()),
     }
-}
-
-/// A Rust string literal (`"..."`, `r"..."`, `r#"..."#`) at the start of `text`, unescaped, and
-/// the text after it.
-fn string_literal(text: &str) -> Option<(String, &str)> {
-    if let Some(raw) = text.strip_prefix('r') {
-        let hashes = raw.len() - raw.trim_start_matches('#').len();
-        let body = raw[hashes..].strip_prefix('"')?;
-        let end = body.find(&format!("\"{}", "#".repeat(hashes)))?;
-        return Some((body[..end].to_owned(), &body[end + 1 + hashes..]));
-    }
-    let body = text.strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = body.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &body[i + 1..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
 }
 
 /// Where local packages sit, to leave out reads of a package's own files.
@@ -440,6 +322,26 @@ impl PackageScan<'_> {
                 Found::Unknown { what, text, line } => {
                     self.unknown(format!("{rel}:{line}"), format!("{what}: {text}"));
                 }
+            }
+        }
+        if rel == "build.rs" || rel.ends_with("/build.rs") {
+            self.build_script_literals(rel, &text);
+        }
+    }
+
+    /// A build script hands paths to helpers that read them (a protobuf or C compiler, which
+    /// print their own `rerun-if-changed`) or reads them itself: every string literal that
+    /// names an existing file or folder, from the package root where build scripts run, is a
+    /// read.
+    fn build_script_literals(&mut self, rel: &str, text: &str) {
+        for (offset, literal) in string_literals(text) {
+            let Some(path) = resolve(self.root, &literal) else {
+                continue;
+            };
+            let outside = self.roots.owner(&path) != Some(self.ix);
+            if outside && self.workspace.join(&path).exists() {
+                let line = text[..offset].matches('\n').count() + 1;
+                self.add(path, format!("string in {rel}:{line}"));
             }
         }
     }

@@ -201,3 +201,38 @@ fn a_closed_or_full_stdout_is_not_a_test_failure() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_closed_or_full_stderr_does_not_turn_into_a_panic() {
+    let f = Fixture::new();
+    f.touch("crates/base/src/lib.rs");
+    f.commit("base");
+    let xtask = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(["affected", "--base", "main", "--explain", "--manifest-path"])
+            .arg(f.manifest())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped());
+        command
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    // The status lines and reasons cannot be shown; the answer on stdout still can.
+    let out = xtask().stderr(full).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "app\nbase\nleft\nright\ntop\n"
+    );
+    let mut child = xtask().stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stderr.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "app\nbase\nleft\nright\ntop\n"
+    );
+}

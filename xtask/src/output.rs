@@ -7,25 +7,33 @@ const STATUS: Style = AnsiColor::Green.on_default().bold();
 const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
+/// Writes one line to stderr. A stderr that cannot be written (closed, full) is ignored, as
+/// cargo does: the answer goes to stdout or is the exit code, and `eprintln!` would panic
+/// with 101, the code of failed tests.
+fn line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(anstream::stderr(), "{args}");
+}
+
 /// `   Affected 3 of 5 packages`: a right-aligned verb, like cargo's `Compiling`.
 pub(crate) fn status(verb: &str, message: &str) {
-    anstream::eprintln!("{STATUS}{verb:>12}{STATUS:#} {message}");
+    line(format_args!("{STATUS}{verb:>12}{STATUS:#} {message}"));
 }
 
 /// An indented detail line under a status line.
 pub(crate) fn detail(message: &str) {
-    anstream::eprintln!("{:>12} {message}", "");
+    line(format_args!("{:>12} {message}", ""));
 }
 
 /// `warning: ...`.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
 pub(crate) fn warning(message: &str) {
-    anstream::eprintln!("{WARN}warning{WARN:#}: {message}");
+    line(format_args!("{WARN}warning{WARN:#}: {message}"));
 }
 
 /// `error: ...`.
 pub(crate) fn error(message: &str) {
-    anstream::eprintln!("{ERROR}error{ERROR:#}: {message}");
+    line(format_args!("{ERROR}error{ERROR:#}: {message}"));
 }
 
 /// Stdout was closed by its reader (`affected | head -1`): not a failure, so `main` exits 0

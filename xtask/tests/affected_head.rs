@@ -210,7 +210,7 @@ fn a_closed_or_full_stderr_does_not_turn_into_a_panic() {
     let xtask = || {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
-            .args(["affected", "--base", "main", "--explain", "--manifest-path"])
+            .args(["affected", "--base", "main", "--manifest-path"])
             .arg(f.manifest())
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped());

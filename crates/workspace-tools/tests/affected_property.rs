@@ -13,13 +13,15 @@ use workspace_tools::{
     WorkspaceGraph, affected,
 };
 
-/// A file the random workspace can change: a package's source or data, or a data file outside
-/// every package.
+/// A path the random workspace can change: a package's source or data, a data file outside
+/// every package, or a whole folder as git reports a submodule (a package's, or `data`).
 fn file_path(file: (usize, u8), n: usize) -> String {
-    match file.1 % 3 {
+    match file.1 % 5 {
         0 => format!("crates/p{}/src/lib.rs", file.0 % n),
         1 => format!("crates/p{}/data.txt", file.0 % n),
-        _ => format!("data/f{}.txt", file.0 % 3),
+        2 => format!("data/f{}.txt", file.0 % 3),
+        3 => format!("crates/p{}", file.0 % n),
+        _ => "data".to_owned(),
     }
 }
 
@@ -69,7 +71,7 @@ proptest! {
     fn matches_the_reference(
         n in 2usize..14,
         edges in proptest::collection::vec((0usize..14, 0usize..14, 0u8..4), 0..40),
-        changed in proptest::collection::btree_set((0usize..14, 0u8..3), 1..4),
+        changed in proptest::collection::btree_set((0usize..14, 0u8..5), 1..4),
         reads in proptest::collection::vec((0usize..14, (0usize..14, 0u8..3)), 0..12),
     ) {
         let mut g = WorkspaceGraph::new("/w");
@@ -95,13 +97,14 @@ proptest! {
         }
         let files: BTreeSet<String> = changed.into_iter().map(|f| file_path(f, n)).collect();
         let covers = |read: &str, file: &str| file == read || file.starts_with(&format!("{read}/"));
-        // The reference: owners of changed files, readers of changed files, and everything for
-        // an outside file nobody reads.
+        // The reference: owners of changed files, readers of changed files (and, for a folder,
+        // readers of anything under it), and everything for an outside path nobody reads.
         let mut seeds: BTreeSet<usize> = BTreeSet::new();
         let mut everything = false;
         for file in &files {
             let readers: Vec<usize> =
                 reads.iter().filter(|(_, r)| covers(r, file)).map(|(p, _)| *p).collect();
+            seeds.extend(reads.iter().filter(|(_, r)| covers(file, r)).map(|(p, _)| *p));
             match file.strip_prefix("crates/p") {
                 Some(rest) => seeds.insert(rest.split('/').next().unwrap().parse().unwrap()),
                 None => { everything |= readers.is_empty(); false }

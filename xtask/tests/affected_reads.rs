@@ -373,10 +373,10 @@ fn dep_info_of_a_previous_build_follows_reads_the_scan_cannot_resolve() {
     );
 }
 
-/// Independent packages `a` to `k` (no dependencies between them), each reading across package
+/// Independent packages `a` to `l` (no dependencies between them), each reading across package
 /// boundaries in a way rustc resolves less simply than "relative to the holding file".
 fn compiled_from_elsewhere() -> Fixture {
-    let mut files: Vec<(String, String)> = "abcdefghijk"
+    let mut files: Vec<(String, String)> = "abcdefghijkl"
         .chars()
         .map(|p| {
             (
@@ -436,6 +436,13 @@ fn compiled_from_elsewhere() -> Fixture {
                 .to_owned(),
         ),
         ("crates/b/proto/api.proto".to_owned(), "syntax = \"proto3\";\n".to_owned()),
+        // ... from a module of a build script that is not `build.rs`.
+        lib("l", "\n"),
+        ("crates/l/build/main.rs".to_owned(), "mod protos;\nfn main() {}\n".to_owned()),
+        (
+            "crates/l/build/protos.rs".to_owned(),
+            "pub const P: &str = \"../b/proto\";\n".to_owned(),
+        ),
         // Code pulled in with `include!` is scanned too: its own reads are relative to it.
         lib("j", "include!(\"../../../gen/consts.rs\");\n"),
         (
@@ -445,6 +452,11 @@ fn compiled_from_elsewhere() -> Fixture {
         ("crates/b/data2/x.txt".to_owned(), "x2\n".to_owned()),
     ]);
     let f = Fixture::from_files(&files);
+    f.replace(
+        "crates/l/Cargo.toml",
+        "edition = \"2021\"\n",
+        "edition = \"2021\"\nbuild = \"build/main.rs\"\n",
+    );
     f.replace(
         "crates/g/Cargo.toml",
         "edition = \"2021\"\n",
@@ -488,7 +500,7 @@ fn a_build_script_that_names_a_file_of_another_package_reads_it() {
     let f = compiled_from_elsewhere();
     f.touch("crates/b/proto/api.proto");
     f.commit("change");
-    assert_eq!(f.affected(&[]), set(&["b", "k"]));
+    assert_eq!(f.affected(&[]), set(&["b", "k", "l"]));
 }
 
 #[test]

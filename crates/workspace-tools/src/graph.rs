@@ -45,6 +45,8 @@ pub struct Package {
     /// The source files of its targets (`src_path` in `cargo metadata`), relative to the
     /// workspace root; the reads scan follows those that lie outside the package.
     pub targets: Vec<String>,
+    /// Its build script's source file, relative to the workspace root, if it has one.
+    pub build_script: Option<String>,
 }
 
 impl Package {
@@ -58,6 +60,7 @@ impl Package {
             inherited: Vec::new(),
             binary: false,
             targets: Vec::new(),
+            build_script: None,
         }
     }
 
@@ -71,6 +74,7 @@ impl Package {
             inherited: Vec::new(),
             binary: false,
             targets: Vec::new(),
+            build_script: None,
         }
     }
 

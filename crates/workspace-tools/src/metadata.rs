@@ -239,6 +239,11 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
                     .filter_map(|t| crate::reads::resolve("", &t))
                     .collect(),
             },
+            build_script: meta
+                .build_target(&guppy::graph::BuildTargetId::BuildScript)
+                .filter(|_| kind != PackageKind::External)
+                .and_then(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
+                .and_then(|t| crate::reads::resolve("", &t)),
         };
         index.insert(meta.id().clone(), graph.add_package(package));
     }

@@ -232,6 +232,7 @@ fn parent(path: &str) -> &str {
 struct PackageScan<'a> {
     ix: PackageIx,
     root: &'a str,
+    build_script: Option<&'a str>,
     workspace: &'a Path,
     /// The workspace root with its symlinks resolved, to express resolved reads against.
     real_workspace: &'a Path,
@@ -324,9 +325,22 @@ impl PackageScan<'_> {
                 }
             }
         }
-        if rel == "build.rs" || rel.ends_with("/build.rs") {
+        if self.is_build_script(rel) {
             self.build_script_literals(rel, &text);
         }
+    }
+
+    /// Whether `rel` is part of the package's build script: the script itself, a `build.rs`,
+    /// or a file in the script's own folder (`build/main.rs` and its modules).
+    fn is_build_script(&self, rel: &str) -> bool {
+        let folder = self
+            .build_script
+            .map(parent)
+            .filter(|folder| *folder != self.root);
+        rel == "build.rs"
+            || rel.ends_with("/build.rs")
+            || self.build_script == Some(rel)
+            || folder.is_some_and(|f| rel.starts_with(&format!("{f}/")))
     }
 
     /// A build script hands paths to helpers that read them (a protobuf or C compiler, which
@@ -423,6 +437,7 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
         let mut scan = PackageScan {
             ix: *ix,
             root,
+            build_script: graph.package(*ix).build_script.as_deref(),
             workspace,
             real_workspace: &real_workspace,
             roots: &roots,

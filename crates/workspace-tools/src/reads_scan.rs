@@ -7,7 +7,7 @@
 //! left out: its own files already affect it.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -238,6 +238,8 @@ struct PackageScan<'a> {
     real_workspace: &'a Path,
     roots: &'a Roots<'a>,
     index: &'a mut ReadsIndex,
+    /// Folders with their symlinks resolved, shared by every package's scan.
+    real_dirs: &'a mut HashMap<String, Option<PathBuf>>,
     /// Files outside the package that it compiles (`#[path]`, `include!`, targets elsewhere),
     /// to scan too.
     queue: Vec<String>,
@@ -248,21 +250,41 @@ struct PackageScan<'a> {
 
 impl PackageScan<'_> {
     fn add(&mut self, path: String, by: String) {
+        // A path inside the package goes through its own symlinks, which are reads themselves.
+        if self.roots.owner(&path) == Some(self.ix) {
+            return;
+        }
         // Through a symlink (or a chain of them) the build reads the file at its end, whose
         // own path is what a change names.
-        let real = std::fs::canonicalize(self.workspace.join(&path))
-            .ok()
-            .and_then(|real| crate::metadata::relative_to(self.real_workspace, &real));
-        if let Some(real) = real.filter(|real| *real != path) {
-            self.add_one(real, by.clone());
+        if let Some(real) = self.real_path(&path).filter(|real| *real != path) {
+            if self.roots.owner(&real) != Some(self.ix) {
+                self.index.add(
+                    self.ix,
+                    Read {
+                        path: real,
+                        by: by.clone(),
+                    },
+                );
+            }
         }
-        self.add_one(path, by);
+        self.index.add(self.ix, Read { path, by });
     }
 
-    fn add_one(&mut self, path: String, by: String) {
-        if self.roots.owner(&path) != Some(self.ix) {
-            self.index.add(self.ix, Read { path, by });
+    /// `path` with its symlinks resolved, relative to the workspace root; its folder's
+    /// resolution is cached, as many reads share one.
+    fn real_path(&mut self, path: &str) -> Option<String> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let workspace = self.workspace;
+        let real_dir = self
+            .real_dirs
+            .entry(dir.to_owned())
+            .or_insert_with(|| std::fs::canonicalize(workspace.join(dir)).ok())
+            .clone()?;
+        let mut real = real_dir.join(name);
+        if std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
+            real = std::fs::canonicalize(&real).ok()?;
         }
+        crate::metadata::relative_to(self.real_workspace, &real)
     }
 
     fn unknown(&mut self, location: String, text: String) {
@@ -408,9 +430,9 @@ impl PackageScan<'_> {
                 }
             } else if kind.is_dir() {
                 let other_package = self.roots.0.contains_key(child.as_str());
-                // Cargo marks its build output with `CACHEDIR.TAG`, whatever the folder's name;
-                // a module folder may well be called `target`.
-                let build_output = entry.path().join("CACHEDIR.TAG").is_file();
+                // Cargo marks its build output with `CACHEDIR.TAG`; a module folder may well be
+                // called `target` too.
+                let build_output = name == "target" && entry.path().join("CACHEDIR.TAG").is_file();
                 if name != ".git" && !build_output && !other_package {
                     self.walk(&child);
                 }
@@ -433,6 +455,7 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
     let roots = Roots::of(graph);
     let real_workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_owned());
     let mut index = ReadsIndex::default();
+    let mut real_dirs = HashMap::new();
     for (ix, root) in &local {
         let mut scan = PackageScan {
             ix: *ix,
@@ -442,12 +465,15 @@ pub(crate) fn scan(graph: &WorkspaceGraph) -> ReadsIndex {
             real_workspace: &real_workspace,
             roots: &roots,
             index: &mut index,
+            real_dirs: &mut real_dirs,
             queue: Vec::new(),
             folders: Vec::new(),
             scanned: BTreeSet::new(),
         };
         // A package folder that is a symlink: its files are changed under the real folder.
-        scan.add(root.to_string(), "symlinked package folder".to_owned());
+        if let Some(real) = scan.real_path(root).filter(|real| real != root) {
+            scan.add(real, "symlinked package folder".to_owned());
+        }
         scan.walk(root);
         for target in &graph.package(*ix).targets {
             if roots.owner(target) != Some(*ix) {

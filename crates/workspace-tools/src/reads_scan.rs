@@ -256,16 +256,10 @@ impl PackageScan<'_> {
         }
         // Through a symlink (or a chain of them) the build reads the file at its end, whose
         // own path is what a change names.
-        if let Some(real) = self.real_path(&path).filter(|real| *real != path) {
-            if self.roots.owner(&real) != Some(self.ix) {
-                self.index.add(
-                    self.ix,
-                    Read {
-                        path: real,
-                        by: by.clone(),
-                    },
-                );
-            }
+        let real = self.real_path(&path).filter(|real| *real != path);
+        if let Some(real) = real.filter(|real| self.roots.owner(real) != Some(self.ix)) {
+            let by = by.clone();
+            self.index.add(self.ix, Read { path: real, by });
         }
         self.index.add(self.ix, Read { path, by });
     }

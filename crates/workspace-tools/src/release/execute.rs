@@ -499,9 +499,25 @@ pub fn record(
     write_files(root, changes)?;
     let paths = committed_paths(root, changes);
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-    // `--only` with the paths: anything else the user staged stays staged, out of the commit.
+    // `--only` takes the paths' contents from the working tree through a temporary index:
+    // anything else the user staged stays staged, out of the commit, and what they staged in
+    // the release's own files is untouched unless the commit is made. A new file must be known
+    // to the index to be named, so it enters as an intent to add, undone on failure.
+    let new: Vec<&str> = changes
+        .iter()
+        .zip(&paths)
+        .filter(|(change, _)| change.old.is_none())
+        .map(|(_, path)| *path)
+        .collect();
     let committed = check_resolves(root)
-        .and_then(|()| git(root, &[&["add", "--"][..], &paths].concat(), None))
+        .and_then(|()| match new.is_empty() {
+            true => Ok(String::new()),
+            false => git(
+                root,
+                &[&["add", "--intent-to-add", "--"][..], &new].concat(),
+                None,
+            ),
+        })
         .and_then(|_| {
             git(
                 root,
@@ -515,11 +531,13 @@ pub fn record(
         });
     if let Err(e) = committed {
         restore(root, &changes.iter().collect::<Vec<_>>());
-        let _ = git(
-            root,
-            &[&["reset", "--quiet", "--"][..], &paths].concat(),
-            None,
-        );
+        if !new.is_empty() {
+            let _ = git(
+                root,
+                &[&["reset", "--quiet", "--"][..], &new].concat(),
+                None,
+            );
+        }
         return Err(e);
     }
     let commit = git(root, &["rev-parse", "HEAD"], None)?;

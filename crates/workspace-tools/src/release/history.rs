@@ -62,8 +62,11 @@ pub fn crate_states(
             last = Some((member.version.clone(), set_by));
         }
         if !member.publish && last.is_none() {
-            // Never tagged nor published: its manifest version is as released as it gets.
-            last = Some((member.version.clone(), None));
+            // Never tagged nor published: its manifest version is as released as it gets, from
+            // the commit that set it (the release commit of its group, or the one that added
+            // it), so that only later changes move the group it belongs to.
+            let set_by = commit_that_set_version(&repo, &prefix, head, member)?;
+            last = Some((member.version.clone(), set_by));
         }
         let baseline = last.as_ref().and_then(|(_, commit)| *commit);
         if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
@@ -93,8 +96,9 @@ pub fn crate_states(
 }
 
 /// Release commits reachable from `head` whose tags are missing for versions above the crates'
-/// last tags: the tags they owe, each with its changelog section as the commit wrote it. Each
-/// such crate's last release moves to that commit.
+/// last tags and not above their manifest versions (a reverted release owes nothing): the tags
+/// they owe, each with its changelog section as the commit wrote it. Each such crate's last
+/// release moves to that commit.
 fn unfinished_releases<'m>(
     repo: &Repository,
     prefix: &Path,
@@ -120,7 +124,10 @@ fn unfinished_releases<'m>(
             };
             let tag = config.tag(&name, &version);
             let behind = tagged.get(name.as_str()).is_none_or(|v| *v < version);
-            if tag_names.contains(tag.as_str()) || !behind {
+            // A version above the manifest's was undone after the commit (a revert, or the
+            // version set back by hand): that release was abandoned and owes no tag.
+            let undone = version > member.version;
+            if tag_names.contains(tag.as_str()) || !behind || undone {
                 continue;
             }
             let section = changelog_section(repo, prefix, &commit, member, &version);

@@ -666,8 +666,8 @@ pub(crate) fn publish_order(crates: &[CrateState], requirements: &[Requirement])
     order
 }
 
-/// Requirements that no longer match their target's new version, and compatible ones of crates
-/// released in this plan, moved to the new version in their own style.
+/// Requirements that no longer match their target's new version, and compatible normal and
+/// build ones of crates released in this plan, moved to the new version in their own style.
 fn requirement_edits(
     requirements: &[Requirement],
     versions: &BTreeMap<&str, Version>,
@@ -681,7 +681,11 @@ fn requirement_edits(
         };
         let new = version::retarget(&r.req, new_version);
         let forced = !version::matches(&r.req, new_version);
-        let follows = released.contains(r.from.as_str()) && new != r.req;
+        // A dev-dependency that still matches stays: raising it gives users nothing, and
+        // `cargo publish` resolves a versioned one from the registry, where a requirement only
+        // this release meets can leave no publish order (x1 dev-depends on x2, x2 on x1).
+        let dev = r.kind == DepKind::Dev && r.from != r.to;
+        let follows = released.contains(r.from.as_str()) && new != r.req && !dev;
         if (forced || follows) && seen.insert(r.location.clone()) {
             edits.push(RequirementEdit {
                 location: r.location.clone(),

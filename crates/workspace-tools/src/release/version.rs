@@ -71,7 +71,7 @@ impl fmt::Display for BumpSpec {
 pub fn next_for_level(current: &Version, level: Level) -> Version {
     if !current.pre.is_empty() {
         let base = Version::new(current.major, current.minor, current.patch);
-        if level <= level_of(&base) {
+        if cargo_level(&base, level) <= level_of(&base) {
             return next_pre_same_label(current);
         }
         let mut next = next_for_level(&base, level);
@@ -87,6 +87,16 @@ pub fn next_for_level(current: &Version, level: Level) -> Version {
         (_, _, Level::Breaking) => Version::new(major + 1, 0, 0),
         (_, _, Level::Minor) => Version::new(major, minor + 1, 0),
         (_, _, Level::Patch) => Version::new(major, minor, patch + 1),
+    }
+}
+
+/// `level` as Cargo's rules count it at `v`: below 1.0 a feature is a patch-level change
+/// (0.3.1 + feature is 0.3.2), and at 0.0.z every change is breaking.
+fn cargo_level(v: &Version, level: Level) -> Level {
+    match (v.major, v.minor, level) {
+        (0, 0, _) => Level::Breaking,
+        (0, _, Level::Minor) => Level::Patch,
+        _ => level,
     }
 }
 

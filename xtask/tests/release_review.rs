@@ -1,0 +1,429 @@
+//! `cargo xtask release` on cases a demanding maintainer meets after the first ones: reverted
+//! release commits, unpublished group members, the user's staged work, pre-releases below 1.0,
+//! dev-dependency requirements the release itself would tighten, and changelogs linked elsewhere.
+
+mod fixture;
+mod registry;
+
+use std::path::Path;
+
+use registry::{Registry, git, run};
+use serde_json::Value;
+
+/// A workspace in a git repository (no remote: runs use `--no-push`), with its own
+/// `CARGO_HOME` and, for some cases, a registry on loopback that is cargo's default.
+struct Ws {
+    dir: tempfile::TempDir,
+    cargo_home: tempfile::TempDir,
+    _registry: Option<(Registry, tempfile::TempDir)>,
+}
+
+/// A member's manifest: `[package]` and whatever `extra` adds.
+fn manifest(name: &str, version: &str, extra: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"{name}\"\n{extra}"
+    )
+}
+
+const ROOT: &str = "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n";
+
+impl Ws {
+    fn new(files: &[(&str, String)]) -> Ws {
+        Ws::build(files, false)
+    }
+
+    fn with_registry(files: &[(&str, String)]) -> Ws {
+        Ws::build(files, true)
+    }
+
+    fn build(files: &[(&str, String)], with_registry: bool) -> Ws {
+        let mut ws = Ws {
+            dir: tempfile::tempdir().unwrap(),
+            cargo_home: tempfile::tempdir().unwrap(),
+            _registry: None,
+        };
+        if with_registry {
+            let dir = tempfile::tempdir().unwrap();
+            let registry = Registry::start(dir.path(), None);
+            ws.write(".cargo/config.toml", &registry.cargo_config());
+            ws._registry = Some((registry, dir));
+        }
+        ws.write(".gitignore", "/target\n");
+        for (path, text) in files {
+            ws.write(path, text);
+            if let Some(dir) = path.strip_suffix("Cargo.toml").filter(|d| !d.is_empty()) {
+                ws.write(&format!("{dir}src/lib.rs"), "\n");
+            }
+        }
+        for args in [
+            &["init", "-q", "-b", "main"][..],
+            &["config", "user.name", "Release Test"],
+            &["config", "user.email", "release@localhost"],
+            &["config", "commit.gpgsign", "false"],
+            &["config", "tag.gpgsign", "false"],
+        ] {
+            ws.git(args);
+        }
+        ws.cargo(&["generate-lockfile", "--offline"]);
+        ws.git(&["add", "-A"]);
+        ws.git(&["commit", "-q", "-m", "initial"]);
+        ws
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root().join(path)).unwrap()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        git(self.root(), args)
+    }
+
+    fn cargo(&self, args: &[&str]) -> std::process::Output {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = run(self.root(), self.cargo_home.path(), &cargo, args);
+        assert!(out.status.success(), "cargo {args:?}: {}", stderr(&out));
+        out
+    }
+
+    /// Appends a line to `path` and commits it with `message`.
+    fn commit(&self, path: &str, message: &str) {
+        let file = self.root().join(path);
+        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
+        text.push_str("// changed\n");
+        std::fs::write(&file, text).unwrap();
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn release(&self, args: &[&str]) -> std::process::Output {
+        let manifest = self.root().join("Cargo.toml");
+        let mut all = vec!["release", "--manifest-path", manifest.to_str().unwrap()];
+        all.extend(args);
+        run(
+            self.root(),
+            self.cargo_home.path(),
+            env!("CARGO_BIN_EXE_xtask"),
+            &all,
+        )
+    }
+
+    /// The JSON plan of a dry run with `args`; panics unless it succeeds.
+    fn plan(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--format", "json"];
+        all.extend(args);
+        let out = self.release(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// `--execute --no-push --no-publish` with `args`; panics unless it succeeds.
+    fn execute(&self, args: &[&str]) -> String {
+        let mut all = vec!["--execute", "--no-push", "--no-publish"];
+        all.extend(args);
+        let out = self.release(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    }
+
+    fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `name from -> to` of each planned release.
+fn moves(plan: &Value) -> Vec<String> {
+    plan["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {}",
+                r["name"].as_str().unwrap(),
+                r["from"].as_str().unwrap(),
+                r["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn dep(name: &str, spec: &str) -> String {
+    format!("\n[dependencies]\n{name} = {{ path = \"../{name}\", version = \"{spec}\" }}\n")
+}
+
+/// Makes tag signing fail after the release commit, as a broken gpg setup would.
+fn break_tagging(ws: &Ws) {
+    ws.git(&["config", "tag.gpgsign", "true"]);
+    ws.git(&["config", "gpg.program", "false"]);
+}
+
+fn fix_tagging(ws: &Ws) {
+    ws.git(&["config", "tag.gpgsign", "false"]);
+}
+
+#[test]
+fn a_reverted_release_commit_owes_no_tags() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: x");
+    break_tagging(&ws);
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(16), "{}", stderr(&out));
+    fix_tagging(&ws);
+    // The maintainer changes their mind: the release commit is reverted, a-v0.1.1 is not wanted.
+    ws.git(&["revert", "--no-edit", "HEAD"]);
+    assert!(
+        ws.read("crates/a/Cargo.toml")
+            .contains("version = \"0.1.0\"")
+    );
+
+    let plan = ws.plan(&[]);
+    assert_eq!(plan["unfinished"], serde_json::json!([]), "{plan}");
+    assert_eq!(moves(&plan), ["a 0.1.0 -> 0.1.1"]);
+    ws.execute(&[]);
+    let tagged = ws.git(&["rev-parse", "a-v0.1.1^{commit}"]);
+    assert_eq!(tagged, ws.head(), "the new release commit carries the tag");
+    // And the run after that has nothing left to do.
+    let plan = ws.plan(&[]);
+    assert!(
+        moves(&plan).is_empty() && plan["unfinished"] == serde_json::json!([]),
+        "{plan}"
+    );
+}
+
+#[test]
+fn an_unpublished_group_member_is_released_once_per_change() {
+    let root = format!(
+        "{ROOT}\n[workspace.metadata.workspace-tools.release]\ngroups = {{ core = [\"a\", \"t\"] }}\n"
+    );
+    let ws = Ws::new(&[
+        ("Cargo.toml", root),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/t/Cargo.toml",
+            manifest("t", "0.1.0", "publish = false\n"),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    // Released as far as anyone can tell: nothing changed since a's tag.
+    let plan = ws.plan(&[]);
+    assert!(moves(&plan).is_empty(), "{plan}");
+
+    ws.commit("crates/t/src/lib.rs", "fix: t");
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        ["a 0.1.0 -> 0.1.1", "t 0.1.0 -> 0.1.1"]
+    );
+    ws.execute(&[]);
+    // That change is released; the next run has nothing to do.
+    let plan = ws.plan(&[]);
+    assert!(moves(&plan).is_empty(), "{plan}");
+}
+
+#[test]
+fn a_feature_during_a_pre_release_below_one_counts_up_its_label() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.2-b.12", "")),
+        ("crates/b/Cargo.toml", manifest("b", "0.3.1-rc.1", "")),
+        ("crates/c/Cargo.toml", manifest("c", "1.2.4-alpha.1", "")),
+    ]);
+    for tag in ["a-v0.1.2-b.12", "b-v0.3.1-rc.1", "c-v1.2.4-alpha.1"] {
+        ws.git(&["tag", tag]);
+    }
+    for krate in ["a", "b", "c"] {
+        ws.commit(&format!("crates/{krate}/src/lib.rs"), "feat: more");
+    }
+    // Below 1.0 a feature is a patch-level change, which 0.1.2 already stands for.
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        [
+            "a 0.1.2-b.12 -> 0.1.2-b.13",
+            "b 0.3.1-rc.1 -> 0.3.1-rc.2",
+            "c 1.2.4-alpha.1 -> 1.3.0-alpha.1"
+        ]
+    );
+}
+
+/// What `git diff --cached` shows for `path`: the user's staged change.
+fn staged(ws: &Ws, path: &str) -> String {
+    ws.git(&["diff", "--cached", "--", path])
+}
+
+#[test]
+fn a_refused_release_keeps_what_the_user_staged() {
+    // `x` is a path crate outside the workspace requiring a 0.1: the release would not resolve.
+    let ws = Ws::new(&[
+        ("Cargo.toml", format!("{ROOT}exclude = [\"vendor\"]\n")),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/a/CHANGELOG.md",
+            "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-01-01\n".to_owned(),
+        ),
+        (
+            "crates/b/Cargo.toml",
+            manifest(
+                "b",
+                "0.1.0",
+                "\n[dependencies]\nx = { path = \"../../vendor/x\" }\n",
+            ),
+        ),
+        (
+            "vendor/x/Cargo.toml",
+            manifest(
+                "x",
+                "0.1.0",
+                &dep("a", "0.1").replace("../a", "../../crates/a"),
+            ),
+        ),
+    ]);
+    for tag in ["a-v0.1.0", "b-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    // Work in progress, staged, in a file the release also writes.
+    ws.write(
+        "crates/a/CHANGELOG.md",
+        "# Changelog\n\n## [Unreleased]\n\n- Staged by hand.\n\n## [0.1.0] - 2026-01-01\n",
+    );
+    ws.git(&["add", "crates/a/CHANGELOG.md"]);
+    let before = staged(&ws, "crates/a/CHANGELOG.md");
+    assert!(before.contains("+- Staged by hand."), "{before}");
+
+    let out = ws.release(&["--execute", "--no-push", "--no-publish", "--allow-dirty"]);
+    assert_eq!(out.status.code(), Some(18), "{}", stderr(&out));
+    assert_eq!(staged(&ws, "crates/a/CHANGELOG.md"), before);
+    assert!(
+        ws.read("crates/a/CHANGELOG.md")
+            .contains("- Staged by hand.")
+    );
+
+    // A hook refusing the commit leaves the staged change as well.
+    ws.write("vendor/x/Cargo.toml", &manifest("x", "0.1.0", ""));
+    ws.cargo(&["generate-lockfile", "--offline"]);
+    ws.git(&[
+        "commit",
+        "-q",
+        "-m",
+        "chore: x stands alone",
+        "--",
+        "vendor",
+        "Cargo.lock",
+    ]);
+    let hook = ws.root().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho 'hook: no' >&2\nexit 1\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let head = ws.head();
+    let out = ws.release(&["--execute", "--no-push", "--no-publish", "--allow-dirty"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.head(), head);
+    assert_eq!(staged(&ws, "crates/a/CHANGELOG.md"), before);
+    assert_eq!(
+        ws.git(&["status", "--porcelain"]),
+        "M  crates/a/CHANGELOG.md\n",
+        "nothing else changed"
+    );
+}
+
+#[test]
+fn a_compatible_move_leaves_versioned_dev_dependencies_that_still_match() {
+    // x2 depends on x1; x1's tests use x2 through the registry, pinned to what was published.
+    let local = ", registry = \"local\"";
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/x1/Cargo.toml", manifest("x1", "0.1.0", "")),
+        (
+            "crates/x2/Cargo.toml",
+            manifest(
+                "x2",
+                "0.1.0",
+                &format!(
+                    "\n[dependencies]\nx1 = {{ path = \"../x1\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+    ]);
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut x1 = ws.read("crates/x1/Cargo.toml");
+    x1.push_str(&format!(
+        "\n[dev-dependencies]\nx2 = {{ path = \"../x2\", version = \"0.1.0\"{local} }}\n"
+    ));
+    ws.write("crates/x1/Cargo.toml", &x1);
+    ws.cargo(&["generate-lockfile", "--offline"]);
+    ws.git(&["commit", "-qam", "test: x1 against the published x2"]);
+    ws.commit("crates/x2/src/lib.rs", "fix: x2");
+
+    let plan = ws.plan(&[]);
+    assert_eq!(moves(&plan), ["x1 0.1.0 -> 0.1.1", "x2 0.1.0 -> 0.1.1"]);
+    // `0.1.0` still matches x2 0.1.1; raising it to `0.1.1` would make x2 0.1.1, which needs
+    // x1 0.1.1 first, a prerequisite of x1 0.1.1: no publish order.
+    assert_eq!(plan["requirement_edits"], serde_json::json!([]), "{plan}");
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        registry::has(ws.root(), ws.cargo_home.path(), "x1@0.1.1"),
+        "{log}"
+    );
+    assert!(
+        registry::has(ws.root(), ws.cargo_home.path(), "x2@0.1.1"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_unpublished_crate_sharing_the_workspace_version_is_no_reason_to_release() {
+    // Like this repository's own xtask: `version.workspace = true` and `publish = false`.
+    let root = format!("{ROOT}\n[workspace.package]\nversion = \"0.1.0\"\n");
+    let shared = |name: &str, extra: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition = \"2021\"\n{extra}"
+        )
+    };
+    let ws = Ws::new(&[
+        ("Cargo.toml", root),
+        (
+            "crates/a/Cargo.toml",
+            shared("a", "license = \"MIT\"\ndescription = \"a\"\n"),
+        ),
+        (
+            "crates/tool/Cargo.toml",
+            shared("tool", "publish = false\n"),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    assert!(moves(&ws.plan(&[])).is_empty());
+    ws.commit("crates/a/src/lib.rs", "fix: a");
+    ws.execute(&[]);
+    assert!(ws.read("Cargo.toml").contains("version = \"0.1.1\""));
+    let plan = ws.plan(&[]);
+    assert!(moves(&plan).is_empty(), "{plan}");
+    // A change to the tool alone still moves the shared version, once.
+    ws.commit("crates/tool/src/lib.rs", "fix: tool");
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        ["a 0.1.1 -> 0.1.2", "tool 0.1.1 -> 0.1.2"]
+    );
+}

@@ -427,3 +427,49 @@ fn an_unpublished_crate_sharing_the_workspace_version_is_no_reason_to_release() 
         ["a 0.1.1 -> 0.1.2", "tool 0.1.1 -> 0.1.2"]
     );
 }
+
+#[test]
+fn a_tag_is_no_proof_that_a_dev_dependency_was_published() {
+    // x1's tests use x2 from the registry; x2 depends on x1. Both were tagged twice without
+    // publishing: x2's older tag meets x1's requirement, but the registry has no x2 at all.
+    let local = ", registry = \"local\"";
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/x1/Cargo.toml",
+            manifest(
+                "x1",
+                "0.1.0",
+                &format!(
+                    "\n[dev-dependencies]\nx2 = {{ path = \"../x2\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+        (
+            "crates/x2/Cargo.toml",
+            manifest(
+                "x2",
+                "0.1.0",
+                &format!(
+                    "\n[dependencies]\nx1 = {{ path = \"../x1\", version = \"0.1\"{local} }}\n"
+                ),
+            ),
+        ),
+    ]);
+    ws.execute(&[]);
+    ws.commit("crates/x2/src/lib.rs", "fix: x2");
+    ws.execute(&[]);
+    assert!(!ws.git(&["tag", "-l", "x2-v0.1.1"]).is_empty());
+
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(18), "{log}");
+    assert!(
+        log.contains("publishing cannot be ordered: x1 → x2 → x1"),
+        "{log}"
+    );
+    assert!(
+        !registry::has(ws.root(), ws.cargo_home.path(), "x1@0.1.0"),
+        "{log}"
+    );
+}

@@ -683,8 +683,8 @@ pub fn tagged_crates(prepared: &Prepared) -> Result<Vec<Pending>, Error> {
 }
 
 /// `pending` in the order publishing needs: also after the targets of versioned
-/// dev-dependencies that neither the registry's copy of the target's version nor an earlier
-/// tagged version meets. Refuses (before anything is published) when no order exists.
+/// dev-dependencies that no version in the registry meets (the target's current one, or an
+/// earlier tagged one). Refuses (before anything is published) when no order exists.
 pub fn publish_order(
     prepared: &Prepared,
     pending: &[Pending],
@@ -696,15 +696,19 @@ pub fn publish_order(
         let Some(target) = pending.iter().find(|p| p.name == r.to) else {
             return true;
         };
-        let earlier = tags
+        // A tag is no proof of publishing (tags come first, and `--no-publish` makes only
+        // tags): an earlier version meets the requirement when the registry has it.
+        let mut earlier: Vec<Version> = tags
             .iter()
             .filter_map(|t| config.version_in_tag(&r.to, t))
-            .filter(|v| *v != target.version)
-            .any(|v| super::version::matches(&r.req, &v));
+            .filter(|v| *v != target.version && super::version::matches(&r.req, v))
+            .collect();
+        earlier.sort();
+        earlier.push(target.version.clone());
         earlier
-            || registry
-                .has_version(&r.to, &target.version)
-                .unwrap_or(false)
+            .iter()
+            .rev()
+            .any(|v| registry.has_version(&r.to, v).unwrap_or(false))
     };
     Ok(super::dev_order::order(
         pending,

@@ -473,3 +473,144 @@ fn a_tag_is_no_proof_that_a_dev_dependency_was_published() {
         "{log}"
     );
 }
+
+/// The section of `version` in a changelog, from its heading to the next `## `.
+fn section_in(text: &str, version: &str) -> String {
+    let start = text.find(&format!("## [{version}]")).unwrap();
+    let rest = &text[start..];
+    let end = rest[1..].find("\n## ").map_or(rest.len(), |i| i + 2);
+    rest[..end].trim_end().to_owned() + "\n"
+}
+
+#[test]
+fn an_unreleased_heading_with_a_suffix_and_its_compare_link_follow_the_release() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/a/Cargo.toml",
+            manifest(
+                "a",
+                "0.1.0",
+                "repository = \"https://example.test/org/repo\"\n",
+            ),
+        ),
+        (
+            "crates/a/CHANGELOG.md",
+            "# Changelog\n\n## [Unreleased] - ReleaseDate\n\n- A note written by hand.\n\n\
+             ## [0.1.0] - 2026-01-01\n\n- First.\n\n\
+             [Unreleased]: https://example.test/org/repo/compare/a-v0.1.0...HEAD\n\
+             [0.1.0]: https://example.test/org/repo/releases/tag/a-v0.1.0\n"
+                .to_owned(),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat!: x");
+    ws.execute(&[]);
+    let text = ws.read("crates/a/CHANGELOG.md");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {text}"))
+    };
+    // The release goes below the Unreleased heading and takes its entries.
+    assert!(
+        at("## [Unreleased] - ReleaseDate") < at("## [0.2.0]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("A note written by hand").count(), 1, "{text}");
+    assert!(at("## [0.2.0]") < at("A note written by hand"), "{text}");
+    assert!(at("A note written by hand") < at("## [0.1.0]"), "{text}");
+    // What is unreleased now starts at the new tag.
+    assert!(
+        text.contains("[Unreleased]: https://example.test/org/repo/compare/a-v0.2.0...HEAD\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[0.2.0]: https://example.test/org/repo/compare/a-v0.1.0...a-v0.2.0\n"),
+        "{text}"
+    );
+    // The tag says what the changelog says, hand-written entries included.
+    let message = ws.git(&["for-each-ref", "--format=%(contents)", "refs/tags/a-v0.2.0"]);
+    assert_eq!(message.trim_end(), section_in(&text, "0.2.0").trim_end());
+}
+
+#[test]
+fn a_crlf_changelog_gives_a_tag_message_without_carriage_returns() {
+    let changelog = "# Changelog\n\n## [Unreleased]\n\n- A note written by hand.\n- Another.\n\n\
+                     ## [0.1.0] - 2026-01-01\n\n- First.\n"
+        .replace('\n', "\r\n");
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("crates/a/CHANGELOG.md", changelog),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: x");
+    ws.execute(&[]);
+    let text = ws.read("crates/a/CHANGELOG.md");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    let message = ws.git(&["for-each-ref", "--format=%(contents)", "refs/tags/a-v0.1.1"]);
+    assert!(!message.contains('\r'), "{message:?}");
+    let section = section_in(&text.replace("\r\n", "\n"), "0.1.1");
+    assert!(
+        section.contains("- A note written by hand.\n- Another.\n"),
+        "{section:?}"
+    );
+    assert_eq!(message.trim_end(), section.trim_end());
+}
+
+#[test]
+fn a_changelog_linked_nowhere_is_created_and_one_linked_outside_is_refused() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("crates/b/Cargo.toml", manifest("b", "0.1.0", "")),
+    ]);
+    let outside = tempfile::tempdir().unwrap();
+    let outside_log = outside.path().join("CHANGELOG.md");
+    std::fs::write(&outside_log, "# Shared elsewhere\n").unwrap();
+    // a's changelog is meant to live in docs/, which has none yet; b's lives outside the repo.
+    std::os::unix::fs::symlink(
+        "../../docs/a-changelog.md",
+        ws.root().join("crates/a/CHANGELOG.md"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside_log, ws.root().join("crates/b/CHANGELOG.md")).unwrap();
+    ws.git(&["add", "-A"]);
+    ws.git(&["commit", "-qm", "chore: link the changelogs"]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.git(&["tag", "b-v0.1.0"]);
+
+    ws.commit("crates/a/src/lib.rs", "fix: a");
+    ws.execute(&[]);
+    assert!(ws.read("docs/a-changelog.md").contains("## [0.1.1] - "));
+    let link = ws.root().join("crates/a/CHANGELOG.md");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let files = ws.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("docs/a-changelog.md"), "{files}");
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+
+    ws.commit("crates/b/src/lib.rs", "fix: b");
+    let head = ws.head();
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(18), "{log}");
+    assert!(
+        log.contains("crates/b/CHANGELOG.md") && log.contains("outside the repository"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside_log).unwrap(),
+        "# Shared elsewhere\n"
+    );
+    assert_eq!(ws.head(), head);
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+}

@@ -51,9 +51,18 @@ pub fn section(release: &Release, date: &str, unreleased: Option<&str>) -> Strin
     out
 }
 
+/// `## [Unreleased]` or `## Unreleased`, with anything after the word, such as the
+/// `## [Unreleased] - ReleaseDate` of release templates.
 fn is_unreleased_heading(line: &str) -> bool {
-    let lower = line.trim_end().to_ascii_lowercase();
-    lower == "## [unreleased]" || lower == "## unreleased"
+    let Some(title) = line.strip_prefix("## ") else {
+        return false;
+    };
+    let title = title.trim_start();
+    let title = title.strip_prefix('[').unwrap_or(title);
+    title
+        .get(..10)
+        .is_some_and(|word| word.eq_ignore_ascii_case("unreleased"))
+        && !title[10..].starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// Where the `## [Unreleased]` (or `## Unreleased`) section's body starts and ends in `text`.
@@ -97,7 +106,8 @@ pub struct Link {
 
 /// `existing` (or a new changelog) with `section` inserted above the latest release, below an
 /// `## [Unreleased]` section, whose entries `section` took, and `link` added to the link
-/// definitions at the bottom (existing ones are kept).
+/// definitions at the bottom (existing ones are kept; an `[Unreleased]` compare link moves on
+/// to the new tag).
 pub fn insert(existing: Option<&str>, section: &str, link: Option<&Link>) -> String {
     let mut text = existing.unwrap_or(HEADER).to_owned();
     if let Some((start, end)) = unreleased_body(&text) {
@@ -126,8 +136,32 @@ pub fn insert(existing: Option<&str>, section: &str, link: Option<&Link>) -> Str
     });
     if let Some(link) = link {
         out = add_link(&out, link);
+        out = move_unreleased_link(&out, link);
     }
     out
+}
+
+/// `text` with its `[Unreleased]: <repository>/compare/<previous tag>...HEAD` link starting at
+/// the new release's tag instead, when `link` compares that previous tag with the new one:
+/// what is unreleased now comes after this release. Any other `[Unreleased]` link is kept.
+fn move_unreleased_link(text: &str, link: &Link) -> String {
+    let Some((previous, tag)) = link
+        .url
+        .rsplit_once("/compare/")
+        .and_then(|(_, range)| range.split_once("..."))
+    else {
+        return text.to_owned();
+    };
+    let from = format!("/compare/{previous}...");
+    let to = format!("/compare/{tag}...");
+    text.split_inclusive('\n')
+        .map(
+            |line| match line.to_ascii_lowercase().starts_with("[unreleased]: ") {
+                true => line.replacen(&from, &to, 1),
+                false => line.to_owned(),
+            },
+        )
+        .collect()
 }
 
 /// `text` with `link` among its link definitions: after `[Unreleased]: ...`, else before the
@@ -225,7 +259,7 @@ mod tests {
         assert_eq!(
             new,
             "# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-11-26\n\n- new\n\n## [1.1.0] - 2026-01-01\n\n- old\n\n\
-             [unreleased]: https://example.test/r/compare/a-v1.1.0...HEAD\n\
+             [unreleased]: https://example.test/r/compare/a-v1.2.0...HEAD\n\
              [1.2.0]: https://example.test/r/compare/a-v1.1.0...a-v1.2.0\n\
              [1.1.0]: https://example.test/r/compare/a-v1.0.0...a-v1.1.0\n"
         );

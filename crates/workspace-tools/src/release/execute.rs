@@ -177,9 +177,11 @@ impl Prepared {
         plan.releases
             .iter()
             .map(|r| {
+                // Read as LF: the file keeps its CRLF when written, the tag message has none.
                 let old = self
                     .changelog_path(&r.name)
-                    .and_then(|p| read(self.root(), &p).ok()?);
+                    .and_then(|p| read(self.root(), &p).ok()?)
+                    .map(|text| text.replace("\r\n", "\n"));
                 let unreleased = old.as_deref().and_then(changelog::unreleased);
                 (r.name.clone(), changelog::section(r, date, unreleased))
             })
@@ -398,33 +400,91 @@ pub fn write_files(root: &Path, changes: &[FileChange]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Puts the old contents of `changes` back (removing files that did not exist).
+/// Puts the old contents of `changes` back (removing files that did not exist; a link to
+/// nothing stays, without the file written through it).
 pub fn restore(root: &Path, changes: &[&FileChange]) {
     for change in changes {
         let path = root.join(&change.path);
         let _ = match &change.old {
             Some(old) => write_atomically(&path, old),
-            None => std::fs::remove_file(&path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            }),
+            None => link_target(&path)
+                .and_then(std::fs::remove_file)
+                .map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                }),
         };
     }
+}
+
+/// The file that writing `path` changes: `path` itself, or the end of its chain of symlinks,
+/// which may not exist yet (a link to a changelog still to be created).
+fn link_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_owned();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = path.parent().unwrap_or(Path::new("")).join(target);
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// `path` without `.` and `..` components, resolved by name.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Refuses `changes` that would write through a symlink to a file outside the repository:
+/// the release commit could not record it, and the release would edit a file it does not own.
+fn check_links(root: &Path, changes: &[FileChange]) -> Result<(), Error> {
+    let (repo, _) = crate::git::open(root)?;
+    let Some(top) = repo.workdir().map(normalized) else {
+        return Ok(());
+    };
+    let canonical_top = std::fs::canonicalize(&top).unwrap_or_else(|_| top.clone());
+    for change in changes {
+        let path = root.join(&change.path);
+        let target = link_target(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let target = normalized(&target);
+        if !target.starts_with(&top) && !target.starts_with(&canonical_top) {
+            return Err(plan::PlanError::Inconsistent {
+                message: format!(
+                    "{} links to {}, outside the repository, where the release commit cannot                      record it; link it inside the repository or replace the link with the file",
+                    change.path,
+                    target.display()
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Writes through a temporary file in the same directory and a rename, so a reader sees the
 /// old or the new content, never half of it. A symlink is written through to its target (the
 /// link stays a link), and the file keeps its permissions (an executable bit survives).
 fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let target = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            std::fs::canonicalize(path).map_err(|source| Error::Io {
-                path: path.to_owned(),
-                source,
-            })?
-        }
-        _ => path.to_owned(),
-    };
+    let target = link_target(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     let path = target.as_path();
     let io = |source| Error::Io {
         path: path.to_owned(),
@@ -496,6 +556,10 @@ pub fn record(
         return Ok(tags);
     }
     prepared.check_requirements(plan, changes)?;
+    check_links(root, changes)?;
+    // The tags' messages, while the changelogs still hold the `[Unreleased]` entries that the
+    // new sections take.
+    let sections = prepared.sections(plan, date);
     write_files(root, changes)?;
     let paths = committed_paths(root, changes);
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
@@ -541,7 +605,6 @@ pub fn record(
         return Err(e);
     }
     let commit = git(root, &["rev-parse", "HEAD"], None)?;
-    let sections = prepared.sections(plan, date);
     let mut tag = |name: &str, message: &str| -> Result<(), Error> {
         if allow.existing_tags && existing.contains(name) {
             return Ok(());

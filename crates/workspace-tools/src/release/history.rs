@@ -173,7 +173,7 @@ fn changelog_section(
         .and_then(|t| t.get_path(&path).ok())
         .and_then(|e| e.to_object(repo).ok())
         .and_then(|o| o.peel_to_blob().ok())
-        .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+        .map(|b| String::from_utf8_lossy(b.content()).replace("\r\n", "\n"));
     text.and_then(|t| changelog::section_of(&t, version))
         .unwrap_or_else(|| format!("{} {version}\n", member.name))
 }

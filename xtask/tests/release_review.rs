@@ -614,3 +614,125 @@ fn a_changelog_linked_nowhere_is_created_and_one_linked_outside_is_refused() {
     assert_eq!(ws.head(), head);
     assert!(ws.git(&["status", "--porcelain"]).is_empty());
 }
+
+#[test]
+fn a_pre_release_takes_a_chain_of_dependents_along() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/a/Cargo.toml",
+            manifest("a", "0.3.0", &dep("b", "0.2")),
+        ),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.2.0", &dep("c", "~0.1.0")),
+        ),
+        ("crates/c/Cargo.toml", manifest("c", "0.1.0", "")),
+    ]);
+    for tag in ["a-v0.3.0", "b-v0.2.0", "c-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+    let plan = ws.plan(&["--bump", "c=alpha"]);
+    assert_eq!(
+        moves(&plan),
+        [
+            "c 0.1.0 -> 0.1.1-alpha.1",
+            "b 0.2.0 -> 0.2.1-alpha.1",
+            "a 0.3.0 -> 0.3.1-alpha.1"
+        ]
+    );
+    ws.execute(&["--bump", "c=alpha"]);
+    ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+    let b = ws.read("crates/b/Cargo.toml");
+    assert!(b.contains("version = \"~0.1.1-alpha.1\""), "{b}");
+    // The next alpha of c still matches b's requirement: b stays.
+    ws.commit("crates/c/src/lib.rs", "fix: c");
+    assert_eq!(moves(&ws.plan(&[])), ["c 0.1.1-alpha.1 -> 0.1.1-alpha.2"]);
+    // A breaking change in c moves to 0.2.0-alpha.1, which b's requirement does not match;
+    // a's `0.2.1-alpha.1` already admits b's next alpha.
+    ws.commit("crates/c/src/lib.rs", "feat!: c");
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        [
+            "c 0.1.1-alpha.1 -> 0.2.0-alpha.1",
+            "b 0.2.1-alpha.1 -> 0.2.1-alpha.2"
+        ]
+    );
+}
+
+#[test]
+fn two_release_commits_missing_their_tags_are_both_finished_in_order() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: one");
+    break_tagging(&ws);
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(16), "{}", stderr(&out));
+    let first = ws.head().trim().to_owned();
+    // A second release commit, as a merged release pull request would bring, also untagged.
+    ws.commit("crates/a/src/lib.rs", "fix: two");
+    ws.write("crates/a/Cargo.toml", &manifest("a", "0.1.2", ""));
+    ws.cargo(&["generate-lockfile", "--offline"]);
+    ws.git(&[
+        "commit",
+        "-qam",
+        "chore(release): a 0.1.2\n\n- a 0.1.1 → 0.1.2\n\nRelease-Tool: cargo-xtask-release",
+    ]);
+    let second = ws.head().trim().to_owned();
+    fix_tagging(&ws);
+    let plan = ws.plan(&[]);
+    let owed: Vec<(&str, &str)> = plan["unfinished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["tag"].as_str().unwrap(), u["commit"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        owed,
+        [("a-v0.1.1", first.as_str()), ("a-v0.1.2", second.as_str())]
+    );
+    ws.execute(&[]);
+    assert_eq!(ws.git(&["rev-parse", "a-v0.1.1^{commit}"]).trim(), first);
+    assert_eq!(ws.git(&["rev-parse", "a-v0.1.2^{commit}"]).trim(), second);
+    let plan = ws.plan(&[]);
+    assert!(
+        moves(&plan).is_empty() && plan["unfinished"] == serde_json::json!([]),
+        "{plan}"
+    );
+}
+
+#[test]
+fn dependency_tables_in_their_old_underscore_spelling_follow_too() {
+    // Cargo still reads `dev_dependencies` and `build_dependencies` before edition 2024.
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest(
+                "b",
+                "0.3.0",
+                "\n[build_dependencies]\na = { path = \"../a\", version = \"0.1\" }\n\n\
+                 [target.'cfg(unix)'.dev_dependencies]\na = { path = \"../a\", version = \"=0.1.0\" }\n",
+            ),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.git(&["tag", "b-v0.3.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        ["a 0.1.0 -> 0.2.0", "b 0.3.0 -> 0.3.1"]
+    );
+    ws.execute(&[]);
+    let b = ws.read("crates/b/Cargo.toml");
+    assert!(
+        b.contains("a = { path = \"../a\", version = \"0.2\" }")
+            && b.contains("version = \"=0.2.0\""),
+        "{b}"
+    );
+    ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+}

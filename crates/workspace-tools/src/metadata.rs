@@ -332,10 +332,13 @@ fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error>
     }
     let mut inherited: Vec<(String, bool)> = Vec::new();
     for table in tables {
+        // With the `build_dependencies`, `dev_dependencies` spellings Cargo reads before 2024.
         for (section, normal) in [
             ("dependencies", true),
             ("build-dependencies", true),
+            ("build_dependencies", true),
             ("dev-dependencies", false),
+            ("dev_dependencies", false),
         ] {
             let Some(deps) = table.get(section).and_then(toml::Value::as_table) else {
                 continue;

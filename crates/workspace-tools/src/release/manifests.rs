@@ -31,12 +31,16 @@ pub struct Member {
 pub type Texts = BTreeMap<String, String>;
 
 /// The dependency tables of a manifest: `[dependencies]`, `[dev-dependencies]`,
-/// `[build-dependencies]` and their `[target.'cfg(..)'.*]` forms, each with its path and kind.
+/// `[build-dependencies]` (and the `dev_dependencies`, `build_dependencies` spellings Cargo
+/// still reads before edition 2024) and their `[target.'cfg(..)'.*]` forms, each with its path
+/// and kind.
 fn dependency_tables(doc: &DocumentMut) -> Vec<(Vec<String>, DepKind)> {
-    const KINDS: [(&str, DepKind); 3] = [
+    const KINDS: [(&str, DepKind); 5] = [
         ("dependencies", DepKind::Normal),
         ("build-dependencies", DepKind::Build),
+        ("build_dependencies", DepKind::Build),
         ("dev-dependencies", DepKind::Dev),
+        ("dev_dependencies", DepKind::Dev),
     ];
     let mut tables: Vec<(Vec<String>, DepKind)> = Vec::new();
     for (key, kind) in KINDS {

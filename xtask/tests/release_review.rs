@@ -736,3 +736,39 @@ fn dependency_tables_in_their_old_underscore_spelling_follow_too() {
     );
     ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
 }
+
+#[test]
+fn a_workspace_that_keeps_no_lock_file_in_git_still_releases() {
+    // A library repository: Cargo.lock is ignored, present locally or not at all.
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.1.0", &dep("a", "0.1")),
+        ),
+    ]);
+    ws.write(".gitignore", "/target\n/Cargo.lock\n");
+    ws.git(&["rm", "-q", "--cached", "Cargo.lock"]);
+    ws.git(&["commit", "-qam", "chore: keep no lock file"]);
+    for tag in ["a-v0.1.0", "b-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+
+    // Present but ignored: kept in step locally, never committed.
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    ws.execute(&[]);
+    let files = ws.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!files.contains("Cargo.lock"), "{files}");
+    assert!(ws.read("Cargo.lock").contains("version = \"0.2.0\""));
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+
+    // Absent (a fresh clone): cargo makes one while reading the workspace; it stays local.
+    std::fs::remove_file(ws.root().join("Cargo.lock")).unwrap();
+    ws.commit("crates/a/src/lib.rs", "feat!: another");
+    ws.execute(&[]);
+    assert!(!ws.git(&["tag", "-l", "a-v0.3.0"]).is_empty());
+    let files = ws.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!files.contains("Cargo.lock"), "{files}");
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+}

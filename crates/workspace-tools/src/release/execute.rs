@@ -561,17 +561,16 @@ pub fn record(
     // new sections take.
     let sections = prepared.sections(plan, date);
     write_files(root, changes)?;
-    let paths = committed_paths(root, changes);
-    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let committed_paths = committed_paths(root, changes)?;
+    let paths: Vec<&str> = committed_paths.iter().map(|(p, _)| p.as_str()).collect();
     // `--only` takes the paths' contents from the working tree through a temporary index:
     // anything else the user staged stays staged, out of the commit, and what they staged in
     // the release's own files is untouched unless the commit is made. A new file must be known
     // to the index to be named, so it enters as an intent to add, undone on failure.
-    let new: Vec<&str> = changes
+    let new: Vec<&str> = committed_paths
         .iter()
-        .zip(&paths)
-        .filter(|(change, _)| change.old.is_none())
-        .map(|(_, path)| *path)
+        .filter(|(_, new)| *new)
+        .map(|(path, _)| path.as_str())
         .collect();
     let committed = check_resolves(root)
         .and_then(|()| match new.is_empty() {
@@ -636,28 +635,34 @@ pub fn record(
     Ok(tags)
 }
 
-/// The paths a release commits: each written file, and the target of a symlinked one inside
-/// the repository (the link itself does not change).
-fn committed_paths(root: &Path, changes: &[FileChange]) -> Vec<String> {
+/// The paths a release commits, each with whether it is new: each written file, or the target
+/// of a symlinked one (the link itself does not change), except files git ignores and does not
+/// track, such as the `Cargo.lock` of a library repository, which stay local.
+fn committed_paths(root: &Path, changes: &[FileChange]) -> Result<Vec<(String, bool)>, Error> {
+    let (repo, prefix) = crate::git::open(root)?;
+    let index = repo.index().map_err(Error::git("reading the index"))?;
     let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let mut paths = Vec::new();
     for change in changes {
         let path = root.join(&change.path);
         let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-        let target = linked
+        let path = linked
             .then(|| std::fs::canonicalize(&path).ok())
             .flatten()
             .and_then(|t| {
                 t.strip_prefix(&base)
                     .ok()
                     .map(|p| p.to_string_lossy().into_owned())
-            });
-        match target {
-            Some(target) => paths.push(target),
-            None => paths.push(change.path.clone()),
+            })
+            .unwrap_or_else(|| change.path.clone());
+        let in_repo = prefix.join(&path);
+        let tracked = index.get_path(&in_repo, 0).is_some();
+        if !tracked && repo.is_path_ignored(&in_repo).unwrap_or(false) {
+            continue;
         }
+        paths.push((path, change.old.is_none()));
     }
-    paths
+    Ok(paths)
 }
 
 /// A train tag's message: each crate's name and changelog section.

@@ -772,3 +772,37 @@ fn a_workspace_that_keeps_no_lock_file_in_git_still_releases() {
     assert!(!files.contains("Cargo.lock"), "{files}");
     assert!(ws.git(&["status", "--porcelain"]).is_empty());
 }
+
+#[test]
+fn every_requirement_form_ends_up_matching_a_move_to_one_point_oh() {
+    let forms = [
+        ("d1", "~0.1", "~1.0"),
+        ("d2", "~0.1.2", "~1.0.0"),
+        ("d3", "0.*", "1.*"),
+        ("d4", "=0.1.5", "=1.0.0"),
+        ("d5", "^0", "^1"),
+        ("d6", ">0.1.0, <0.1.9", ">=1.0.0, <1.0.1"),
+        ("d7", "<0.2.0-0", "<1.0.1"),
+        ("d8", ">= 0.1 , < 0.3", ">=1.0, <1.1"),
+        ("d9", "0.1.5", "1.0.0"),
+    ];
+    let mut files = vec![
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml".to_owned().leak() as &str, manifest("a", "0.1.5", "")),
+    ];
+    for (name, req, _) in forms {
+        let path: &str = format!("crates/{name}/Cargo.toml").leak();
+        files.push((path, manifest(name, "0.1.0", &dep("a", req))));
+    }
+    let ws = Ws::new(&files);
+    ws.git(&["tag", "a-v0.1.5"]);
+    for (name, _, _) in forms {
+        ws.git(&["tag", &format!("{name}-v0.1.0")]);
+    }
+    ws.execute(&["--bump", "a=1.0.0"]);
+    for (name, _, want) in forms {
+        let text = ws.read(&format!("crates/{name}/Cargo.toml"));
+        assert!(text.contains(&format!("version = \"{want}\"")), "{name}: {text}");
+    }
+    ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+}

@@ -806,3 +806,49 @@ fn every_requirement_form_ends_up_matching_a_move_to_one_point_oh() {
     }
     ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
 }
+
+#[test]
+fn renamed_dependencies_in_every_form_follow_a_crate_with_its_own_tag_name() {
+    let root = format!(
+        "{ROOT}\n[workspace.dependencies.aw]\npackage = \"a\"\npath = \"crates/a\"\nversion = \"0.1\"\n\n\
+         [workspace.metadata.workspace-tools.release.crates.a]\ntag-name = \"alpha\"\n"
+    );
+    let ws = Ws::new(&[
+        ("Cargo.toml", root),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.1.0", "\n[target.'cfg(unix)'.build-dependencies]\naw.workspace = true\n"),
+        ),
+        (
+            "crates/c/Cargo.toml",
+            manifest(
+                "c",
+                "0.1.0",
+                "\n[dependencies]\nal.package = \"a\"\nal.path = \"../a\"\nal.version = \"0.1.0\"\n",
+            ),
+        ),
+        (
+            "crates/d/Cargo.toml",
+            manifest(
+                "d",
+                "0.1.0",
+                "\n[dev-dependencies.ax]\npackage = \"a\"\npath = \"../a\"\nversion = \"<0.2\"\n",
+            ),
+        ),
+    ]);
+    for tag in ["alpha-v0.1.0", "b-v0.1.0", "c-v0.1.0", "d-v0.1.0"] {
+        ws.git(&["tag", tag]);
+    }
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    assert_eq!(
+        moves(&ws.plan(&[])),
+        ["a 0.1.0 -> 0.2.0", "b 0.1.0 -> 0.1.1", "c 0.1.0 -> 0.1.1"]
+    );
+    ws.execute(&[]);
+    assert!(ws.read("Cargo.toml").contains("version = \"0.2\"\n"));
+    assert!(ws.read("crates/c/Cargo.toml").contains("al.version = \"0.2.0\"\n"));
+    assert!(ws.read("crates/d/Cargo.toml").contains("version = \"<0.3\"\n"));
+    assert!(!ws.git(&["tag", "-l", "alpha-v0.2.0"]).is_empty());
+    ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+}

@@ -788,7 +788,10 @@ fn every_requirement_form_ends_up_matching_a_move_to_one_point_oh() {
     ];
     let mut files = vec![
         ("Cargo.toml", ROOT.to_owned()),
-        ("crates/a/Cargo.toml".to_owned().leak() as &str, manifest("a", "0.1.5", "")),
+        (
+            "crates/a/Cargo.toml".to_owned().leak() as &str,
+            manifest("a", "0.1.5", ""),
+        ),
     ];
     for (name, req, _) in forms {
         let path: &str = format!("crates/{name}/Cargo.toml").leak();
@@ -802,7 +805,10 @@ fn every_requirement_form_ends_up_matching_a_move_to_one_point_oh() {
     ws.execute(&["--bump", "a=1.0.0"]);
     for (name, _, want) in forms {
         let text = ws.read(&format!("crates/{name}/Cargo.toml"));
-        assert!(text.contains(&format!("version = \"{want}\"")), "{name}: {text}");
+        assert!(
+            text.contains(&format!("version = \"{want}\"")),
+            "{name}: {text}"
+        );
     }
     ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
 }
@@ -818,7 +824,11 @@ fn renamed_dependencies_in_every_form_follow_a_crate_with_its_own_tag_name() {
         ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
         (
             "crates/b/Cargo.toml",
-            manifest("b", "0.1.0", "\n[target.'cfg(unix)'.build-dependencies]\naw.workspace = true\n"),
+            manifest(
+                "b",
+                "0.1.0",
+                "\n[target.'cfg(unix)'.build-dependencies]\naw.workspace = true\n",
+            ),
         ),
         (
             "crates/c/Cargo.toml",
@@ -847,8 +857,86 @@ fn renamed_dependencies_in_every_form_follow_a_crate_with_its_own_tag_name() {
     );
     ws.execute(&[]);
     assert!(ws.read("Cargo.toml").contains("version = \"0.2\"\n"));
-    assert!(ws.read("crates/c/Cargo.toml").contains("al.version = \"0.2.0\"\n"));
-    assert!(ws.read("crates/d/Cargo.toml").contains("version = \"<0.3\"\n"));
+    assert!(
+        ws.read("crates/c/Cargo.toml")
+            .contains("al.version = \"0.2.0\"\n")
+    );
+    assert!(
+        ws.read("crates/d/Cargo.toml")
+            .contains("version = \"<0.3\"\n")
+    );
     assert!(!ws.git(&["tag", "-l", "alpha-v0.2.0"]).is_empty());
     ws.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+}
+
+#[test]
+fn a_dev_dependency_cycle_of_three_is_refused_naming_every_crate() {
+    let local = ", registry = \"local\"";
+    let on = |name: &str, table: &str, req: &str| {
+        format!("\n[{table}]\n{name} = {{ path = \"../{name}\", version = \"{req}\"{local} }}\n")
+    };
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/x1/Cargo.toml",
+            manifest("x1", "0.1.0", &on("x2", "dev-dependencies", "0.1")),
+        ),
+        (
+            "crates/x2/Cargo.toml",
+            manifest("x2", "0.1.0", &on("x3", "dependencies", "0.1")),
+        ),
+        (
+            "crates/x3/Cargo.toml",
+            manifest("x3", "0.1.0", &on("x1", "dependencies", "0.1")),
+        ),
+    ]);
+    let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(18), "{log}");
+    assert!(
+        log.contains("publishing cannot be ordered: x1 → x2 → x3 → x1")
+            && log.contains("drop `version` from x1's dev-dependency on x2 (`0.1`)"),
+        "{log}"
+    );
+    assert!(!log.contains("Published"), "{log}");
+}
+
+#[test]
+fn a_release_commit_with_some_of_its_tags_is_finished_with_the_others() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/b/Cargo.toml",
+            manifest("b", "0.3.0", &dep("a", "0.1")),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.git(&["tag", "b-v0.3.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    break_tagging(&ws);
+    let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
+    assert_eq!(out.status.code(), Some(16), "{}", stderr(&out));
+    fix_tagging(&ws);
+    let release_commit = ws.head().trim().to_owned();
+    // Someone tagged a by hand; b's tag is still owed.
+    ws.git(&["tag", "-a", "-m", "a 0.2.0", "a-v0.2.0"]);
+    let plan = ws.plan(&[]);
+    let owed: Vec<&str> = plan["unfinished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(owed, ["b-v0.3.1"], "{plan}");
+    ws.execute(&[]);
+    assert_eq!(
+        ws.git(&["rev-parse", "b-v0.3.1^{commit}"]).trim(),
+        release_commit
+    );
+    let plan = ws.plan(&[]);
+    assert!(
+        moves(&plan).is_empty() && plan["unfinished"] == serde_json::json!([]),
+        "{plan}"
+    );
 }

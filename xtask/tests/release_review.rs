@@ -366,10 +366,10 @@ fn a_compatible_move_leaves_versioned_dev_dependencies_that_still_match() {
     ]);
     let out = ws.release(&["--execute", "--no-push", "--registry", "local"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut x1 = ws.read("crates/x1/Cargo.toml");
-    x1.push_str(&format!(
-        "\n[dev-dependencies]\nx2 = {{ path = \"../x2\", version = \"0.1.0\"{local} }}\n"
-    ));
+    let x1 = format!(
+        "{}\n[dev-dependencies]\nx2 = {{ path = \"../x2\", version = \"0.1.0\"{local} }}\n",
+        ws.read("crates/x1/Cargo.toml")
+    );
     ws.write("crates/x1/Cargo.toml", &x1);
     ws.cargo(&["generate-lockfile", "--offline"]);
     ws.git(&["commit", "-qam", "test: x1 against the published x2"]);
@@ -938,5 +938,40 @@ fn a_release_commit_with_some_of_its_tags_is_finished_with_the_others() {
     assert!(
         moves(&plan).is_empty() && plan["unfinished"] == serde_json::json!([]),
         "{plan}"
+    );
+}
+
+#[test]
+fn unreleased_subsections_merge_with_the_generated_ones() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "1.0.0", "")),
+        (
+            "crates/a/CHANGELOG.md",
+            "# Changelog\n\n## [Unreleased]\n\nA word before the lists.\n\n### Added\n\n- A feature note written by hand.\n\n\
+             ### Removed\n\n### Fixed\n\n## [1.0.0] - 2026-01-01\n\n- First.\n"
+                .to_owned(),
+        ),
+    ]);
+    ws.git(&["tag", "a-v1.0.0"]);
+    ws.commit("crates/a/src/lib.rs", "feat: x");
+    ws.commit("crates/a/src/lib.rs", "fix: y");
+    ws.execute(&[]);
+    let text = ws.read("crates/a/CHANGELOG.md");
+    let section = section_in(&text, "1.1.0");
+    let ids: Vec<String> = ws
+        .git(&["log", "--format=%h", "--abbrev=7", "-2", "HEAD~1"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let body = section.split_once('\n').unwrap().1;
+    assert_eq!(
+        body,
+        format!(
+            "\nA word before the lists.\n\n### Added\n\n- A feature note written by hand.\n- x ({})\n\n\
+             ### Fixed\n\n- y ({})\n",
+            ids[1], ids[0]
+        ),
+        "{text}"
     );
 }

@@ -14,7 +14,9 @@ and this crate adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.h
 
 /// The section of `release` dated `date` (`YYYY-MM-DD`): the entries written by hand under
 /// `## [Unreleased]` first, then commits grouped as Added (`feat`), Fixed (`fix`) and Changed
-/// (the rest, breaking ones first and marked), and the dependencies it now requires.
+/// (the rest, breaking ones first and marked), and the dependencies it now requires. A
+/// hand-written `### Added` (or any other subsection) takes the generated entries of the same
+/// name after its own, so no heading appears twice; empty ones are dropped.
 pub fn section(release: &Release, date: &str, unreleased: Option<&str>) -> String {
     let mut added = Vec::new();
     let mut fixed = Vec::new();
@@ -39,16 +41,48 @@ pub fn section(release: &Release, date: &str, unreleased: Option<&str>) -> Strin
             .collect();
         changed.push(format!("- Updated dependencies: {}", deps.join(", ")));
     }
-    let mut out = format!("## [{}] - {date}\n", release.to);
-    if let Some(body) = unreleased.map(str::trim).filter(|b| !b.is_empty()) {
-        let _ = write!(out, "\n{body}\n");
-    }
+    let (preamble, mut groups) = subsections(unreleased.unwrap_or_default());
     for (heading, lines) in [("Added", added), ("Changed", changed), ("Fixed", fixed)] {
-        if !lines.is_empty() {
-            let _ = write!(out, "\n### {heading}\n\n{}\n", lines.join("\n"));
+        if lines.is_empty() {
+            continue;
+        }
+        let generated = lines.join("\n");
+        match groups
+            .iter_mut()
+            .find(|(h, _)| h.eq_ignore_ascii_case(heading))
+        {
+            Some((_, body)) if body.is_empty() => *body = generated,
+            Some((_, body)) => *body = format!("{body}\n{generated}"),
+            None => groups.push((heading.to_owned(), generated)),
         }
     }
+    let mut out = format!("## [{}] - {date}\n", release.to);
+    if !preamble.is_empty() {
+        let _ = write!(out, "\n{preamble}\n");
+    }
+    for (heading, body) in groups.iter().filter(|(_, body)| !body.is_empty()) {
+        let _ = write!(out, "\n### {heading}\n\n{body}\n");
+    }
     out
+}
+
+/// The hand-written text of an `## [Unreleased]` section: what comes before its first `###`
+/// heading, and each `### heading` with its body, trimmed.
+fn subsections(text: &str) -> (String, Vec<(String, String)>) {
+    let mut preamble = String::new();
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for line in text.trim().lines() {
+        if let Some(heading) = line.strip_prefix("### ") {
+            groups.push((heading.trim().to_owned(), String::new()));
+            continue;
+        }
+        let body = groups.last_mut().map_or(&mut preamble, |(_, b)| b);
+        body.push_str(line);
+        body.push('\n');
+    }
+    let trim = |text: &str| text.trim_matches('\n').to_owned();
+    let groups = groups.into_iter().map(|(h, b)| (h, trim(&b))).collect();
+    (trim(&preamble), groups)
 }
 
 /// `## [Unreleased]` or `## Unreleased`, with anything after the word, such as the

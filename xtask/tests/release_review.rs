@@ -328,6 +328,10 @@ fn a_refused_release_keeps_what_the_user_staged() {
         "vendor",
         "Cargo.lock",
     ]);
+    // b has no changelog yet: the release would create one.
+    ws.git(&["stash", "-q"]);
+    ws.commit("crates/b/src/lib.rs", "fix: b");
+    ws.git(&["stash", "pop", "-q", "--index"]);
     let hook = ws.root().join(".git/hooks/pre-commit");
     std::fs::write(&hook, "#!/bin/sh\necho 'hook: no' >&2\nexit 1\n").unwrap();
     {
@@ -337,8 +341,10 @@ fn a_refused_release_keeps_what_the_user_staged() {
     let head = ws.head();
     let out = ws.release(&["--execute", "--no-push", "--no-publish", "--allow-dirty"]);
     assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hook: no"), "{}", stderr(&out));
     assert_eq!(ws.head(), head);
     assert_eq!(staged(&ws, "crates/a/CHANGELOG.md"), before);
+    assert!(!ws.root().join("crates/b/CHANGELOG.md").exists());
     assert_eq!(
         ws.git(&["status", "--porcelain"]),
         "M  crates/a/CHANGELOG.md\n",
@@ -974,4 +980,31 @@ fn unreleased_subsections_merge_with_the_generated_ones() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn a_member_without_a_version_is_never_released() {
+    // Since Cargo 1.75 a package may leave `version` out: it is 0.0.0 and not publishable.
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "crates/tool/Cargo.toml",
+            "[package]\nname = \"tool\"\nedition = \"2021\"\n".to_owned() + &dep("a", "0.1"),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/tool/src/lib.rs", "fix: tool");
+    let plan = ws.plan(&[]);
+    assert!(moves(&plan).is_empty(), "{plan}");
+    // Its requirement still follows a's breaking move, so that it keeps building.
+    ws.commit("crates/a/src/lib.rs", "feat!: a new API");
+    assert_eq!(moves(&ws.plan(&[])), ["a 0.1.0 -> 0.2.0"]);
+    ws.execute(&[]);
+    assert!(
+        ws.read("crates/tool/Cargo.toml")
+            .contains("version = \"0.2\"")
+    );
+    assert!(!ws.read("crates/tool/Cargo.toml").contains("0.0."));
+    assert_eq!(ws.git(&["tag", "--points-at", "HEAD"]).trim(), "a-v0.2.0");
 }

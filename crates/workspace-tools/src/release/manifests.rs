@@ -18,7 +18,7 @@ pub struct Member {
     pub version: Version,
     /// Its manifest, relative to the workspace root.
     pub manifest: String,
-    /// `false` for `publish = false` or `publish = []`.
+    /// `false` for `publish = false`, `publish = []` or a package without a `version`.
     pub publish: bool,
     /// `version.workspace = true`.
     pub shares_workspace_version: bool,
@@ -152,7 +152,8 @@ pub fn read(
         let publish = match publish_item {
             Some(Item::Value(Value::Boolean(b))) => *b.value(),
             Some(Item::Value(Value::Array(registries))) => !registries.is_empty(),
-            _ => true,
+            // Cargo: a package without a `version` is 0.0.0 and not publishable.
+            _ => pkg.and_then(|p| p.get("version")).is_some(),
         };
         members.push(Member {
             name: package.name.clone(),

@@ -1008,3 +1008,39 @@ fn a_member_without_a_version_is_never_released() {
     assert!(!ws.read("crates/tool/Cargo.toml").contains("0.0."));
     assert_eq!(ws.git(&["tag", "--points-at", "HEAD"]).trim(), "a-v0.2.0");
 }
+
+#[test]
+fn a_compare_link_never_starts_at_a_tag_that_does_not_exist() {
+    let ws = Ws::with_registry(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        (
+            "crates/a/Cargo.toml",
+            manifest(
+                "a",
+                "0.2.0",
+                "repository = \"https://example.test/org/repo\"\n",
+            ),
+        ),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    // 0.2.0 was published by hand and never tagged: the registry makes it the last release.
+    ws.cargo(&[
+        "publish",
+        "--quiet",
+        "-p",
+        "a",
+        "--registry",
+        "local",
+        "--allow-dirty",
+        "--no-verify",
+    ]);
+    ws.commit("crates/a/src/lib.rs", "fix: after the publish");
+    ws.execute(&["--registry", "local"]);
+    let text = ws.read("crates/a/CHANGELOG.md");
+    assert!(text.contains("## [0.2.1] - "), "{text}");
+    assert!(!text.contains("a-v0.2.0"), "no such tag: {text}");
+    assert!(
+        text.contains("[0.2.1]: https://example.test/org/repo/compare/a-v0.1.0...a-v0.2.1\n"),
+        "{text}"
+    );
+}

@@ -204,11 +204,11 @@ impl Prepared {
         let repository = member.repository.as_ref()?;
         let tag = release.tag.clone().or_else(|| plan.train_tag.clone())?;
         let state = self.states.iter().find(|s| s.name == release.name)?;
-        let url = match &state.last_release {
-            Some(last) if *last < release.to => format!(
-                "{repository}/compare/{}...{tag}",
-                self.workspace.release.tag(&release.name, last)
-            ),
+        // From the last tag that exists: a release the registry knows of may have none.
+        let url = match (&state.last_release, &state.last_tag) {
+            (Some(last), Some(base)) if *last < release.to => {
+                format!("{repository}/compare/{base}...{tag}")
+            }
             _ => format!("{repository}/releases/tag/{tag}"),
         };
         Some(changelog::Link {

@@ -1044,3 +1044,37 @@ fn a_compare_link_never_starts_at_a_tag_that_does_not_exist() {
         "{text}"
     );
 }
+
+#[test]
+fn two_changelogs_linked_to_one_file_both_land_in_it() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        ("crates/b/Cargo.toml", manifest("b", "0.2.0", "")),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n- First.\n".to_owned(),
+        ),
+    ]);
+    for krate in ["a", "b"] {
+        std::os::unix::fs::symlink(
+            "../../CHANGELOG.md",
+            ws.root().join(format!("crates/{krate}/CHANGELOG.md")),
+        )
+        .unwrap();
+    }
+    ws.git(&["add", "-A"]);
+    ws.git(&["commit", "-qm", "chore: one changelog"]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.git(&["tag", "b-v0.2.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: a");
+    ws.commit("crates/b/src/lib.rs", "fix: b");
+    ws.execute(&[]);
+    let text = ws.read("CHANGELOG.md");
+    assert!(
+        text.contains("## [0.1.1] - ") && text.contains("## [0.2.1] - "),
+        "{text}"
+    );
+    assert!(text.contains("- a (") && text.contains("- b ("), "{text}");
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+}

@@ -174,18 +174,30 @@ impl Prepared {
 
     /// The changelog section of each released crate, dated `date`.
     pub fn sections(&self, plan: &ReleasePlan, date: &str) -> BTreeMap<String, String> {
+        // Changelogs linked to one file: the first release there takes its `[Unreleased]` entries.
+        let mut taken = std::collections::BTreeSet::new();
         plan.releases
             .iter()
             .map(|r| {
+                let path = self.changelog_path(&r.name);
+                let first = path
+                    .as_ref()
+                    .is_none_or(|p| taken.insert(self.changelog_file(p)));
                 // Read as LF: the file keeps its CRLF when written, the tag message has none.
-                let old = self
-                    .changelog_path(&r.name)
+                let old = path
+                    .filter(|_| first)
                     .and_then(|p| read(self.root(), &p).ok()?)
                     .map(|text| text.replace("\r\n", "\n"));
                 let unreleased = old.as_deref().and_then(changelog::unreleased);
                 (r.name.clone(), changelog::section(r, date, unreleased))
             })
             .collect()
+    }
+
+    /// The file a changelog path is written to: itself, or the end of its symlinks.
+    fn changelog_file(&self, path: &str) -> PathBuf {
+        let path = self.root().join(path);
+        normalized(&link_target(&path).unwrap_or(path))
     }
 
     /// The changelog of a member, relative to the root.
@@ -238,14 +250,26 @@ impl Prepared {
             }
         }
         let sections = self.sections(plan, date);
+        // Changelogs linked to one file each add their section to it, one after the other.
+        let mut written: BTreeMap<PathBuf, usize> = BTreeMap::new();
         for release in &plan.releases {
             let path = self
                 .changelog_path(&release.name)
                 .expect("planned crates are members");
-            let old = read(self.root(), &path)?;
             let link = self.link(release, plan);
-            let new = changelog::insert(old.as_deref(), &sections[&release.name], link.as_ref());
-            changes.push(FileChange { path, old, new });
+            let section = &sections[&release.name];
+            match written.get(&self.changelog_file(&path)) {
+                Some(&at) => {
+                    let change = &mut changes[at];
+                    change.new = changelog::insert(Some(&change.new), section, link.as_ref());
+                }
+                None => {
+                    let old = read(self.root(), &path)?;
+                    let new = changelog::insert(old.as_deref(), section, link.as_ref());
+                    written.insert(self.changelog_file(&path), changes.len());
+                    changes.push(FileChange { path, old, new });
+                }
+            }
         }
         for change in &mut changes {
             change.new = keep_line_endings(change.old.as_deref(), &change.new);

@@ -65,7 +65,19 @@ impl Ws {
         ] {
             ws.git(args);
         }
-        ws.cargo(&["generate-lockfile", "--offline"]);
+        // The workspace's manifest: the shallowest one (a workspace may live in a subdirectory).
+        let root_manifest = files
+            .iter()
+            .map(|(path, _)| *path)
+            .filter(|path| path.ends_with("Cargo.toml"))
+            .min_by_key(|path| path.matches('/').count())
+            .unwrap();
+        ws.cargo(&[
+            "generate-lockfile",
+            "--offline",
+            "--manifest-path",
+            root_manifest,
+        ]);
         ws.git(&["add", "-A"]);
         ws.git(&["commit", "-q", "-m", "initial"]);
         ws
@@ -1076,5 +1088,46 @@ fn two_changelogs_linked_to_one_file_both_land_in_it() {
         "{text}"
     );
     assert!(text.contains("- a (") && text.contains("- b ("), "{text}");
+    assert!(ws.git(&["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn a_changelog_linked_outside_the_workspace_but_inside_the_repository_is_committed() {
+    // The workspace lives in rust/ of a larger repository whose docs/ holds the changelog.
+    let ws = Ws::new(&[
+        ("rust/Cargo.toml", ROOT.to_owned()),
+        ("rust/crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+        (
+            "docs/a-changelog.md",
+            "# Changelog\n\n## [0.1.0] - 2026-01-01\n".to_owned(),
+        ),
+    ]);
+    std::os::unix::fs::symlink(
+        "../../../docs/a-changelog.md",
+        ws.root().join("rust/crates/a/CHANGELOG.md"),
+    )
+    .unwrap();
+    ws.git(&["add", "-A"]);
+    ws.git(&["commit", "-qm", "chore: link the changelog"]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("rust/crates/a/src/lib.rs", "fix: a");
+    let manifest = ws.root().join("rust/Cargo.toml");
+    let out = run(
+        ws.root(),
+        ws.cargo_home.path(),
+        env!("CARGO_BIN_EXE_xtask"),
+        &[
+            "release",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+            "--execute",
+            "--no-push",
+            "--no-publish",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(ws.read("docs/a-changelog.md").contains("## [0.1.1] - "));
+    let files = ws.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("docs/a-changelog.md"), "{files}");
     assert!(ws.git(&["status", "--porcelain"]).is_empty());
 }

@@ -670,16 +670,14 @@ fn committed_paths(root: &Path, changes: &[FileChange]) -> Result<Vec<(String, b
     for change in changes {
         let path = root.join(&change.path);
         let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        // Relative to the workspace root, where git runs: `../docs/...` for a target elsewhere
+        // in the repository.
         let path = linked
             .then(|| std::fs::canonicalize(&path).ok())
             .flatten()
-            .and_then(|t| {
-                t.strip_prefix(&base)
-                    .ok()
-                    .map(|p| p.to_string_lossy().into_owned())
-            })
+            .map(|t| relative_to(&base, &t).to_string_lossy().into_owned())
             .unwrap_or_else(|| change.path.clone());
-        let in_repo = prefix.join(&path);
+        let in_repo = normalized(&prefix.join(&path));
         let tracked = index.get_path(&in_repo, 0).is_some();
         if !tracked && repo.is_path_ignored(&in_repo).unwrap_or(false) {
             continue;
@@ -687,6 +685,16 @@ fn committed_paths(root: &Path, changes: &[FileChange]) -> Result<Vec<(String, b
         paths.push((path, change.old.is_none()));
     }
     Ok(paths)
+}
+
+/// `target` relative to `base`, both absolute, with `..` for the part of `base` it is not under.
+fn relative_to(base: &Path, target: &Path) -> PathBuf {
+    let base: Vec<_> = base.components().collect();
+    let target: Vec<_> = target.components().collect();
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut out: PathBuf = base[common..].iter().map(|_| "..").collect();
+    out.extend(&target[common..]);
+    out
 }
 
 /// A train tag's message: each crate's name and changelog section.

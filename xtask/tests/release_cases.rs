@@ -6,30 +6,7 @@ mod fixture;
 mod registry;
 mod release_ws;
 
-use serde_json::Value;
-
-use release_ws::{ROOT, Ws, manifest, stderr};
-
-/// `name from -> to` of each planned release.
-fn moves(plan: &Value) -> Vec<String> {
-    plan["releases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {} -> {}",
-                r["name"].as_str().unwrap(),
-                r["from"].as_str().unwrap(),
-                r["to"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
-fn dep(name: &str, spec: &str) -> String {
-    format!("\n[dependencies]\n{name} = {{ path = \"../{name}\", version = \"{spec}\" }}\n")
-}
+use release_ws::{ROOT, Ws, dep, manifest, moves, stderr};
 
 #[test]
 fn a_release_commit_whose_tags_failed_is_finished_by_the_rerun() {

@@ -7,30 +7,8 @@ mod registry;
 mod release_ws;
 
 use registry::run;
-use serde_json::Value;
 
-use release_ws::{ROOT, Ws, manifest, stderr};
-
-/// `name from -> to` of each planned release.
-fn moves(plan: &Value) -> Vec<String> {
-    plan["releases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {} -> {}",
-                r["name"].as_str().unwrap(),
-                r["from"].as_str().unwrap(),
-                r["to"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
-fn dep(name: &str, spec: &str) -> String {
-    format!("\n[dependencies]\n{name} = {{ path = \"../{name}\", version = \"{spec}\" }}\n")
-}
+use release_ws::{ROOT, Ws, dep, manifest, moves, stderr};
 
 /// Makes tag signing fail after the release commit, as a broken gpg setup would.
 fn break_tagging(ws: &Ws) {

@@ -159,3 +159,25 @@ impl Ws {
 pub(crate) fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// `name from -> to` of each planned release.
+pub(crate) fn moves(plan: &Value) -> Vec<String> {
+    plan["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} -> {}",
+                r["name"].as_str().unwrap(),
+                r["from"].as_str().unwrap(),
+                r["to"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A `[dependencies]` table with a path dependency on `name` at the requirement `spec`.
+pub(crate) fn dep(name: &str, spec: &str) -> String {
+    format!("\n[dependencies]\n{name} = {{ path = \"../{name}\", version = \"{spec}\" }}\n")
+}

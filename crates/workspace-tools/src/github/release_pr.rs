@@ -498,23 +498,26 @@ mod tests {
         assert_eq!(recorded(&p.body).unwrap().releases.len(), 2);
     }
 
+    /// Runs git in `work` with a test identity and no signing; panics on failure.
+    fn test_git(work: &Path, args: &[&str]) -> String {
+        let mut all = vec![
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@localhost",
+            "-c",
+            "commit.gpgsign=false",
+        ];
+        all.extend(args);
+        git::run(work, &all, None, &[]).unwrap()
+    }
+
     #[test]
     fn the_lease_is_the_commit_that_was_inspected() {
         let dir = tempfile::tempdir().unwrap();
         let (origin, work) = (dir.path().join("origin.git"), dir.path().join("work"));
         std::fs::create_dir_all(&work).unwrap();
-        let git = |args: &[&str]| {
-            let mut all = vec![
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@localhost",
-                "-c",
-                "commit.gpgsign=false",
-            ];
-            all.extend(args);
-            git::run(&work, &all, None, &[]).unwrap()
-        };
+        let git = |args: &[&str]| test_git(&work, args);
         git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
         git(&["init", "-q", "-b", "main"]);
         git(&["commit", "-q", "--allow-empty", "-m", "initial"]);
@@ -561,18 +564,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (origin, work) = (dir.path().join("origin.git"), dir.path().join("work"));
         std::fs::create_dir_all(&work).unwrap();
-        let git = |args: &[&str]| {
-            let mut all = vec![
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@localhost",
-                "-c",
-                "commit.gpgsign=false",
-            ];
-            all.extend(args);
-            git::run(&work, &all, None, &[]).unwrap()
-        };
+        let git = |args: &[&str]| test_git(&work, args);
         let commit = |message: &str| {
             git(&["commit", "-q", "--allow-empty", "-m", message]);
             git(&["rev-parse", "HEAD"])

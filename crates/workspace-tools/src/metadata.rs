@@ -71,9 +71,14 @@ fn load_with(manifest_path: Option<&Path>, lock: Lock) -> Result<Workspace, Erro
 /// The workspace described by `cargo metadata` JSON, with the configuration in its root manifest
 /// (the reads index is left empty: see [`scan_reads`]).
 pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<Workspace, Error> {
-    let graph = graph_from_json(json, manifest_path)?;
+    let package_graph = package_graph(json, manifest_path)?;
+    let graph = from_guppy(&package_graph)?;
     let config = load_config(&graph)?;
-    let target_dir = target_dir(json).unwrap_or_else(|| graph.root().join("target"));
+    let target_dir = package_graph
+        .workspace()
+        .target_directory()
+        .as_std_path()
+        .to_owned();
     Ok(Workspace {
         graph,
         rules: config.rules,
@@ -81,17 +86,6 @@ pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<W
         test_tools: config.test_tools,
         target_dir,
     })
-}
-
-/// The `target_directory` of `cargo metadata` JSON.
-fn target_dir(json: &str) -> Option<PathBuf> {
-    #[derive(serde::Deserialize)]
-    struct Target {
-        target_directory: PathBuf,
-    }
-    serde_json::from_str::<Target>(json)
-        .ok()
-        .map(|t| t.target_directory)
 }
 
 /// Fills the reads index of `graph` by scanning its local packages' files on disk.
@@ -189,16 +183,14 @@ fn first_error(stderr: &str) -> String {
     message
 }
 
-/// Builds the graph from `cargo metadata` JSON.
-pub fn graph_from_json(json: &str, manifest_path: Option<&Path>) -> Result<WorkspaceGraph, Error> {
-    let fail = |e: guppy::Error| Error::Metadata {
-        manifest: describe(manifest_path),
-        message: e.to_string(),
-    };
-    let guppy_graph = CargoMetadata::parse_json(json)
+/// guppy's package graph of `cargo metadata` JSON.
+fn package_graph(json: &str, manifest_path: Option<&Path>) -> Result<PackageGraph, Error> {
+    CargoMetadata::parse_json(json)
         .and_then(CargoMetadata::build_graph)
-        .map_err(fail)?;
-    from_guppy(&guppy_graph)
+        .map_err(|e| Error::Metadata {
+            manifest: describe(manifest_path),
+            message: e.to_string(),
+        })
 }
 
 fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {

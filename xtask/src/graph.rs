@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use workspace_tools::{metadata, render};
+use workspace_tools::adapters::metadata;
+use workspace_tools::render;
 
 /// Arguments of `graph`.
 #[derive(clap::Args)]

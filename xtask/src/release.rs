@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use workspace_tools::release::execute::{self, Allow, FileChange, Prepared};
-use workspace_tools::release::publish::Registry;
+use workspace_tools::adapters::registry::Registry;
+use workspace_tools::release::steps::{self, Allow, FileChange, Prepared};
 use workspace_tools::release::{BumpSpec, ReleasePlan, plan};
 
 use crate::{exit_code, output};
@@ -71,11 +71,11 @@ fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
 /// Plans, prints, and with `--execute` records, pushes and publishes.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let prepared =
-        execute::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
+        steps::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
     let bumps: BTreeMap<String, BumpSpec> =
         plan::collect_bumps(&args.bump).map_err(workspace_tools::Error::from)?;
     let plan = prepared.plan(&bumps)?;
-    let date = execute::today();
+    let date = steps::today();
     let changes = prepared.file_changes(&plan, &date)?;
     match args.format {
         Format::Json => {
@@ -106,8 +106,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             detached: args.allow_detached,
             existing_tags: args.allow_existing_tags,
         };
-        execute::check(&prepared, &plan, allow)?;
-        let tags = execute::record(&prepared, &plan, &changes, &date, allow)?;
+        steps::check(&prepared, &plan, allow)?;
+        let tags = steps::record(&prepared, &plan, &changes, &date, allow)?;
         let verb = if plan.releases.is_empty() {
             "Finished"
         } else {
@@ -120,7 +120,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         };
         output::status(verb, &format!("{what}, tagged {}", tags.join(", ")));
         if !args.no_push {
-            let remote = execute::push(prepared.root(), &tags)?;
+            let remote = steps::push(prepared.root(), &tags)?;
             output::status(
                 "Pushed",
                 &format!("the release commit and {} tag(s) to {remote}", tags.len()),
@@ -136,24 +136,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
 /// Publishes every tagged crate the registry lacks; after an interrupted run this resumes.
 fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
     // Read the workspace again: the release commit changed versions.
-    let prepared = execute::prepare(Some(&execute::manifest_path(before)))?;
-    let pending = execute::tagged_crates(&prepared)?;
+    let prepared = steps::prepare(Some(&steps::manifest_path(before)))?;
+    let pending = steps::tagged_crates(&prepared)?;
     let registry = Registry {
         name: args.registry.clone(),
-        manifest_path: execute::manifest_path(&prepared),
+        manifest_path: steps::manifest_path(&prepared),
         index_timeout: Duration::from_secs(args.index_timeout),
         backoff: Duration::from_secs(2),
         retries: 5,
         allow_dirty: args.allow_dirty,
         no_verify: args.no_verify,
     };
-    let pending = execute::publish_order(&prepared, &pending, &registry)?;
-    let done = execute::publish_all(&registry, &pending, &mut |verb, line| {
+    let pending = steps::publish_order(&prepared, &pending, &registry)?;
+    let done = steps::publish_all(&registry, &pending, &mut |verb, line| {
         output::status(verb, line);
     })?;
     let published = done
         .iter()
-        .filter(|(_, o)| *o == workspace_tools::release::publish::Outcome::Published)
+        .filter(|(_, o)| *o == workspace_tools::adapters::registry::Outcome::Published)
         .count();
     output::status(
         "Finished",

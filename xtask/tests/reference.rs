@@ -8,7 +8,8 @@ mod fixture;
 use std::collections::{BTreeMap, BTreeSet};
 
 use fixture::{Fixture, MEMBERS};
-use workspace_tools::{ChangeSet, ChangedFile, FileStatus, affected, metadata};
+use workspace_tools::adapters::metadata;
+use workspace_tools::{ChangeSet, ChangedFile, FileStatus, affected};
 
 /// The local packages in `cargo tree` of `member` (its test build, as cargo resolves it).
 fn cargo_tree(f: &Fixture, member: &str) -> BTreeSet<String> {

@@ -2,12 +2,17 @@
 //!
 //! The engine is pure in the middle and has side effects only at its edges:
 //!
-//! - [`metadata`] runs `cargo metadata` and turns guppy's graph into a [`WorkspaceGraph`];
-//! - [`git`] turns two revisions (or the working tree) into a [`ChangeSet`];
+//! - [`adapters::metadata`] runs `cargo metadata` and turns guppy's graph into a
+//!   [`WorkspaceGraph`];
+//! - [`adapters::git_read`] turns two revisions (or the working tree) into a [`ChangeSet`];
 //! - [`affected()`] takes a graph, a change set and [`Rules`] and returns an [`AffectedSet`],
 //!   a reason for every package, without touching git, cargo or the filesystem;
-//! - [`test_run`] turns an affected set into one `cargo test` or `cargo nextest run` command;
-//! - [`test_tools`] installs the pinned tools the tests need into the target directory;
+//! - [`adapters::test_run`] turns an affected set into one `cargo test` or `cargo nextest run`
+//!   command;
+//! - [`adapters::test_tools`] installs the pinned tools the tests need into the target
+//!   directory;
+//! - [`release`] plans version bumps as pure functions ([`release::plan`]) and carries them out
+//!   ([`release::steps`]);
 //! - `github` (feature `github`) posts pull-request comments, release pull requests and GitHub
 //!   releases through octocrab.
 //!
@@ -27,37 +32,25 @@
 //! ```
 #![warn(missing_docs)]
 
-mod affected;
-mod changes;
+pub mod adapters;
 mod config;
-pub mod dep_info;
+mod engine;
 mod error;
-pub mod git;
 #[cfg(feature = "github")]
 pub mod github;
-mod graph;
-mod lockfile;
-mod manifest_diff;
-pub mod metadata;
-mod reads;
-mod reads_scan;
 pub mod release;
-pub mod render;
-mod rules;
-mod rust_lex;
 pub mod synthetic;
-pub mod test_run;
-pub mod test_tools;
 
-pub use affected::{
+pub use config::{CrateConfig, ReleaseConfig};
+pub use engine::affected::{
     AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected, changed_members,
 };
-pub use changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
-pub use config::{CrateConfig, ReleaseConfig};
+pub use engine::changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
+pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
+pub use engine::reads::{Read, UnknownRead};
+pub use engine::render;
+pub use engine::rules::{Effect, Rule, Rules};
 pub use error::Error;
-pub use graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
-pub use reads::{Read, UnknownRead};
-pub use rules::{Effect, Rule, Rules};
 
 /// The table under `[workspace.metadata]` that configures this tool.
 pub const CONFIG_TABLE: &str = "workspace-tools";

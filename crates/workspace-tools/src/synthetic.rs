@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::release::execute;
-use crate::{Error, affected, git, metadata};
+use crate::adapters::{git_read as git, metadata};
+use crate::release::steps;
+use crate::{Error, affected};
 
 /// The name of crate `i` of a synthetic workspace.
 pub fn crate_name(i: usize) -> String {
@@ -222,14 +223,14 @@ fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), E
 /// the files back as they were.
 pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
     let (workspace, cargo_metadata, graph) = load_timed(dir)?;
-    let (prepared, read) = timed(|| execute::prepare_from(workspace))?;
+    let (prepared, read) = timed(|| steps::prepare_from(workspace))?;
     let (plan, plan_time) = timed(|| prepared.plan(&Default::default()))?;
     let (changes, apply) = timed(|| {
         let changes = prepared.file_changes(&plan, "2026-01-01")?;
-        execute::write_files(dir, &changes)?;
+        steps::write_files(dir, &changes)?;
         Ok(changes)
     })?;
-    execute::restore(dir, &changes.iter().collect::<Vec<_>>());
+    steps::restore(dir, &changes.iter().collect::<Vec<_>>());
     Ok(ReleaseTimings {
         cargo_metadata,
         prepare: graph + read,
@@ -242,15 +243,15 @@ pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
 /// Carries out the planned release of the workspace at `dir` (commit and tags, no push), as
 /// `release --execute --no-push --no-publish` would.
 pub fn release_once(dir: &Path) -> Result<(), Error> {
-    let prepared = execute::prepare(Some(&dir.join("Cargo.toml")))?;
+    let prepared = steps::prepare(Some(&dir.join("Cargo.toml")))?;
     let plan = prepared.plan(&Default::default())?;
     let changes = prepared.file_changes(&plan, "2026-01-01")?;
-    let allow = execute::Allow {
+    let allow = steps::Allow {
         dirty: true,
         detached: true,
         existing_tags: false,
     };
-    execute::record(&prepared, &plan, &changes, "2026-01-01", allow)?;
+    steps::record(&prepared, &plan, &changes, "2026-01-01", allow)?;
     Ok(())
 }
 

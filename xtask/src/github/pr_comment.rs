@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use workspace_tools::adapters::{git_read as git, metadata};
 use workspace_tools::github::comment::{self, Desired, Done, OnEmpty, Report, Saved};
 use workspace_tools::github::{self as gh, context};
-use workspace_tools::release::execute;
-use workspace_tools::{git, metadata};
+use workspace_tools::release::steps;
 
 use super::{Connection, Format, env};
 use crate::{exit_code, output};
@@ -120,7 +120,7 @@ fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
     let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
     let plan = match args.no_plan {
         true => None,
-        false => Some(execute::prepare(manifest)?.plan(&BTreeMap::new())?),
+        false => Some(steps::prepare(manifest)?.plan(&BTreeMap::new())?),
     };
     // On `pull_request`, Actions checks out a merge of the head into the base branch, a commit
     // nobody wrote: name the pull request's head from the event instead (unless `--head` names

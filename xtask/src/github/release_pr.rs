@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use workspace_tools::github::release_pr::{self, Done};
-use workspace_tools::release::execute::{self, Allow};
+use workspace_tools::release::steps::{self, Allow};
 
 use super::{Connection, Format, env};
 use crate::{exit_code, output};
@@ -44,7 +44,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         .clone()
         .or_else(|| env("GITHUB_REF_NAME"))
         .unwrap_or_else(|| "main".to_owned());
-    let prepared = execute::prepare(args.manifest_path.as_deref())?;
+    let prepared = steps::prepare(args.manifest_path.as_deref())?;
     let (head, is_release) = release_pr::head(prepared.root())?;
     if is_release {
         output::status(
@@ -80,10 +80,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             detached: true,
             existing_tags: false,
         };
-        execute::check(&prepared, &plan, allow)?;
+        steps::check(&prepared, &plan, allow)?;
         let found = release_pr::inspect_branch(prepared.root(), &args.remote, &args.branch)?;
         if found.foreign.is_empty() {
-            let changes = prepared.file_changes(&plan, &execute::today())?;
+            let changes = prepared.file_changes(&plan, &steps::today())?;
             let commit = release_pr::push_branch(
                 prepared.root(),
                 &plan,

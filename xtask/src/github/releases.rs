@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use workspace_tools::github::releases::{self, Done};
 use workspace_tools::github::{Forge, release_pr};
-use workspace_tools::release::execute;
+use workspace_tools::release::steps;
 
 use super::{Connection, Format};
 use crate::{exit_code, output};
@@ -45,7 +45,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let mut only: Option<Vec<String>> = None;
     let mut tagged = Vec::new();
     if let Some(number) = args.pr {
-        let root = execute::prepare(manifest)?.root().to_owned();
+        let root = steps::prepare(manifest)?.root().to_owned();
         let (head, _) = release_pr::head(&root)?;
         let pr = client.pull_request(number)?;
         let recorded = releases::merged_plan(&pr, &args.branch, &head)?;
@@ -69,7 +69,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             return Ok(exit_code::SUCCESS);
         }
     }
-    let prepared = execute::prepare(manifest)?;
+    let prepared = steps::prepare(manifest)?;
     let wanted: Vec<_> = releases::wanted(&prepared)?
         .into_iter()
         .filter(|w| only.as_ref().is_none_or(|tags| tags.contains(&w.tag)))

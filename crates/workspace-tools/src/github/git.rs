@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::Error;
 
-pub(crate) use crate::git::cli as run;
+pub(crate) use crate::adapters::git_cli::run;
 
 /// Commits `files` (paths relative to the workspace root `root`, with their new contents) on
 /// top of `HEAD` without touching the work tree or the index, and returns the commit id.

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::releases::changelog_section;
 use super::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
 use crate::release::ReleasePlan;
-use crate::release::commits::{RELEASE_TRAILER, is_release_commit};
-use crate::release::execute::{FileChange, Prepared, commit_message};
+use crate::release::plan::commits::{RELEASE_TRAILER, is_release_commit};
+use crate::release::steps::{FileChange, Prepared, commit_message};
 
 /// The hidden marker in front of the recorded plan.
 pub const MARKER: &str = "<!-- workspace-tools:release-plan ";

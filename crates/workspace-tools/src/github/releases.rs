@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::release_pr::{self, Recorded};
 use super::{Error, Forge, PullRequest, git};
-use crate::release::execute::{self, Prepared};
-use crate::release::history;
+use crate::adapters::release_history;
+use crate::release::steps::{self, Prepared};
 
 /// A GitHub release to have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ fn sections(prepared: &Prepared) -> BTreeMap<String, String> {
 /// one per crate tag, or one for a train tag with every crate's section.
 pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
     let sections = sections(prepared);
-    let tags = history::tag_names(&prepared.workspace.graph)?;
+    let tags = release_history::tag_names(&prepared.workspace.graph)?;
     let mut by_tag: BTreeMap<String, Wanted> = BTreeMap::new();
     for member in prepared.members.iter().filter(|m| m.publish) {
         let tag = prepared
@@ -166,7 +166,7 @@ pub fn tag_recorded(
     remote: &str,
 ) -> Result<Vec<String>, Error> {
     let refuse = |message: String| Error::ReleaseMismatch { number, message };
-    let prepared = execute::prepare(manifest_path)?;
+    let prepared = steps::prepare(manifest_path)?;
     let root = prepared.root().to_owned();
     for release in &recorded.releases {
         let member = prepared
@@ -194,7 +194,7 @@ pub fn tag_recorded(
             false => format!("{}\n", crates.join("\n\n")),
         }
     };
-    let existing = history::tag_names(&prepared.workspace.graph)?;
+    let existing = release_history::tag_names(&prepared.workspace.graph)?;
     let mut created = Vec::new();
     for tag in recorded.tags() {
         if !existing.contains(&tag) {
@@ -209,7 +209,7 @@ pub fn tag_recorded(
     }
     // Tagged, the checkout must have nothing left to release: otherwise `release --execute`
     // would release more than the pull request showed.
-    let after = execute::prepare(manifest_path)?.plan(&BTreeMap::new())?;
+    let after = steps::prepare(manifest_path)?.plan(&BTreeMap::new())?;
     if !after.is_empty() {
         for tag in &created {
             let _ = git::run(&root, &["tag", "--delete", tag], None, &[]);

@@ -1,19 +1,14 @@
 //! `cargo xtask release`: plan version bumps across crates, apply them to manifests, lock file
 //! and changelogs, record a commit and tags, and publish in dependency order.
+//!
+//! [`plan`] decides, as pure functions over values; [`steps`] carries the plan out through the
+//! adapters (git history, the user's `git`, the registry).
 
-pub mod changelog;
-pub mod commits;
-pub mod dev_order;
-pub mod execute;
-pub mod history;
-mod lock_sections;
-pub mod manifests;
 pub mod plan;
-pub mod publish;
-pub mod version;
+pub mod steps;
 
-pub use commits::Commit;
+pub use plan::commits::Commit;
+pub use plan::version::{BumpSpec, Level};
 pub use plan::{
     CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit, plan,
 };
-pub use version::{BumpSpec, Level};

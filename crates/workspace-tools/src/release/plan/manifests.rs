@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use semver::Version;
 use toml_edit::{DocumentMut, Item, Value};
 
-use super::plan::{ReleasePlan, ReqLocation, Requirement};
+use super::{ReleasePlan, ReqLocation, Requirement};
 use crate::{DepKind, Error, WorkspaceGraph};
 
 /// A member's release-relevant manifest fields.

@@ -1,14 +1,22 @@
 //! The release plan: which crates move to which versions, and which requirements follow.
-//! Pure: the crates' states and requirements in, a [`ReleasePlan`] out.
+//! Pure: the crates' states and requirements in, a [`ReleasePlan`] out. Its submodules are pure
+//! too: version arithmetic, conventional commits, changelog sections, manifest edits as text.
+
+pub mod changelog;
+pub mod commits;
+pub mod dev_order;
+pub(crate) mod lock_sections;
+pub mod manifests;
+pub mod version;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use semver::Version;
 use serde::Serialize;
 
-use super::commits::Commit;
-use super::version::{self, BumpSpec, Level};
 use crate::{DepKind, ReleaseConfig};
+use commits::Commit;
+use version::{BumpSpec, Level};
 
 /// A workspace member as the planner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

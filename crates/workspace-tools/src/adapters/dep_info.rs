@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::graph::{PackageIx, PackageKind, WorkspaceGraph};
-use crate::reads_scan::Roots;
+use crate::adapters::reads_scan::Roots;
+use crate::engine::graph::{PackageIx, PackageKind, WorkspaceGraph};
 use crate::{Error, Read};
 
 /// Reads every `*.d` file under `dir` (a previous build's target folder of the workspace whose
@@ -126,11 +126,11 @@ fn workspace_path(
         if path.starts_with(target) || !path.starts_with(repository) {
             return None;
         }
-        let relative = crate::metadata::relative_to(build_root, path)?;
-        return crate::reads::resolve("", &relative);
+        let relative = crate::adapters::metadata::relative_to(build_root, path)?;
+        return crate::engine::reads::resolve("", &relative);
     }
     // Cargo runs rustc from the workspace root for local crates.
-    crate::reads::resolve("", dep)
+    crate::engine::reads::resolve("", dep)
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::graph::{PackageIx, PackageKind, WorkspaceGraph};
-use crate::reads::{Read, ReadsIndex, UnknownRead, resolve};
-use crate::rust_lex::{enclosing_modules, string_literal, string_literals};
+use crate::adapters::rust_lex::{enclosing_modules, string_literal, string_literals};
+use crate::engine::graph::{PackageIx, PackageKind, WorkspaceGraph};
+use crate::engine::reads::{Read, ReadsIndex, UnknownRead, resolve};
 
 /// What the scan of one source file found.
 #[derive(Debug, PartialEq, Eq)]
@@ -278,7 +278,7 @@ impl PackageScan<'_> {
         if std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
             real = std::fs::canonicalize(&real).ok()?;
         }
-        crate::metadata::relative_to(self.real_workspace, &real)
+        crate::adapters::metadata::relative_to(self.real_workspace, &real)
     }
 
     fn unknown(&mut self, location: String, text: String) {
@@ -393,7 +393,7 @@ impl PackageScan<'_> {
     /// A symlink at `rel` pointing at `target`.
     fn symlink(&mut self, rel: &str, target: &Path) {
         let path = match target.is_absolute() {
-            true => crate::metadata::relative_to(self.workspace, target),
+            true => crate::adapters::metadata::relative_to(self.workspace, target),
             false => resolve(parent(rel), &target.to_string_lossy()),
         };
         match path {

@@ -10,9 +10,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::graph::{DepKind, PackageIx, WorkspaceGraph};
-use crate::rules::{Effect, Rule, Rules};
-use crate::{ChangeSet, FileStatus, Read, lockfile, manifest_diff};
+use super::{lockfile, manifest_diff};
+use crate::engine::graph::{DepKind, PackageIx, WorkspaceGraph};
+use crate::engine::rules::{Effect, Rule, Rules};
+use crate::{ChangeSet, FileStatus, Read};
 
 /// The affected members of a workspace, and the rest.
 #[derive(Debug, Clone, Serialize)]
@@ -519,7 +520,7 @@ fn chain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{Dependency, Package, PackageKind};
+    use crate::engine::graph::{Dependency, Package, PackageKind};
     use crate::{ChangedFile, FileVersions};
 
     /// `top → left, right → base`, `base ··dev··> helper`, and `outside` at `../outside`
@@ -718,7 +719,7 @@ mod tests {
 #[cfg(test)]
 mod release_tests {
     use super::*;
-    use crate::graph::{Dependency, Package};
+    use crate::engine::graph::{Dependency, Package};
     use crate::{ChangedFile, FileVersions};
 
     #[test]

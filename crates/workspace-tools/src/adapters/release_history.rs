@@ -6,11 +6,12 @@ use std::path::Path;
 
 use git2::{Oid, Repository, Sort};
 
-use super::commits::{Commit, is_release_commit, recorded_versions};
-use super::manifests::Member;
-use super::plan::{CrateState, UnfinishedTag};
-use super::{changelog, lock_sections};
-use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members, git};
+use crate::adapters::git_read as git;
+use crate::release::plan::commits::{Commit, is_release_commit, recorded_versions};
+use crate::release::plan::manifests::Member;
+use crate::release::plan::{CrateState, UnfinishedTag};
+use crate::release::plan::{changelog, lock_sections};
+use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members};
 
 /// Whether a registry has a crate at a version.
 pub type RegistryProbe<'a> = &'a dyn Fn(&str, &semver::Version) -> bool;

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::graph::{DepKind, Dependency, PackageIx, PackageKind, WorkspaceGraph};
+use crate::engine::graph::{DepKind, Dependency, PackageIx, PackageKind, WorkspaceGraph};
 use crate::{AffectedSet, Package, Read, ReasonDetail, UnknownRead};
 
 /// A local package and its edges to other local packages, as `graph --format json` prints it.
@@ -241,7 +241,7 @@ pub fn github_matrix(set: &AffectedSet) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::Package;
+    use crate::engine::graph::Package;
 
     #[test]
     fn mermaid_strings_hold_no_character_that_ends_or_breaks_them() {

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use semver::Version;
 
-use super::changelog;
-use super::commits::RELEASE_TRAILER;
-use super::history;
-use super::manifests::{self, Member, Texts};
+use super::plan::changelog;
+use super::plan::commits::RELEASE_TRAILER;
+use super::plan::manifests::{self, Member, Texts};
+use super::plan::version::BumpSpec;
 use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
-use super::publish::{Outcome, Registry};
-use super::version::BumpSpec;
 use crate::Error;
-use crate::metadata::{self, Workspace};
+use crate::adapters::metadata::{self, Workspace};
+use crate::adapters::registry::{Outcome, Registry};
+use crate::adapters::release_history as history;
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ pub fn prepare_with_registry(
     let root = workspace.graph.root().to_owned();
     let Some(name) = name
         .map(str::to_owned)
-        .or_else(|| super::publish::configured_default_registry(&root))
+        .or_else(|| crate::adapters::registry::configured_default_registry(&root))
     else {
         return read_workspace(workspace, None);
     };
@@ -298,7 +298,7 @@ impl Prepared {
                 .iter()
                 .find(|p| p.name == r.to)
                 .map_or(&member.version, |p| &p.to);
-            if !super::version::matches(&r.req, version) {
+            if !plan::version::matches(&r.req, version) {
                 let place = match &r.location {
                     plan::ReqLocation::Member {
                         manifest,
@@ -376,7 +376,7 @@ pub struct Allow {
 
 /// Refuses a dirty working tree, a detached HEAD or an existing tag, unless allowed.
 pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<(), Error> {
-    let (repo, _) = crate::git::open(prepared.root())?;
+    let (repo, _) = crate::adapters::git_read::open(prepared.root())?;
     if !allow.detached && repo.head_detached().unwrap_or(false) {
         return Err(Error::Refused {
             reason: "HEAD is detached; check out a branch".to_owned(),
@@ -475,7 +475,7 @@ fn normalized(path: &Path) -> PathBuf {
 /// Refuses `changes` that would write through a symlink to a file outside the repository:
 /// the release commit could not record it, and the release would edit a file it does not own.
 fn check_links(root: &Path, changes: &[FileChange]) -> Result<(), Error> {
-    let (repo, _) = crate::git::open(root)?;
+    let (repo, _) = crate::adapters::git_read::open(root)?;
     let Some(top) = repo.workdir().map(normalized) else {
         return Ok(());
     };
@@ -534,7 +534,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
 
 /// Runs the user's `git ARGS` in `root` with `stdin`, returning its trimmed stdout.
 fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
-    crate::git::cli(root, args, stdin, &[])
+    crate::adapters::git_cli::run(root, args, stdin, &[])
 }
 
 /// The release commit's message: a summary line, one line per crate, and the trailer that
@@ -663,7 +663,7 @@ pub fn record(
 /// of a symlinked one (the link itself does not change), except files git ignores and does not
 /// track, such as the `Cargo.lock` of a library repository, which stay local.
 fn committed_paths(root: &Path, changes: &[FileChange]) -> Result<Vec<(String, bool)>, Error> {
-    let (repo, prefix) = crate::git::open(root)?;
+    let (repo, prefix) = crate::adapters::git_read::open(root)?;
     let index = repo.index().map_err(Error::git("reading the index"))?;
     let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let mut paths = Vec::new();
@@ -801,7 +801,7 @@ pub fn publish_order(
         let mut earlier: Vec<Version> = tags
             .iter()
             .filter_map(|t| config.version_in_tag(&r.to, t))
-            .filter(|v| *v != target.version && super::version::matches(&r.req, v))
+            .filter(|v| *v != target.version && plan::version::matches(&r.req, v))
             .collect();
         earlier.sort();
         earlier.push(target.version.clone());
@@ -810,7 +810,7 @@ pub fn publish_order(
             .rev()
             .any(|v| registry.has_version(&r.to, v).unwrap_or(false))
     };
-    Ok(super::dev_order::order(
+    Ok(plan::dev_order::order(
         pending,
         &prepared.requirements,
         &met,

@@ -1,6 +1,6 @@
 //! Changelog sections in the Keep a Changelog form, from a release's commits.
 
-use super::plan::Release;
+use super::Release;
 use std::fmt::Write as _;
 
 /// The header of a new `CHANGELOG.md`.

@@ -10,8 +10,8 @@ use guppy::platform::PlatformStatus;
 use guppy::{CargoMetadata, MetadataCommand};
 use target_spec::TargetSpec;
 
-use crate::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
-use crate::test_tools::TestTool;
+use crate::adapters::test_tools::TestTool;
+use crate::engine::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
 use crate::{Error, ReleaseConfig, Rules};
 
 /// A loaded workspace: its graph and the configuration in its root manifest.
@@ -90,7 +90,7 @@ pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<W
 
 /// Fills the reads index of `graph` by scanning its local packages' files on disk.
 pub fn scan_reads(graph: &mut WorkspaceGraph) {
-    let index = crate::reads_scan::scan(graph);
+    let index = crate::adapters::reads_scan::scan(graph);
     graph.set_reads(index);
 }
 
@@ -228,14 +228,14 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
                     .build_targets()
                     .filter_map(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
                     // Cargo keeps a manifest's `..` as written: `crates/t/../../common/t.rs`.
-                    .filter_map(|t| crate::reads::resolve("", &t))
+                    .filter_map(|t| crate::engine::reads::resolve("", &t))
                     .collect(),
             },
             build_script: meta
                 .build_target(&guppy::graph::BuildTargetId::BuildScript)
                 .filter(|_| kind != PackageKind::External)
                 .and_then(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
-                .and_then(|t| crate::reads::resolve("", &t)),
+                .and_then(|t| crate::engine::reads::resolve("", &t)),
         };
         index.insert(meta.id().clone(), graph.add_package(package));
     }
@@ -362,6 +362,6 @@ pub fn load_config(graph: &WorkspaceGraph) -> Result<Config, Error> {
     Ok(Config {
         rules: Rules::from_config(&manifest, config.affected, graph)?,
         release: config.release,
-        test_tools: crate::test_tools::from_config(&manifest, config.test_tools)?,
+        test_tools: crate::adapters::test_tools::from_config(&manifest, config.test_tools)?,
     })
 }

@@ -8,7 +8,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
-use crate::reads::{Read, ReadsIndex, UnknownRead};
+use crate::engine::reads::{Read, ReadsIndex, UnknownRead};
 
 /// Index of a package in a [`WorkspaceGraph`].
 pub type PackageIx = NodeIndex<u32>;

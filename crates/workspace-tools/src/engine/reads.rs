@@ -1,13 +1,13 @@
 //! Files a package's build reads outside its own folder: `include_str!`, `include_bytes!`,
 //! `include!`, `#[path]` modules, targets whose source lies elsewhere, symlinks and a build
 //! script's `cargo:rerun-if-changed`. The index is a plain value kept in the graph; the
-//! filesystem scan that fills it lives in [`crate::reads_scan`].
+//! filesystem scan that fills it lives in [`crate::adapters::reads_scan`].
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::graph::PackageIx;
+use crate::engine::graph::PackageIx;
 
 /// A file or folder that a package's build reads; a folder covers everything under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

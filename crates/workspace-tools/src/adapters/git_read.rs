@@ -1,5 +1,6 @@
-//! The git adapter: the paths that changed between two revisions, read with git2, and the
-//! user's own `git` for what is written (commits, tags, pushes).
+//! The git reading adapter: the paths that changed between two revisions, read with git2.
+//! What is written (commits, tags, pushes) goes through the user's own `git`
+//! ([`super::git_cli`]).
 //!
 //! The base is the merge-base of `--base` (default `origin/main`, else `main`) and the head
 //! (default `HEAD`), as in `git diff base...head`: commits that landed on the base branch after
@@ -7,7 +8,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
 
@@ -414,50 +414,9 @@ fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<PathBuf, Er
 /// A repository path made relative to the workspace root, with `/` separators: `../x` for a
 /// sibling of the workspace folder, as cargo writes the root of a path dependency there.
 fn relative(prefix: &Path, repo_path: &Path) -> String {
-    crate::metadata::relative_to(
+    crate::adapters::metadata::relative_to(
         &Path::new("/").join(prefix),
         &Path::new("/").join(repo_path),
     )
     .unwrap_or_default()
-}
-
-/// Runs the user's own `git ARGS` in `dir` (so their hooks, signing and credentials apply),
-/// with `stdin` and extra `env`, returning its trimmed stdout.
-pub(crate) fn cli(
-    dir: &Path,
-    args: &[&str],
-    stdin: Option<&str>,
-    env: &[(&str, &Path)],
-) -> Result<String, Error> {
-    use std::io::Write;
-    let fail = |message: String| Error::Command {
-        command: format!("git {}", args.join(" ")),
-        message,
-    };
-    let mut command = Command::new("git");
-    command
-        .args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().map_err(|e| fail(e.to_string()))?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
-    if !output.status.success() {
-        return Err(fail(
-            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        ));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

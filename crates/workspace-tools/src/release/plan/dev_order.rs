@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::execute::Pending;
-use super::plan::{PlanError, Requirement};
+use super::{PlanError, Requirement};
 use crate::DepKind;
+use crate::release::steps::Pending;
 
 /// `pending` (already after their normal and build dependencies) reordered so that every crate
 /// also comes after the targets of its versioned dev-dependencies that `met` says no published

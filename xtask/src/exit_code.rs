@@ -63,8 +63,8 @@ pub(crate) const STALE_LOCK: i32 = 26;
 
 /// The exit code for an error of the GitHub bots.
 #[cfg(feature = "github")]
-pub(crate) fn for_github_error(error: &workspace_tools::github::Error) -> i32 {
-    use workspace_tools::github::Error as E;
+pub(crate) fn for_github_error(error: &workspace_github::Error) -> i32 {
+    use workspace_github::Error as E;
     match error {
         E::Unauthorized { .. } | E::Forbidden { .. } | E::MissingToken | E::InvalidToken => {
             GITHUB_AUTH

@@ -76,8 +76,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if error.is::<output::BrokenPipe>() => exit_code::SUCCESS,
         #[cfg(feature = "github")]
-        Err(error) if error.is::<workspace_tools::github::Error>() => {
-            let github = error.downcast_ref::<workspace_tools::github::Error>();
+        Err(error) if error.is::<workspace_github::Error>() => {
+            let github = error.downcast_ref::<workspace_github::Error>();
             output::error(&error.to_string());
             github.map_or(exit_code::FAILURE, exit_code::for_github_error)
         }

@@ -13,8 +13,8 @@
 //!   directory;
 //! - [`release`] plans version bumps as pure functions ([`release::plan`]) and carries them out
 //!   ([`release::steps`]);
-//! - `github` (feature `github`) posts pull-request comments, release pull requests and GitHub
-//!   releases through octocrab.
+//! - the crate `workspace-github`, built on this one, posts pull-request comments, release pull
+//!   requests and GitHub releases through octocrab.
 //!
 //! ```
 //! use workspace_tools::{affected, ChangeSet, ChangedFile, FileStatus, Package, Rules, WorkspaceGraph, DepKind, Dependency};
@@ -36,8 +36,6 @@ pub mod adapters;
 mod config;
 mod engine;
 mod error;
-#[cfg(feature = "github")]
-pub mod github;
 pub mod release;
 pub mod synthetic;
 

@@ -1,5 +1,5 @@
 //! The GitHub bots (feature `github`): `pr-comment`, `release-pr` and `github-release`, over
-//! `workspace_tools::github`.
+//! `workspace_github`.
 
 pub(crate) mod pr_comment;
 pub(crate) mod release_pr;
@@ -8,7 +8,7 @@ pub(crate) mod releases;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use workspace_tools::github::{Client, ClientConfig, Token, context, retry::RetryPolicy};
+use workspace_github::{Client, ClientConfig, Token, context, retry::RetryPolicy};
 
 /// Where GitHub is and which repository to work on.
 #[derive(clap::Args)]
@@ -27,7 +27,7 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// A client with the token from `GITHUB_TOKEN`.
-    pub(crate) fn client(&self) -> Result<Client, workspace_tools::github::Error> {
+    pub(crate) fn client(&self) -> Result<Client, workspace_github::Error> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Client::new(ClientConfig {
             api_url: context::api_url(self.api_url.as_deref(), &env),

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use workspace_github::comment::{self, Desired, Done, OnEmpty, Report, Saved};
+use workspace_github::{self as gh, context};
 use workspace_tools::adapters::{git_read as git, metadata};
-use workspace_tools::github::comment::{self, Desired, Done, OnEmpty, Report, Saved};
-use workspace_tools::github::{self as gh, context};
 use workspace_tools::release::steps;
 
 use super::{Connection, Format, env};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use workspace_tools::github::release_pr::{self, Done};
+use workspace_github::release_pr::{self, Done};
 use workspace_tools::release::steps::{self, Allow};
 
 use super::{Connection, Format, env};

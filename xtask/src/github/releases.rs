@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use workspace_tools::github::releases::{self, Done};
-use workspace_tools::github::{Forge, release_pr};
+use workspace_github::releases::{self, Done};
+use workspace_github::{Forge, release_pr};
 use workspace_tools::release::steps;
 
 use super::{Connection, Format};

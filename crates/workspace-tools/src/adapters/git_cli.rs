@@ -8,7 +8,7 @@ use crate::Error;
 
 /// Runs the user's own `git ARGS` in `dir` (so their hooks, signing and credentials apply),
 /// with `stdin` and extra `env`, returning its trimmed stdout.
-pub(crate) fn run(
+pub fn run(
     dir: &Path,
     args: &[&str],
     stdin: Option<&str>,

@@ -132,5 +132,5 @@ pub enum Error {
     },
     /// The workspace, its history or a git command failed.
     #[error(transparent)]
-    Engine(#[from] crate::Error),
+    Engine(#[from] workspace_tools::Error),
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::Error;
+use crate::Error;
 
 /// The login of GitHub Actions' `GITHUB_TOKEN`, which cannot read its own identity.
 pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";

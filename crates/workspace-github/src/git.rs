@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::Error;
+use workspace_tools::Error;
 
-pub(crate) use crate::adapters::git_cli::run;
+pub(crate) use workspace_tools::adapters::git_cli::run;
 
 /// Commits `files` (paths relative to the workspace root `root`, with their new contents) on
 /// top of `HEAD` without touching the work tree or the index, and returns the commit id.

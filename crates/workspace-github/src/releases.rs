@@ -8,10 +8,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::release_pr::{self, Recorded};
-use super::{Error, Forge, PullRequest, git};
-use crate::adapters::release_history;
-use crate::release::steps::{self, Prepared};
+use crate::release_pr::{self, Recorded};
+use crate::{Error, Forge, PullRequest, git};
+use workspace_tools::adapters::release_history;
+use workspace_tools::release::steps::{self, Prepared};
 
 /// A GitHub release to have.
 #[derive(Debug, Clone, PartialEq, Eq)]

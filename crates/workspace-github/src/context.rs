@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::Error;
+use crate::Error;
 
 /// The public API address, used when neither `--api-url` nor `GITHUB_API_URL` is set.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";

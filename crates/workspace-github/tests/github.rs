@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use workspace_tools::github::comment::{self, Desired, OnEmpty};
-use workspace_tools::github::release_pr::{self, Proposal};
-use workspace_tools::github::releases::{self, Wanted};
-use workspace_tools::github::retry::RetryPolicy;
-use workspace_tools::github::{Client, ClientConfig, Error, Forge, Token};
+use workspace_github::comment::{self, Desired, OnEmpty};
+use workspace_github::release_pr::{self, Proposal};
+use workspace_github::releases::{self, Wanted};
+use workspace_github::retry::RetryPolicy;
+use workspace_github::{Client, ClientConfig, Error, Forge, Token};
 
 const TOKEN: &str = "ghs_test0123456789secret";
 const REPO: &str = "/repos/acme/platform";
@@ -857,7 +857,7 @@ fn a_validation_failure_shows_githubs_reasons() {
             }))),
     );
     let client = api.client();
-    let draft = workspace_tools::github::PullRequestDraft {
+    let draft = workspace_github::PullRequestDraft {
         title: "t".into(),
         head: "release".into(),
         base: "main".into(),

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-use super::{Comment, Error, Forge};
-use crate::release::ReleasePlan;
-use crate::{AffectedSet, ReasonDetail, WorkspaceGraph, render};
+use crate::{Comment, Error, Forge};
+use workspace_tools::release::ReleasePlan;
+use workspace_tools::{AffectedSet, ReasonDetail, WorkspaceGraph, render};
 
 /// The hidden first line that marks the bot's own comment.
 pub const MARKER: &str = "<!-- workspace-tools:pr-comment -->";
@@ -308,7 +308,9 @@ pub fn sync_saved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, Rules};
+    use workspace_tools::{
+        ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, Rules,
+    };
 
     const BOT: &str = "github-actions[bot]";
 
@@ -317,7 +319,7 @@ mod tests {
             id,
             body: body.to_owned(),
             html_url: format!("https://github.com/o/r/pull/1#issuecomment-{id}"),
-            user: Some(crate::github::Author {
+            user: Some(crate::Author {
                 login: login.to_owned(),
             }),
         }
@@ -415,7 +417,7 @@ mod tests {
             "crates/wascap/src/a|b.rs",
             FileStatus::Modified,
         )]);
-        let set = crate::affected(&graph, &changes, &Rules::default());
+        let set = workspace_tools::affected(&graph, &changes, &Rules::default());
         let plan = ReleasePlan {
             releases: vec![],
             requirement_edits: vec![],
@@ -450,7 +452,7 @@ mod tests {
         );
         assert!(out.body.contains("Nothing to release."));
 
-        let nothing = crate::affected(&graph, &ChangeSet::default(), &Rules::default());
+        let nothing = workspace_tools::affected(&graph, &ChangeSet::default(), &Rules::default());
         let out = render(&Report {
             set: &nothing,
             plan: None,

@@ -14,9 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use octocrab::Octocrab;
 use serde_json::json;
 
-use super::forge::{ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
-use super::retry::{self, Decision, Failure, RetryPolicy};
-use super::{Error, Repository};
+use crate::forge::{ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
+use crate::retry::{self, Decision, Failure, RetryPolicy};
+use crate::{Error, Repository};
 
 /// A GitHub token. It is only ever handed to octocrab: `Debug` hides it and there is no
 /// `Display`.

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::releases::changelog_section;
-use super::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
-use crate::release::ReleasePlan;
-use crate::release::plan::commits::{RELEASE_TRAILER, is_release_commit};
-use crate::release::steps::{FileChange, Prepared, commit_message};
+use crate::releases::changelog_section;
+use crate::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
+use workspace_tools::release::ReleasePlan;
+use workspace_tools::release::plan::commits::{RELEASE_TRAILER, is_release_commit};
+use workspace_tools::release::steps::{FileChange, Prepared, commit_message};
 
 /// The hidden marker in front of the recorded plan.
 pub const MARKER: &str = "<!-- workspace-tools:release-plan ";
@@ -422,8 +422,8 @@ pub fn sync(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::{Commit, Release};
     use semver::Version;
+    use workspace_tools::release::{Commit, Release};
 
     fn plan() -> ReleasePlan {
         ReleasePlan {

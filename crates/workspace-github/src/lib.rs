@@ -1,5 +1,5 @@
 //! The GitHub adapter behind `cargo xtask pr-comment`, `release-pr` and `github-release`
-//! (cargo feature `github`).
+//! (xtask's cargo feature `github`), built on the `workspace-tools` engine.
 //!
 //! The bots keep the engine's split between pure code and side effects:
 //!

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::synthetic::{self, ReleaseTimings, Timings};
 use workspace_tools::adapters::git_read as git;
-use workspace_tools::synthetic::{self, ReleaseTimings, Timings};
 
 /// Arguments of `bench-affected`.
 #[derive(clap::Args)]

@@ -10,6 +10,7 @@ mod github;
 mod graph;
 mod output;
 mod release;
+mod synthetic;
 mod test;
 
 use std::process::ExitCode;

@@ -37,7 +37,6 @@ mod config;
 mod engine;
 mod error;
 pub mod release;
-pub mod synthetic;
 
 pub use config::{CrateConfig, ReleaseConfig};
 pub use engine::affected::{

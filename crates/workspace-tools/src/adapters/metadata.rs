@@ -4,6 +4,7 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use guppy::graph::{DependencyReq, PackageGraph, PackageMetadata};
 use guppy::platform::PlatformStatus;
@@ -62,9 +63,36 @@ pub enum Lock {
 }
 
 fn load_with(manifest_path: Option<&Path>, lock: Lock) -> Result<Workspace, Error> {
+    load_observed(manifest_path, lock, &mut |_, _| {})
+}
+
+/// A phase of loading a workspace, reported with its duration by [`load_observed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadPhase {
+    /// Running `cargo metadata`.
+    CargoMetadata,
+    /// Building the graph from the metadata (guppy and ours) and reading the configuration.
+    Graph,
+    /// Scanning the packages' files for the files their builds read.
+    Reads,
+}
+
+/// [`load`] or [`load_locked`] (by `lock`), telling `observe` how long each phase took: the
+/// benchmarks report cargo's share and our own code apart.
+pub fn load_observed(
+    manifest_path: Option<&Path>,
+    lock: Lock,
+    observe: &mut dyn FnMut(LoadPhase, Duration),
+) -> Result<Workspace, Error> {
+    let start = Instant::now();
     let json = cargo_metadata(manifest_path, lock)?;
+    observe(LoadPhase::CargoMetadata, start.elapsed());
+    let start = Instant::now();
     let mut workspace = workspace_from_json(&json, manifest_path)?;
+    observe(LoadPhase::Graph, start.elapsed());
+    let start = Instant::now();
     scan_reads(&mut workspace.graph);
+    observe(LoadPhase::Reads, start.elapsed());
     Ok(workspace)
 }
 

@@ -6,12 +6,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::adapters::{git_read as git, metadata};
-use crate::release::steps;
-use crate::{Error, affected};
+use workspace_tools::adapters::git_read as git;
+use workspace_tools::adapters::metadata::{self, LoadPhase};
+use workspace_tools::release::steps;
+use workspace_tools::{Error, affected};
 
 /// The name of crate `i` of a synthetic workspace.
-pub fn crate_name(i: usize) -> String {
+pub(crate) fn crate_name(i: usize) -> String {
     format!("crate-{i:04}")
 }
 
@@ -40,7 +41,7 @@ impl Rng {
 /// Writes a workspace of `crates` crates under `dir`. Crate `i` depends only on crates with a
 /// lower index (0 to 4 normal dependencies, sometimes a build- or dev-dependency), chosen with
 /// a bias towards the first crates, so a few core crates have a large fan-in.
-pub fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
+pub(crate) fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     let mut rng = Rng(seed.max(1));
     std::fs::write(
         dir.join("Cargo.toml"),
@@ -115,7 +116,7 @@ fn generate_lockfile(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Runs `git` with `args` in `dir`, failing on a non-zero exit.
-pub fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
     let status = Command::new("git")
         .args([
             "-c",
@@ -140,7 +141,12 @@ pub fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
 
 /// Generates a workspace in `dir`, commits it on `main`, then commits one change to the source
 /// of `changed` crate.
-pub fn repository(dir: &Path, crates: usize, seed: u64, changed: usize) -> std::io::Result<()> {
+pub(crate) fn repository(
+    dir: &Path,
+    crates: usize,
+    seed: u64,
+    changed: usize,
+) -> std::io::Result<()> {
     generate(dir, crates, seed)?;
     generate_lockfile(dir)?;
     git(dir, &["init", "-q", "-b", "main"])?;
@@ -157,7 +163,7 @@ pub fn repository(dir: &Path, crates: usize, seed: u64, changed: usize) -> std::
 
 /// Generates a workspace in `dir`, commits it on `main` with every crate tagged as released at
 /// 0.1.0, then commits a breaking change (`feat!:`) to `changed`: the input of a release.
-pub fn release_repository(
+pub(crate) fn release_repository(
     dir: &Path,
     crates: usize,
     seed: u64,
@@ -190,17 +196,17 @@ pub fn release_repository(
 
 /// Time spent in each phase of planning and applying one release.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReleaseTimings {
+pub(crate) struct ReleaseTimings {
     /// Running `cargo metadata`.
-    pub cargo_metadata: Duration,
+    pub(crate) cargo_metadata: Duration,
     /// Building the graph, reading the manifests, the tags and the history.
-    pub prepare: Duration,
+    pub(crate) prepare: Duration,
     /// Planning.
-    pub plan: Duration,
+    pub(crate) plan: Duration,
     /// Rewriting manifests, `Cargo.lock` and changelogs in memory and writing them atomically.
-    pub apply: Duration,
+    pub(crate) apply: Duration,
     /// How many crates the plan releases.
-    pub released: usize,
+    pub(crate) released: usize,
 }
 
 /// Runs `f`, returning its result and how long it took.
@@ -210,19 +216,33 @@ fn timed<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<(T, Duration), Error
     Ok((value, start.elapsed()))
 }
 
-/// `cargo metadata` and the graph of the workspace at `dir`, each timed.
-fn load_timed(dir: &Path) -> Result<(metadata::Workspace, Duration, Duration), Error> {
-    let manifest = dir.join("Cargo.toml");
-    let (json, cargo_metadata) =
-        timed(|| metadata::cargo_metadata(Some(&manifest), metadata::Lock::Locked))?;
-    let (workspace, graph) = timed(|| metadata::workspace_from_json(&json, Some(&manifest)))?;
-    Ok((workspace, cargo_metadata, graph))
+/// The workspace at `dir`, loaded by the engine's loader, with the time of each phase.
+fn load_timed(dir: &Path) -> Result<(metadata::Workspace, LoadTimes), Error> {
+    let mut times = LoadTimes::default();
+    let workspace = metadata::load_observed(
+        Some(&dir.join("Cargo.toml")),
+        metadata::Lock::Locked,
+        &mut |phase, took| match phase {
+            LoadPhase::CargoMetadata => times.cargo_metadata = took,
+            LoadPhase::Graph => times.graph = took,
+            LoadPhase::Reads => times.reads = took,
+        },
+    )?;
+    Ok((workspace, times))
+}
+
+/// How long each phase of loading a workspace took.
+#[derive(Debug, Default)]
+struct LoadTimes {
+    cargo_metadata: Duration,
+    graph: Duration,
+    reads: Duration,
 }
 
 /// Plans and applies a release of the workspace at `dir` once, timing each phase, then puts
 /// the files back as they were.
-pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
-    let (workspace, cargo_metadata, graph) = load_timed(dir)?;
+pub(crate) fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
+    let (workspace, load) = load_timed(dir)?;
     let (prepared, read) = timed(|| steps::prepare_from(workspace))?;
     let (plan, plan_time) = timed(|| prepared.plan(&Default::default()))?;
     let (changes, apply) = timed(|| {
@@ -232,8 +252,8 @@ pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
     })?;
     steps::restore(dir, &changes.iter().collect::<Vec<_>>());
     Ok(ReleaseTimings {
-        cargo_metadata,
-        prepare: graph + read,
+        cargo_metadata: load.cargo_metadata,
+        prepare: load.graph + read,
         plan: plan_time,
         apply,
         released: plan.releases.len(),
@@ -242,7 +262,7 @@ pub fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
 
 /// Carries out the planned release of the workspace at `dir` (commit and tags, no push), as
 /// `release --execute --no-push --no-publish` would.
-pub fn release_once(dir: &Path) -> Result<(), Error> {
+pub(crate) fn release_once(dir: &Path) -> Result<(), Error> {
     let prepared = steps::prepare(Some(&dir.join("Cargo.toml")))?;
     let plan = prepared.plan(&Default::default())?;
     let changes = prepared.file_changes(&plan, "2026-01-01")?;
@@ -257,34 +277,31 @@ pub fn release_once(dir: &Path) -> Result<(), Error> {
 
 /// Time spent in each phase of one `affected` run.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Timings {
+pub(crate) struct Timings {
     /// Running `cargo metadata`.
-    pub cargo_metadata: Duration,
+    pub(crate) cargo_metadata: Duration,
     /// Reading the change with git2.
-    pub git: Duration,
+    pub(crate) git: Duration,
     /// Building the graph from the metadata (guppy and ours) and reading the rules.
-    pub graph: Duration,
+    pub(crate) graph: Duration,
     /// Scanning the packages' sources for the files they read.
-    pub reads: Duration,
+    pub(crate) reads: Duration,
     /// Computing the affected set.
-    pub affected: Duration,
+    pub(crate) affected: Duration,
     /// How many members were affected.
-    pub affected_count: usize,
+    pub(crate) affected_count: usize,
 }
 
 impl Timings {
     /// Our own code: building the graph, scanning the reads and computing the affected set.
-    pub fn own_code(&self) -> Duration {
+    pub(crate) fn own_code(&self) -> Duration {
         self.graph + self.reads + self.affected
     }
 }
 
 /// Runs `affected` on the workspace at `dir` against `main` once, timing each phase.
-pub fn measure(dir: &Path) -> Result<Timings, Error> {
-    let (mut workspace, cargo_metadata, graph) = load_timed(dir)?;
-    let start = Instant::now();
-    metadata::scan_reads(&mut workspace.graph);
-    let reads = start.elapsed();
+pub(crate) fn measure(dir: &Path) -> Result<Timings, Error> {
+    let (workspace, load) = load_timed(dir)?;
     let range = git::Range {
         base: Some("main".to_owned()),
         ..Default::default()
@@ -294,10 +311,10 @@ pub fn measure(dir: &Path) -> Result<Timings, Error> {
     let set = affected(&workspace.graph, &diff.changes, &workspace.rules);
     let affected_time = start.elapsed();
     Ok(Timings {
-        cargo_metadata,
+        cargo_metadata: load.cargo_metadata,
         git: git_time,
-        graph,
-        reads,
+        graph: load.graph,
+        reads: load.reads,
         affected: affected_time,
         affected_count: set.packages.len(),
     })
@@ -305,15 +322,15 @@ pub fn measure(dir: &Path) -> Result<Timings, Error> {
 
 /// The shape of a real-size release history for [`history_repository`].
 #[derive(Debug, Clone, Copy)]
-pub struct HistoryShape {
+pub(crate) struct HistoryShape {
     /// Workspace members.
-    pub crates: usize,
+    pub(crate) crates: usize,
     /// Commits after the initial one.
-    pub commits: usize,
+    pub(crate) commits: usize,
     /// Release tags (one release commit each).
-    pub tags: usize,
+    pub(crate) tags: usize,
     /// Third-party entries in the historical lock files, whose versions churn.
-    pub locked: usize,
+    pub(crate) locked: usize,
 }
 
 /// Generates a workspace with a long release history in `dir`: `shape.commits` commits (fixes
@@ -321,7 +338,11 @@ pub struct HistoryShape {
 /// of `shape.locked` packages), `shape.tags` of them release commits that bump one crate and
 /// tag it, and a few changes after the last releases. Written with `git fast-import`, in
 /// seconds. Every fifth crate has a binary target, so lock file changes count for it.
-pub fn history_repository(dir: &Path, shape: HistoryShape, seed: u64) -> std::io::Result<()> {
+pub(crate) fn history_repository(
+    dir: &Path,
+    shape: HistoryShape,
+    seed: u64,
+) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut rng = Rng(seed.max(1));
     generate(dir, shape.crates, seed)?;

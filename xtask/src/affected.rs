@@ -5,9 +5,9 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use workspace_tools::adapters::test_run::{self, Partition, Runner};
-use workspace_tools::adapters::{dep_info, git_read as git, metadata};
+use workspace_tools::test_run::{self, Partition, Runner};
 use workspace_tools::{AffectedPackage, AffectedSet, UnknownRead, WorkspaceGraph, render};
+use workspace_tools::{dep_info, git, metadata};
 
 use crate::{exit_code, output, test};
 

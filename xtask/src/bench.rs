@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::synthetic::{self, ReleaseTimings, Timings};
-use workspace_tools::adapters::git_read as git;
+use workspace_tools::git;
 
 /// Arguments of `bench-affected`.
 #[derive(clap::Args)]
@@ -96,7 +96,7 @@ fn materialise(args: &Args) -> anyhow::Result<i32> {
         let start = std::time::Instant::now();
         let checkout = git::copy(&dir, "HEAD")?;
         let copied = start.elapsed();
-        workspace_tools::adapters::metadata::load_locked(Some(&checkout.dir.join("Cargo.toml")))?;
+        workspace_tools::metadata::load_locked(Some(&checkout.dir.join("Cargo.toml")))?;
         drop(checkout);
         copy_only.push(copied);
         with_graph.push(start.elapsed());

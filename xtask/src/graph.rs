@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use workspace_tools::adapters::metadata;
+use workspace_tools::metadata;
 use workspace_tools::render;
 
 /// Arguments of `graph`.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use workspace_tools::adapters::registry::Registry;
-use workspace_tools::release::steps::{self, Allow, FileChange, Prepared};
-use workspace_tools::release::{BumpSpec, ReleasePlan, plan};
+use workspace_tools::release::Registry;
+use workspace_tools::release::{self as steps, Allow, FileChange, Prepared};
+use workspace_tools::release::{BumpSpec, ReleasePlan, collect_bumps};
 
 use crate::{exit_code, output};
 
@@ -73,7 +73,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let prepared =
         steps::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
     let bumps: BTreeMap<String, BumpSpec> =
-        plan::collect_bumps(&args.bump).map_err(workspace_tools::Error::from)?;
+        collect_bumps(&args.bump).map_err(workspace_tools::Error::from)?;
     let plan = prepared.plan(&bumps)?;
     let date = steps::today();
     let changes = prepared.file_changes(&plan, &date)?;
@@ -153,7 +153,7 @@ fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
     })?;
     let published = done
         .iter()
-        .filter(|(_, o)| *o == workspace_tools::adapters::registry::Outcome::Published)
+        .filter(|(_, o)| *o == workspace_tools::release::Outcome::Published)
         .count();
     output::status(
         "Finished",

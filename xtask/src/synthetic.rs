@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use workspace_tools::adapters::git_read as git;
-use workspace_tools::adapters::metadata::{self, LoadPhase};
-use workspace_tools::release::steps;
+use workspace_tools::git;
+use workspace_tools::metadata::{self, LoadPhase};
+use workspace_tools::release as steps;
 use workspace_tools::{Error, affected};
 
 /// The name of crate `i` of a synthetic workspace.

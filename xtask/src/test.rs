@@ -5,9 +5,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Command;
 
-use workspace_tools::adapters::metadata::{self, Workspace};
-use workspace_tools::adapters::test_run;
-use workspace_tools::adapters::test_tools;
+use workspace_tools::metadata::{self, Workspace};
+use workspace_tools::test_run;
+use workspace_tools::test_tools;
 
 use crate::affected::RunnerArg;
 use crate::{exit_code, output};

@@ -8,7 +8,7 @@ mod fixture;
 use std::collections::{BTreeMap, BTreeSet};
 
 use fixture::{Fixture, MEMBERS};
-use workspace_tools::adapters::metadata;
+use workspace_tools::metadata;
 use workspace_tools::{ChangeSet, ChangedFile, FileStatus, affected};
 
 /// The local packages in `cargo tree` of `member` (its test build, as cargo resolves it).

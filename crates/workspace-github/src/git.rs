@@ -5,7 +5,7 @@ use std::path::Path;
 
 use workspace_tools::Error;
 
-pub(crate) use workspace_tools::adapters::git_cli::run;
+pub(crate) use workspace_tools::git::run;
 
 /// Commits `files` (paths relative to the workspace root `root`, with their new contents) on
 /// top of `HEAD` without touching the work tree or the index, and returns the commit id.

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::releases::changelog_section;
 use crate::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
 use workspace_tools::release::ReleasePlan;
-use workspace_tools::release::plan::commits::{RELEASE_TRAILER, is_release_commit};
-use workspace_tools::release::steps::{FileChange, Prepared, commit_message};
+use workspace_tools::release::{FileChange, Prepared, commit_message};
+use workspace_tools::release::{RELEASE_TRAILER, is_release_commit};
 
 /// The hidden marker in front of the recorded plan.
 pub const MARKER: &str = "<!-- workspace-tools:release-plan ";

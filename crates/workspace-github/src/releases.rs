@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::release_pr::{self, Recorded};
 use crate::{Error, Forge, PullRequest, git};
-use workspace_tools::adapters::release_history;
-use workspace_tools::release::steps::{self, Prepared};
+use workspace_tools::release as release_history;
+use workspace_tools::release::{self as steps, Prepared};
 
 /// A GitHub release to have.
 #[derive(Debug, Clone, PartialEq, Eq)]

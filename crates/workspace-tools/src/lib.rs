@@ -2,17 +2,13 @@
 //!
 //! The engine is pure in the middle and has side effects only at its edges:
 //!
-//! - [`adapters::metadata`] runs `cargo metadata` and turns guppy's graph into a
-//!   [`WorkspaceGraph`];
-//! - [`adapters::git_read`] turns two revisions (or the working tree) into a [`ChangeSet`];
+//! - [`metadata`] runs `cargo metadata` and turns guppy's graph into a [`WorkspaceGraph`];
+//! - [`git`] turns two revisions (or the working tree) into a [`ChangeSet`];
 //! - [`affected()`] takes a graph, a change set and [`Rules`] and returns an [`AffectedSet`],
 //!   a reason for every package, without touching git, cargo or the filesystem;
-//! - [`adapters::test_run`] turns an affected set into one `cargo test` or `cargo nextest run`
-//!   command;
-//! - [`adapters::test_tools`] installs the pinned tools the tests need into the target
-//!   directory;
-//! - [`release`] plans version bumps as pure functions ([`release::plan`]) and carries them out
-//!   ([`release::steps`]);
+//! - [`test_run`] turns an affected set into one `cargo test` or `cargo nextest run` command;
+//! - [`test_tools`] installs the pinned tools the tests need into the target directory;
+//! - [`release`] plans version bumps as pure functions and carries them out;
 //! - the crate `workspace-github`, built on this one, posts pull-request comments, release pull
 //!   requests and GitHub releases through octocrab.
 //!
@@ -32,7 +28,7 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod adapters;
+mod adapters;
 mod config;
 mod engine;
 mod error;
@@ -45,9 +41,46 @@ pub use engine::affected::{
 pub use engine::changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
 pub use engine::reads::{Read, UnknownRead};
-pub use engine::render;
 pub use engine::rules::{Effect, Rule, Rules};
 pub use error::Error;
+
+/// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.
+pub mod metadata {
+    pub use crate::adapters::metadata::{
+        LoadPhase, Lock, Workspace, load, load_locked, load_observed,
+    };
+}
+
+/// Git: the change between two revisions and worktree copies (read with git2), and the user's
+/// own `git` for what is written.
+pub mod git {
+    pub use crate::adapters::git_cli::run;
+    pub use crate::adapters::git_read::{Checkout, Diff, Range, checkout, copy, diff, is_head};
+}
+
+/// The exact reads of a previous build, from rustc's dep-info files.
+pub mod dep_info {
+    pub use crate::adapters::dep_info::add_reads;
+}
+
+/// One `cargo test` or `cargo nextest run` command for an affected set.
+pub mod test_run {
+    pub use crate::adapters::test_run::{
+        Partition, Runner, check_installed, command, package_spec, partition,
+    };
+}
+
+/// The pinned tools the tests need, installed into the target directory.
+pub mod test_tools {
+    pub use crate::adapters::test_tools::{TestTool, install, missing, path_with, root};
+}
+
+/// The graph and the affected set as text, JSON, Graphviz and Mermaid.
+pub mod render {
+    pub use crate::engine::render::{
+        affected_mermaid, github_matrix, graph_dot, graph_json, graph_mermaid, graph_text,
+    };
+}
 
 /// The table under `[workspace.metadata]` that configures this tool.
 pub const CONFIG_TABLE: &str = "workspace-tools";

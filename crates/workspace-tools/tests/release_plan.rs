@@ -439,7 +439,7 @@ proptest! {
 /// requirement form; random commits, and sometimes a pre-release bump.
 type TextWorkspace = (
     workspace_tools::WorkspaceGraph,
-    plan::manifests::Texts,
+    workspace_tools::release::manifests::Texts,
     Vec<u8>,
     Option<usize>,
 );
@@ -497,7 +497,7 @@ fn text_workspace() -> impl Strategy<Value = TextWorkspace> {
                     };
                     deps[from].entry(tables[usize::from(table)]).or_default().push(line);
                 }
-                let mut texts = plan::manifests::Texts::new();
+                let mut texts = workspace_tools::release::manifests::Texts::new();
                 texts.insert("Cargo.toml".into(), root);
                 for (i, v) in versions.iter().enumerate() {
                     graph.add_package(workspace_tools::Package::member(
@@ -525,7 +525,7 @@ proptest! {
     /// version, and none is lost.
     #[test]
     fn applied_plans_leave_every_requirement_matching((graph, texts, changes, alpha) in text_workspace()) {
-        use workspace_tools::release::plan::manifests;
+        use workspace_tools::release::manifests;
         let (members, reqs) = manifests::read(&graph, &texts).unwrap();
         let messages = ["", "fix: a", "feat: b", "feat!: c", ""];
         let crates: Vec<CrateState> = members

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use workspace_github::comment::{self, Desired, Done, OnEmpty, Report, Saved};
 use workspace_github::{self as gh, context};
-use workspace_tools::adapters::{git_read as git, metadata};
-use workspace_tools::release::steps;
+use workspace_tools::release as steps;
+use workspace_tools::{git, metadata};
 
 use super::{Connection, Format, env};
 use crate::{exit_code, output};

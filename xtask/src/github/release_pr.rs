@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use workspace_github::release_pr::{self, Done};
-use workspace_tools::release::steps::{self, Allow};
+use workspace_tools::release::{self as steps, Allow};
 
 use super::{Connection, Format, env};
 use crate::{exit_code, output};

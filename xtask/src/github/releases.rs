@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use workspace_github::releases::{self, Done};
 use workspace_github::{Forge, release_pr};
-use workspace_tools::release::steps;
+use workspace_tools::release as steps;
 
 use super::{Connection, Format};
 use crate::{exit_code, output};

@@ -32,7 +32,7 @@ pub struct Workspace {
 
 /// The configuration in `[workspace.metadata.workspace-tools]`, checked against the graph.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// The path rules in force.
     pub rules: Rules,
     /// How crates are versioned and tagged.
@@ -98,7 +98,10 @@ pub fn load_observed(
 
 /// The workspace described by `cargo metadata` JSON, with the configuration in its root manifest
 /// (the reads index is left empty: see [`scan_reads`]).
-pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<Workspace, Error> {
+pub(crate) fn workspace_from_json(
+    json: &str,
+    manifest_path: Option<&Path>,
+) -> Result<Workspace, Error> {
     let package_graph = package_graph(json, manifest_path)?;
     let graph = from_guppy(&package_graph)?;
     let config = load_config(&graph)?;
@@ -117,14 +120,14 @@ pub fn workspace_from_json(json: &str, manifest_path: Option<&Path>) -> Result<W
 }
 
 /// Fills the reads index of `graph` by scanning its local packages' files on disk.
-pub fn scan_reads(graph: &mut WorkspaceGraph) {
+pub(crate) fn scan_reads(graph: &mut WorkspaceGraph) {
     let index = crate::adapters::reads_scan::scan(graph);
     graph.set_reads(index);
 }
 
 /// Runs `cargo metadata --all-features` (with `--locked` for [`Lock::Locked`]) and returns its
 /// JSON.
-pub fn cargo_metadata(manifest_path: Option<&Path>, lock: Lock) -> Result<String, Error> {
+pub(crate) fn cargo_metadata(manifest_path: Option<&Path>, lock: Lock) -> Result<String, Error> {
     let mut command = MetadataCommand::new();
     if let Some(path) = manifest_path {
         command.manifest_path(path);
@@ -380,7 +383,7 @@ fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error>
 
 /// Reads the path rules and the release configuration from the root manifest of `graph`, in
 /// one parse of `[workspace.metadata.workspace-tools]`.
-pub fn load_config(graph: &WorkspaceGraph) -> Result<Config, Error> {
+pub(crate) fn load_config(graph: &WorkspaceGraph) -> Result<Config, Error> {
     let manifest = graph.root().join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|source| Error::Io {
         path: manifest.clone(),

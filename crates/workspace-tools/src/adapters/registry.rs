@@ -31,7 +31,7 @@ pub struct Registry {
 
 /// How one publish attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The registry answered 429 Too Many Requests.
     RateLimited,
     /// Anything else, with cargo's error.
@@ -149,14 +149,14 @@ impl Registry {
 }
 
 /// Cargo's default registry as its configuration sets it for `dir`, else `crates-io`.
-pub fn default_registry(dir: &Path) -> String {
+pub(crate) fn default_registry(dir: &Path) -> String {
     configured_default_registry(dir).unwrap_or_else(|| "crates-io".to_owned())
 }
 
 /// The default registry cargo's configuration names for `dir`: `CARGO_REGISTRY_DEFAULT`, else
 /// `registry.default` in `.cargo/config.toml` of `dir` or its ancestors, else in
 /// `$CARGO_HOME/config.toml`.
-pub fn configured_default_registry(dir: &Path) -> Option<String> {
+pub(crate) fn configured_default_registry(dir: &Path) -> Option<String> {
     if let Ok(name) = std::env::var("CARGO_REGISTRY_DEFAULT") {
         return Some(name);
     }
@@ -189,7 +189,7 @@ pub fn configured_default_registry(dir: &Path) -> Option<String> {
 
 /// Calls `attempt` until it succeeds, retrying up to `retries` times after a rate limit with a
 /// pause that starts at `backoff` and doubles; any other failure ends it at once.
-pub fn publish_with_backoff(
+pub(crate) fn publish_with_backoff(
     mut attempt: impl FnMut() -> Result<(), Failure>,
     retries: u32,
     backoff: Duration,

@@ -14,7 +14,7 @@ use crate::release::plan::{changelog, lock_sections};
 use crate::{Error, ReleaseConfig, Rules, WorkspaceGraph, changed_members};
 
 /// Whether a registry has a crate at a version.
-pub type RegistryProbe<'a> = &'a dyn Fn(&str, &semver::Version) -> bool;
+pub(crate) type RegistryProbe<'a> = &'a dyn Fn(&str, &semver::Version) -> bool;
 
 /// The state of every member, and the tags earlier release commits left uncreated.
 ///
@@ -22,7 +22,7 @@ pub type RegistryProbe<'a> = &'a dyn Fn(&str, &semver::Version) -> bool;
 /// whose tag is missing moves it to the version that commit recorded (the tag is then owed);
 /// a manifest version above both that `registry` has is the last release too, from the commit
 /// that set it.
-pub fn crate_states(
+pub(crate) fn crate_states(
     graph: &WorkspaceGraph,
     rules: &Rules,
     config: &ReleaseConfig,

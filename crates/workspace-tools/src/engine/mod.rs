@@ -7,5 +7,5 @@ pub(crate) mod graph;
 pub(crate) mod lockfile;
 pub(crate) mod manifest_diff;
 pub(crate) mod reads;
-pub mod render;
+pub(crate) mod render;
 pub(crate) mod rules;

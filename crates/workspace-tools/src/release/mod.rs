@@ -1,14 +1,28 @@
 //! `cargo xtask release`: plan version bumps across crates, apply them to manifests, lock file
 //! and changelogs, record a commit and tags, and publish in dependency order.
 //!
-//! [`plan`] decides, as pure functions over values; [`steps`] carries the plan out through the
-//! adapters (git history, the user's `git`, the registry).
+//! `plan` decides, as pure functions over values; `steps` carries the plan out through the
+//! adapters (git history, the user's `git`, the registry). What the CLI and the GitHub bots
+//! use is re-exported here by name; everything else stays inside the crate.
 
-pub mod plan;
-pub mod steps;
+pub(crate) mod plan;
+pub(crate) mod steps;
 
-pub use plan::commits::Commit;
+pub use crate::adapters::registry::{Outcome, Registry};
+pub use crate::adapters::release_history::tag_names;
+pub use plan::commits::{Commit, RELEASE_TRAILER, is_release_commit};
 pub use plan::version::{BumpSpec, Level};
 pub use plan::{
-    CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit, plan,
+    CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
+    collect_bumps, plan,
 };
+pub use steps::{
+    Allow, FileChange, Pending, Prepared, check, commit_message, manifest_path, prepare,
+    prepare_from, prepare_with_registry, publish_all, publish_order, push, record, restore,
+    tagged_crates, today, write_files,
+};
+
+/// Reading and rewriting the members' manifests as text, for the manifest round-trip tests.
+pub mod manifests {
+    pub use super::plan::manifests::{Texts, apply, read};
+}

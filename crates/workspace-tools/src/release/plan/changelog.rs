@@ -17,7 +17,7 @@ and this crate adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.h
 /// (the rest, breaking ones first and marked), and the dependencies it now requires. A
 /// hand-written `### Added` (or any other subsection) takes the generated entries of the same
 /// name after its own, so no heading appears twice; empty ones are dropped.
-pub fn section(release: &Release, date: &str, unreleased: Option<&str>) -> String {
+pub(crate) fn section(release: &Release, date: &str, unreleased: Option<&str>) -> String {
     let mut added = Vec::new();
     let mut fixed = Vec::new();
     let mut changed = Vec::new();
@@ -118,7 +118,7 @@ fn unreleased_body(text: &str) -> Option<(usize, usize)> {
 }
 
 /// The entries written by hand under `## [Unreleased]`, which the next release takes.
-pub fn unreleased(text: &str) -> Option<&str> {
+pub(crate) fn unreleased(text: &str) -> Option<&str> {
     unreleased_body(text)
         .map(|(start, end)| text[start..end].trim())
         .filter(|b| !b.is_empty())
@@ -131,7 +131,7 @@ fn is_link(line: &str) -> bool {
 
 /// A compare link for a new release: the version and its link target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
+pub(crate) struct Link {
     /// The released version, the link's label.
     pub version: String,
     /// The address: `<repository>/compare/<previous tag>...<tag>`, or the tag's page.
@@ -142,7 +142,7 @@ pub struct Link {
 /// `## [Unreleased]` section, whose entries `section` took, and `link` added to the link
 /// definitions at the bottom (existing ones are kept; an `[Unreleased]` compare link moves on
 /// to the new tag).
-pub fn insert(existing: Option<&str>, section: &str, link: Option<&Link>) -> String {
+pub(crate) fn insert(existing: Option<&str>, section: &str, link: Option<&Link>) -> String {
     let mut text = existing.unwrap_or(HEADER).to_owned();
     if let Some((start, end)) = unreleased_body(&text) {
         let rest = &text[end..];
@@ -226,7 +226,7 @@ fn add_link(text: &str, link: &Link) -> String {
 
 /// The section of `version` in a changelog `text`, from its `## [version]` heading to the next
 /// `## ` heading, ending in one newline.
-pub fn section_of(text: &str, version: &semver::Version) -> Option<String> {
+pub(crate) fn section_of(text: &str, version: &semver::Version) -> Option<String> {
     let heading = format!("## [{version}]");
     let start = text
         .match_indices(&heading)

@@ -82,7 +82,7 @@ pub fn is_release_commit(message: &str) -> bool {
 }
 
 /// The crates and versions a release commit's message records (`- name from → to` lines).
-pub fn recorded_versions(message: &str) -> Vec<(String, semver::Version)> {
+pub(crate) fn recorded_versions(message: &str) -> Vec<(String, semver::Version)> {
     message
         .lines()
         .filter_map(|line| {

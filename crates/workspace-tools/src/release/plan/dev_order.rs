@@ -11,7 +11,7 @@ use crate::release::steps::Pending;
 /// `pending` (already after their normal and build dependencies) reordered so that every crate
 /// also comes after the targets of its versioned dev-dependencies that `met` says no published
 /// version satisfies. Refuses, naming the cycle and the fix, when no such order exists.
-pub fn order(
+pub(crate) fn order(
     pending: &[Pending],
     requirements: &[Requirement],
     met: &dyn Fn(&Requirement) -> bool,

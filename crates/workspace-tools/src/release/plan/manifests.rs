@@ -345,7 +345,7 @@ pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Te
 
 /// `Cargo.lock` with the versions of released members, and of their entries in dependency
 /// lists, moved; nothing else changes, so no third-party package is upgraded.
-pub fn apply_to_lockfile(plan: &ReleasePlan, lock: &str) -> Result<String, Error> {
+pub(crate) fn apply_to_lockfile(plan: &ReleasePlan, lock: &str) -> Result<String, Error> {
     let mut doc = parse("Cargo.lock", lock)?;
     let moved: BTreeMap<&str, (String, String)> = plan
         .releases

@@ -2,12 +2,12 @@
 //! Pure: the crates' states and requirements in, a [`ReleasePlan`] out. Its submodules are pure
 //! too: version arithmetic, conventional commits, changelog sections, manifest edits as text.
 
-pub mod changelog;
-pub mod commits;
-pub mod dev_order;
+pub(crate) mod changelog;
+pub(crate) mod commits;
+pub(crate) mod dev_order;
 pub(crate) mod lock_sections;
-pub mod manifests;
-pub mod version;
+pub(crate) mod manifests;
+pub(crate) mod version;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -68,7 +68,7 @@ impl fmt::Display for BumpSpec {
 /// A pre-release moves to its next pre-release with the same label (`rc.1` → `rc.2`,
 /// `b.12` → `b.13`), unless the change needs more than the level its version stands for: a
 /// breaking change during `1.2.4-alpha.1` gives `2.0.0-alpha.1`, a feature `1.3.0-alpha.1`.
-pub fn next_for_level(current: &Version, level: Level) -> Version {
+pub(crate) fn next_for_level(current: &Version, level: Level) -> Version {
     if !current.pre.is_empty() {
         let base = Version::new(current.major, current.minor, current.patch);
         if cargo_level(&base, level) <= level_of(&base) {
@@ -152,7 +152,7 @@ pub(crate) fn as_pre(version: &Version, label: &str) -> Version {
 }
 
 /// The version `spec` asks for, or why it cannot be had.
-pub fn apply_spec(current: &Version, spec: &BumpSpec) -> Result<Version, String> {
+pub(crate) fn apply_spec(current: &Version, spec: &BumpSpec) -> Result<Version, String> {
     let next = match spec {
         BumpSpec::Level(level) if !current.pre.is_empty() => {
             // A pre-release of the level asked for is released; otherwise move past it.
@@ -207,7 +207,7 @@ fn next_pre(current: &Version, kind: &str) -> Version {
 }
 
 /// Whether a move from `old` to `new` is breaking under Cargo's caret rules.
-pub fn is_breaking(old: &Version, new: &Version) -> bool {
+pub(crate) fn is_breaking(old: &Version, new: &Version) -> bool {
     match (old.major, old.minor) {
         (0, 0) => new.major != 0 || new.minor != 0 || new.patch != old.patch,
         (0, minor) => new.major != 0 || new.minor != minor,
@@ -216,7 +216,7 @@ pub fn is_breaking(old: &Version, new: &Version) -> bool {
 }
 
 /// Whether the requirement `req` (as written in a manifest) accepts `version`.
-pub fn matches(req: &str, version: &Version) -> bool {
+pub(crate) fn matches(req: &str, version: &Version) -> bool {
     VersionReq::parse(req).is_ok_and(|r| r.matches(version))
 }
 
@@ -233,7 +233,7 @@ pub fn matches(req: &str, version: &Version) -> bool {
 ///   pre-releases only through a comparator naming the same `x.y.z`.
 ///
 /// The result always matches `version`.
-pub fn retarget(req: &str, version: &Version) -> String {
+pub(crate) fn retarget(req: &str, version: &Version) -> String {
     let Ok(parsed) = VersionReq::parse(req) else {
         return version.to_string();
     };

@@ -68,7 +68,7 @@ pub enum OnEmpty {
 
 /// One step towards the desired comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Post a new comment.
     Create(String),
     /// Replace the body of comment `id`.
@@ -197,7 +197,7 @@ fn fit(body: &mut String) {
 }
 
 /// A release plan as a Markdown table, or a sentence when it is empty.
-pub fn plan_table(plan: &ReleasePlan) -> String {
+pub(crate) fn plan_table(plan: &ReleasePlan) -> String {
     if plan.is_empty() {
         return "Nothing to release.\n".to_owned();
     }
@@ -221,7 +221,7 @@ pub fn plan_table(plan: &ReleasePlan) -> String {
 
 /// The steps from the `existing` comments to the `desired` one. Only comments that `login`
 /// wrote and that start with [`MARKER`] are the bot's: anyone else's is left alone.
-pub fn decide(
+pub(crate) fn decide(
     existing: &[Comment],
     login: &str,
     desired: &Desired,

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use crate::Error;
 
 /// The public API address, used when neither `--api-url` nor `GITHUB_API_URL` is set.
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
+pub(crate) const DEFAULT_API_URL: &str = "https://api.github.com";
 
 /// A repository, `OWNER/NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +105,7 @@ pub fn event_head_sha(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
 }
 
 /// The pull request number in a webhook event payload, if it names one.
-pub fn number_in_event(text: &str, path: &Path) -> Result<Option<u64>, Error> {
+pub(crate) fn number_in_event(text: &str, path: &Path) -> Result<Option<u64>, Error> {
     let event: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::File {
         path: path.to_owned(),
         message: format!("not a JSON event: {e}"),

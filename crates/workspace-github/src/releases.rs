@@ -26,7 +26,7 @@ pub struct Wanted {
 
 /// The section of `version` in a changelog: from its `## [VERSION]` heading to the next
 /// `## ` heading, without the heading itself.
-pub fn changelog_section(changelog: &str, version: &str) -> Option<String> {
+pub(crate) fn changelog_section(changelog: &str, version: &str) -> Option<String> {
     let heading = format!("## [{version}]");
     let mut lines = changelog.lines().skip_while(|l| !l.starts_with(&heading));
     lines.next()?;

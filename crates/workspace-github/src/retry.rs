@@ -31,7 +31,7 @@ impl Default for RetryPolicy {
 
 /// What a failed attempt looked like.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// GitHub answered with an error status.
     Status {
         /// The status.
@@ -51,7 +51,7 @@ pub enum Failure {
 
 impl Failure {
     /// Whether this is a rate limit (secondary or primary) rather than a refusal.
-    pub fn is_rate_limit(&self) -> bool {
+    pub(crate) fn is_rate_limit(&self) -> bool {
         match self {
             Failure::Status {
                 status,
@@ -79,7 +79,7 @@ impl Failure {
 
     /// Whether GitHub may have carried the request out even though it failed: a 5xx answer or
     /// none at all can come after the object was created. A rate limit or a refusal cannot.
-    pub fn may_have_taken_effect(&self) -> bool {
+    pub(crate) fn may_have_taken_effect(&self) -> bool {
         match self {
             Failure::Status { status, .. } => *status >= 500,
             Failure::Transport(_) => true,
@@ -89,7 +89,7 @@ impl Failure {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Wait this long, then try again.
     Retry(Duration),
     /// Give up: not retryable, or out of attempts.
@@ -99,7 +99,7 @@ pub enum Decision {
 }
 
 /// The decision after attempt number `attempt` (1 for the first) failed with `failure`.
-pub fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Decision {
+pub(crate) fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Decision {
     if !failure.retryable() || attempt >= policy.attempts {
         return Decision::GiveUp;
     }
@@ -129,7 +129,7 @@ pub fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> Decision
 /// Reads a `Retry-After` value at time `now`: seconds, or an HTTP date (RFC 9110 allows both).
 /// A number too large for the clock is the longest wait, so the cap refuses it rather than the
 /// header being ignored; anything else unreadable (`-5`, `soon`) is no header.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));

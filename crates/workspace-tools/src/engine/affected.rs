@@ -187,7 +187,7 @@ impl Classified {
     }
 
     fn apply(&mut self, graph: &WorkspaceGraph, path: &str, rule: &Rule, ships: bool) {
-        match &rule.effect {
+        match rule.effect() {
             Effect::None => {}
             Effect::All => self.everything.push((
                 Reason::rule(path, format!("rule `{}`", rule.label()), true),

@@ -30,12 +30,20 @@ pub enum Effect {
 }
 
 /// Paths matching any of a set of globs, and what they affect.
+///
+/// The matcher is compiled from the globs once, in [`Rule::new`], and the fields are private,
+/// so the globs a reason shows are always the ones that matched:
+///
+/// ```compile_fail
+/// # use workspace_tools::{Effect, Rule};
+/// let mut rule = Rule::new(&["docs/**"], Effect::None).unwrap();
+/// rule.paths = vec!["src/**".into()]; // the globs cannot be changed apart from the matcher
+/// ```
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// The globs, relative to the workspace root (`*` stays within a directory, `**` crosses).
-    pub paths: Vec<String>,
-    /// What a matching path affects.
-    pub effect: Effect,
+    paths: Vec<String>,
+    effect: Effect,
     matcher: GlobSet,
 }
 
@@ -56,6 +64,16 @@ impl Rule {
     /// Whether `path` matches.
     pub fn matches(&self, path: &str) -> bool {
         self.matcher.is_match(path)
+    }
+
+    /// The globs as written, relative to the workspace root.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// What a matching path affects.
+    pub fn effect(&self) -> &Effect {
+        &self.effect
     }
 
     /// The globs as written, for reasons: `wit/**, *.wit`.
@@ -184,24 +202,31 @@ mod tests {
     fn defaults_classify_workspace_files() {
         let r = Rules::default();
         assert_eq!(
-            r.workspace_rule("rust-toolchain.toml").unwrap().effect,
-            Effect::All
+            r.workspace_rule("rust-toolchain.toml").unwrap().effect(),
+            &Effect::All
         );
         assert_eq!(
-            r.workspace_rule(".github/workflows/ci.yml").unwrap().effect,
-            Effect::All
+            r.workspace_rule(".github/workflows/ci.yml")
+                .unwrap()
+                .effect(),
+            &Effect::All
         );
         assert_eq!(
-            r.workspace_rule(".github/CODEOWNERS").unwrap().effect,
-            Effect::None
+            r.workspace_rule(".github/CODEOWNERS").unwrap().effect(),
+            &Effect::None
         );
         assert!(r.workspace_rule("crates/x/rust-toolchain.toml").is_none());
         assert_eq!(
-            r.workspace_rule("../../.cargo/config.toml").unwrap().effect,
-            Effect::All
+            r.workspace_rule("../../.cargo/config.toml")
+                .unwrap()
+                .effect(),
+            &Effect::All
         );
         assert!(r.workspace_rule("../go/rust-toolchain.toml").is_none());
-        assert_eq!(r.outside_rule("notes/a/b.md").unwrap().effect, Effect::None);
+        assert_eq!(
+            r.outside_rule("notes/a/b.md").unwrap().effect(),
+            &Effect::None
+        );
         assert!(r.outside_rule("wit/api.wit").is_none());
     }
 
@@ -213,11 +238,11 @@ rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affe
 "#;
         let r = from_manifest(text).unwrap();
         assert_eq!(
-            r.user_rule("wit/api.wit").unwrap().effect,
-            Effect::Packages(vec!["host".into()])
+            r.user_rule("wit/api.wit").unwrap().effect(),
+            &Effect::Packages(vec!["host".into()])
         );
         assert!(r.user_rule("wit/sub/api.wit").is_none());
-        assert_eq!(r.user_rule("x/y/z").unwrap().effect, Effect::None);
+        assert_eq!(r.user_rule("x/y/z").unwrap().effect(), &Effect::None);
 
         let bad = text.replace("[\"host\"]", "[\"nope\"]");
         let err = from_manifest(&bad).unwrap_err();
@@ -228,5 +253,66 @@ rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affe
         );
         let bad = text.replace("\"none\"", "\"some\"");
         assert!(from_manifest(&bad).is_err());
+    }
+
+    /// Paths that tell the globs below apart: depth, extensions, dot files, braces, classes.
+    const PATHS: [&str; 14] = [
+        "wit/api.wit",
+        "wit/sub/api.wit",
+        "wit",
+        "docs/a.md",
+        "docs/deep/b.md",
+        "README.md",
+        "crates/x/README.md",
+        ".github/workflows/ci.yml",
+        ".github/CODEOWNERS",
+        "scripts/a.sh",
+        "scripts/b.py",
+        "proto/v1/x.proto",
+        "proto/v2/x.proto",
+        "a/b/c/d",
+    ];
+
+    #[test]
+    fn a_rules_shown_globs_are_the_globs_it_matches_with() {
+        let sets: [&[&str]; 7] = [
+            &["wit/*.wit"],
+            &["docs/**", "**/*.md"],
+            &[".github/**"],
+            &["scripts/*.{sh,py}"],
+            &["proto/v[12]/*.proto"],
+            &["*"],
+            &["a/**/d", "wit"],
+        ];
+        for globs in sets {
+            let rule = Rule::new(globs, Effect::None).unwrap();
+            assert_eq!(rule.paths(), globs, "the globs are kept as written");
+            // The label a reason shows, read back as globs, matches exactly what the rule
+            // matches; and so does each shown glob compiled on its own.
+            let label = rule.label();
+            let shown: Vec<&str> = label.split(", ").collect();
+            let reread = Rule::new(&shown, Effect::None).unwrap();
+            for path in PATHS {
+                let one_by_one = rule
+                    .paths()
+                    .iter()
+                    .any(|g| Rule::new(&[g], Effect::None).unwrap().matches(path));
+                assert_eq!(
+                    rule.matches(path),
+                    reread.matches(path),
+                    "{globs:?} on {path}"
+                );
+                assert_eq!(rule.matches(path), one_by_one, "{globs:?} on {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cloned_rule_keeps_its_globs_and_matcher_together() {
+        let rule = Rule::new(&["wit/*.wit"], Effect::All).unwrap();
+        let copy = rule.clone();
+        assert_eq!(copy.paths(), rule.paths());
+        assert_eq!(copy.effect(), &Effect::All);
+        assert!(copy.matches("wit/api.wit") && !copy.matches("wit/sub/api.wit"));
     }
 }

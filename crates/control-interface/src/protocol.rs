@@ -49,6 +49,8 @@ impl Command {
 /// A host's answer to a command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// One reply is built per request and serialized at once: boxing the claims would save nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Reply {
     /// The actor was verified and started.
     ActorStarted {
@@ -224,9 +226,9 @@ mod tests {
                 not_before: None,
                 expires: Some(20),
                 name: "echo".into(),
-                version: None,
                 capabilities: vec!["wasmcloud:httpserver".into()],
-                module_hash: "ab".into(),
+                module_hash: "AB".into(),
+                ..Claims::default()
             },
             started_at: 15,
         }

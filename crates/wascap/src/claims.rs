@@ -5,38 +5,48 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::wire::WireClaims;
 
-/// The claims a signed module carries, as they appear in its JWT.
+/// The claims a signed module or component carries.
 ///
-/// Field names on the wire follow JWT conventions (`iss`, `sub`, `iat`, `nbf`, `exp`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// On the wire they are wasmCloud's claims JWT payload: the registered JWT
+/// claims (`jti`, `iat`, `iss`, `sub`, `nbf`, `exp`) and a `wascap` object with the rest. Here
+/// they are one flat struct, so callers read `claims.capabilities`, not a nested option.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "WireClaims", into = "WireClaims")]
 pub struct Claims {
-    /// Public key of the account that signed the module.
-    #[serde(rename = "iss")]
+    /// Unique id of the token (`jti`).
+    pub id: String,
+    /// Public key of the account that signed the module (`iss`).
     pub issuer: String,
-    /// Public key that identifies the module.
-    #[serde(rename = "sub")]
+    /// Public key that identifies the module (`sub`).
     pub subject: String,
-    /// Seconds since the Unix epoch at which the claims were signed.
-    #[serde(rename = "iat")]
+    /// Seconds since the Unix epoch at which the claims were signed (`iat`).
     pub issued_at: u64,
-    /// Seconds since the Unix epoch before which the claims are not valid.
-    #[serde(rename = "nbf", default, skip_serializing_if = "Option::is_none")]
+    /// Seconds since the Unix epoch before which the claims are not valid (`nbf`).
     pub not_before: Option<u64>,
-    /// Seconds since the Unix epoch from which the claims are expired.
-    #[serde(rename = "exp", default, skip_serializing_if = "Option::is_none")]
+    /// Seconds since the Unix epoch from which the claims are expired (`exp`).
     pub expires: Option<u64>,
-    /// Human-readable name of the module.
+    /// Human-readable name of the module (`wascap.name`); empty when the token names none.
     pub name: String,
-    /// Version of the module, as its author numbers it.
-    #[serde(rename = "ver", default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Capabilities the module may use, such as `wasmcloud:httpserver`.
-    #[serde(rename = "caps", default)]
-    pub capabilities: Vec<String>,
-    /// Lowercase hex SHA-256 of the module without its claims section.
-    #[serde(rename = "hash")]
+    /// Upper-case hex SHA-256 of the module without its claims sections (`wascap.hash`): the
+    /// module's identity.
     pub module_hash: String,
+    /// Free-form tags (`wascap.tags`).
+    pub tags: Vec<String>,
+    /// Capabilities the module may use, such as `wasmcloud:httpserver` (`wascap.caps`).
+    pub capabilities: Vec<String>,
+    /// Revision of the module, a number its author increases (`wascap.rev`).
+    pub revision: Option<i32>,
+    /// Version of the module, as its author numbers it (`wascap.ver`).
+    pub version: Option<String>,
+    /// A short name to call the module by instead of its key (`wascap.call_alias`).
+    pub call_alias: Option<String>,
+    /// Whether the module is a capability provider rather than an actor (`wascap.prov`).
+    pub provider: bool,
+    /// Revision of the claims format the signer wrote (`wascap_revision`); absent in tokens
+    /// written before wasmCloud numbered it.
+    pub format_revision: Option<u32>,
 }
 
 impl Claims {
@@ -72,6 +82,10 @@ pub struct SigningRequest {
     pub version: Option<String>,
     /// Capabilities granted to the module.
     pub capabilities: Vec<String>,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Revision of the module.
+    pub revision: Option<i32>,
     /// Seconds since the Unix epoch before which the claims are not valid.
     pub not_before: Option<u64>,
     /// Seconds since the Unix epoch from which the claims are expired.
@@ -80,13 +94,15 @@ pub struct SigningRequest {
 
 impl SigningRequest {
     /// A request for claims about module `subject` called `name`, with no version, no
-    /// capabilities and no time limits.
+    /// capabilities, no tags and no time limits.
     pub fn new(subject: impl Into<String>, name: impl Into<String>) -> Self {
         SigningRequest {
             subject: subject.into(),
             name: name.into(),
             version: None,
             capabilities: Vec::new(),
+            tags: Vec::new(),
+            revision: None,
             not_before: None,
             expires: None,
         }
@@ -131,9 +147,7 @@ mod tests {
             not_before,
             expires,
             name: "echo".into(),
-            version: None,
-            capabilities: vec![],
-            module_hash: String::new(),
+            ..Claims::default()
         }
     }
 
@@ -193,7 +207,9 @@ mod tests {
         let json = serde_json::to_value(claims(None, Some(7))).expect("claims serialize");
         assert_eq!(json["exp"], 7);
         assert!(json.get("nbf").is_none());
-        assert!(json.get("ver").is_none());
+        assert!(json["wascap"].get("ver").is_none());
+        assert!(json.get("wascap_revision").is_none());
         assert_eq!(json["iss"], "A");
+        assert_eq!(json["wascap"]["name"], "echo");
     }
 }

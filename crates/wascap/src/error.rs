@@ -7,21 +7,25 @@ use crate::keys::KeyKind;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The bytes do not parse or validate as WebAssembly.
-    #[error("bytes are not a valid webassembly module: {reason}")]
+    /// The bytes do not parse or validate as a WebAssembly module or component.
+    #[error("bytes are not a valid webassembly module or component: {reason}")]
     NotWasm {
         /// What the parser or validator reported.
         reason: String,
     },
-    /// The bytes are a WebAssembly component; claims are carried by core modules only.
-    #[error("bytes are a webassembly component, not a core module")]
-    NotACoreModule,
-    /// The module has no `jwt` custom section.
-    #[error("module carries no claims (it has no jwt custom section)")]
+    /// The module has no claims section (`jwt` or `wasmcloud_jwt`).
+    #[error("module carries no claims (it has no jwt or wasmcloud_jwt custom section)")]
     NoClaims,
-    /// The module has more than one `jwt` custom section, so which one counts is ambiguous.
-    #[error("module carries more than one jwt custom section")]
+    /// The module has more than one claims section, so which one counts is ambiguous.
+    #[error("module carries more than one claims section (jwt or wasmcloud_jwt)")]
     DuplicateClaims,
+    /// A module or component nested in the one being verified carries claims: only the outermost
+    /// level may, since some verifiers would read the nested token as the claims of the whole.
+    #[error(
+        "a nested module or component carries a claims section; only the outermost may (re-sign \
+         to drop it)"
+    )]
+    NestedClaims,
     /// The token in the `jwt` section is not a well-formed claims JWT.
     #[error("claims jwt is malformed: {0}")]
     MalformedToken(String),
@@ -117,4 +121,7 @@ pub enum Error {
     /// The issuer key pair could not sign, typically because it holds no seed.
     #[error("issuer key could not sign the claims")]
     Signing(#[source] nkeys::error::Error),
+    /// The system gave no random bytes for the token id.
+    #[error("no randomness for the token id: {0}")]
+    Randomness(String),
 }

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Claims, Error, KeyKind, parse_public_key};
 
-/// The only token type accepted (compared without case, as RFC 7519 recommends).
-const TOKEN_TYPE: &str = "JWT";
+/// The only token type accepted (compared without case, as RFC 7519 recommends), written in
+/// lower case as wasmCloud's wascap writes it and, comparing exactly, requires it.
+const TOKEN_TYPE: &str = "jwt";
 
 /// The only algorithm accepted: nkeys are Ed25519 keys, and accepting anything else would let a
 /// forged header pick a weaker check.
@@ -93,15 +94,15 @@ mod tests {
 
     fn claims_by(issuer: &KeyPair) -> Claims {
         Claims {
+            id: "J".into(),
             issuer: issuer.public_key(),
             subject: KeyKind::Module.generate().public_key(),
             issued_at: 1,
-            not_before: None,
-            expires: None,
             name: "echo".into(),
             version: Some("1.0.0".into()),
             capabilities: vec!["wasmcloud:httpserver".into()],
             module_hash: "00".into(),
+            ..Claims::default()
         }
     }
 
@@ -111,6 +112,19 @@ mod tests {
         let claims = claims_by(&issuer);
         let token = encode(&claims, &issuer).expect("signing works");
         assert_eq!(decode(&token).expect("token verifies"), claims);
+    }
+
+    #[test]
+    fn the_header_is_wasmclouds_byte_for_byte() {
+        let issuer = KeyKind::Account.generate();
+        let token = encode(&claims_by(&issuer), &issuer).expect("signing works");
+        let header = token.split('.').next().expect("a header part");
+        assert_eq!(
+            BASE64URL_NOPAD
+                .decode(header.as_bytes())
+                .expect("base64url"),
+            br#"{"typ":"jwt","alg":"Ed25519"}"#
+        );
     }
 
     #[test]
@@ -185,12 +199,12 @@ mod tests {
                 "{typ}: {err}"
             );
         }
-        let lowercase = to_base64_json(&Header {
-            typ: "jwt".to_owned(),
+        let uppercase = to_base64_json(&Header {
+            typ: "JWT".to_owned(),
             alg: ALGORITHM.to_owned(),
         })
         .expect("serializes");
-        let signing_input = format!("{lowercase}.{payload}");
+        let signing_input = format!("{uppercase}.{payload}");
         let signature = issuer.sign(signing_input.as_bytes()).expect("signs");
         let token = format!("{signing_input}.{}", BASE64URL_NOPAD.encode(&signature));
         assert!(decode(&token).is_ok(), "typ is compared without case");

@@ -27,11 +27,14 @@ mod error;
 mod jwt;
 mod keys;
 mod module;
+mod strip;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
+mod wire;
 
 pub use claims::{Claims, MAX_CLOCK_SKEW, SigningRequest, unix_now};
 pub use error::Error;
 pub use keys::{KeyKind, parse_public_key, parse_seed};
-pub use module::{CLAIMS_SECTION, embed, extract, extract_at, peek_claims};
+pub use module::{embed, extract, extract_at, peek_claims};
 pub use nkeys::KeyPair;
+pub use strip::{CLAIMS_SECTION, WASMCLOUD_CLAIMS_SECTION};

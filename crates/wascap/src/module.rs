@@ -1,102 +1,74 @@
-//! Embedding claims in, and extracting them from, a module's `jwt` custom section.
+//! Embedding claims in, and extracting them from, a module's or component's claims section.
 //!
-//! The module hash covers the module re-encoded without any `jwt` section, so signing is
-//! repeatable (re-signing replaces the old token) and the hash does not depend on the token that
-//! records it. It is the module's identity: files that differ only in where the `jwt` section
-//! sits or in how section sizes are encoded (LEB128 allows padding) have different SHA-256s but
-//! the same module hash, and verify alike. Compare modules by their claims' hash, never by the
-//! file's.
+//! The module hash covers the module rebuilt without its claims (see [`crate::strip`]'s rules,
+//! which are wasmCloud's), so signing is repeatable (re-signing replaces the old token) and the
+//! hash does not depend on the token that records it. It is the module's identity: files that
+//! differ only in where the claims section sits or in how section sizes are encoded (LEB128
+//! allows padding) have different SHA-256s but the same module hash, and verify alike. Compare
+//! modules by their claims' hash, never by the file's.
 
-use data_encoding::HEXLOWER;
+use data_encoding::HEXUPPER;
 use nkeys::KeyPair;
 use sha2::{Digest, Sha256};
-use wasm_encoder::{CustomSection, RawSection};
-use wasmparser::{BinaryReader, Encoding, Parser, Payload, Validator};
+use wasm_encoder::{CustomSection, Section};
+use wasmparser::{BinaryReader, Validator};
 
+use crate::strip::{CLAIMS_SECTION, Stripped, is_claims_section, not_wasm, strip};
 use crate::{Claims, Error, KeyKind, SigningRequest, jwt, parse_public_key, unix_now};
 
-/// Name of the custom section that holds the claims token.
-pub const CLAIMS_SECTION: &str = "jwt";
+/// The claims format revision written: from revision 3 on, wasmCloud's wascap checks the module
+/// hash when it verifies (this crate checks it whatever the revision).
+const FORMAT_REVISION: u32 = 3;
 
-/// A module split into its claims token, if any, and everything else.
-struct Split<'a> {
-    without_claims: wasm_encoder::Module,
-    token: Option<&'a [u8]>,
-}
-
-/// Validates `bytes` as a core module and separates the `jwt` section from the other sections,
-/// which are copied unchanged and in order.
-fn split(bytes: &[u8]) -> Result<Split<'_>, Error> {
+/// Validates `bytes` as a module or component and rebuilds it without its claims section.
+fn split(bytes: &[u8]) -> Result<Stripped<'_>, Error> {
     Validator::new().validate_all(bytes).map_err(not_wasm)?;
-    let mut without_claims = wasm_encoder::Module::new();
-    let mut token = None;
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(not_wasm)?;
-        match &payload {
-            Payload::Version {
-                encoding: Encoding::Component,
-                ..
-            } => return Err(Error::NotACoreModule),
-            Payload::CustomSection(section) if section.name() == CLAIMS_SECTION => {
-                if token.replace(section.data()).is_some() {
-                    return Err(Error::DuplicateClaims);
-                }
-            }
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    let data = usize::try_from(range.start)
-                        .ok()
-                        .zip(usize::try_from(range.end).ok())
-                        .and_then(|(start, end)| bytes.get(start..end))
-                        .ok_or_else(|| Error::NotWasm {
-                            reason: format!("section {id} lies outside the module"),
-                        })?;
-                    without_claims.section(&RawSection { id, data });
-                }
-            }
-        }
-    }
-    Ok(Split {
-        without_claims,
-        token,
-    })
+    strip(bytes)
 }
 
-fn not_wasm(err: wasmparser::BinaryReaderError) -> Error {
-    Error::NotWasm {
-        reason: err.to_string(),
-    }
+/// Upper-case hex SHA-256, as wasmCloud's wascap writes the module hash.
+fn hash(without_claims: &[u8]) -> String {
+    HEXUPPER.encode(&Sha256::digest(without_claims))
 }
 
-fn hash(module: &wasm_encoder::Module) -> String {
-    HEXLOWER.encode(&Sha256::digest(module.as_slice()))
-}
-
-/// Signs claims about `module` with the `issuer` account key and returns the module with the
-/// token in its `jwt` custom section, replacing any token it already had.
+/// Signs claims about `module` (a core module or a component) with the `issuer` account key and
+/// returns it with the token in a `jwt` custom section at its end, replacing any token it had.
 pub fn embed(module: &[u8], request: &SigningRequest, issuer: &KeyPair) -> Result<Vec<u8>, Error> {
     KeyKind::Account.check(issuer)?;
     parse_public_key(&request.subject, KeyKind::Module)?;
-    let Split {
-        mut without_claims, ..
-    } = split(module)?;
+    // Signing replaces every old token, nested ones included, as wasmCloud's wascap does.
+    let mut without_claims = split(module)?.without_claims;
     let claims = Claims {
+        id: token_id()?,
         issuer: issuer.public_key(),
         subject: request.subject.clone(),
         issued_at: unix_now()?,
         not_before: request.not_before,
         expires: request.expires,
         name: request.name.clone(),
-        version: request.version.clone(),
-        capabilities: request.capabilities.clone(),
         module_hash: hash(&without_claims),
+        tags: request.tags.clone(),
+        capabilities: request.capabilities.clone(),
+        revision: request.revision,
+        version: request.version.clone(),
+        call_alias: None,
+        provider: false,
+        format_revision: Some(FORMAT_REVISION),
     };
     let token = jwt::encode(&claims, issuer)?;
-    without_claims.section(&CustomSection {
+    // A custom section is framed alike in modules and components, so it is appended as is.
+    CustomSection {
         name: CLAIMS_SECTION.into(),
         data: token.as_bytes().into(),
-    });
-    Ok(without_claims.finish())
+    }
+    .append_to(&mut without_claims);
+    Ok(without_claims)
+}
+/// A fresh unique token id (`jti`): 128 random bits, as upper-case hex.
+fn token_id() -> Result<String, Error> {
+    let mut bits = [0u8; 16];
+    getrandom::getrandom(&mut bits).map_err(|e| Error::Randomness(e.to_string()))?;
+    Ok(HEXUPPER.encode(&bits))
 }
 
 /// Reads the claims embedded in `module` and verifies them now: see [`extract_at`].
@@ -106,24 +78,27 @@ pub fn extract(module: &[u8]) -> Result<Claims, Error> {
 
 /// Reads the claims embedded in `module` and checks only the token's signature: the module is
 /// neither validated nor hashed, and the time window is not checked, so the claims say who
-/// signed the module, not that the module is what was signed. Costs a walk over the section
-/// headers, so a host can refuse an untrusted issuer before paying for [`extract`].
+/// signed the module, not that the module is what was signed. Costs a walk over the outermost
+/// section headers, so a host can refuse an untrusted issuer before paying for [`extract`].
 pub fn peek_claims(module: &[u8]) -> Result<Claims, Error> {
     let token = find_token(module)?.ok_or(Error::NoClaims)?;
     jwt::decode(token_text(token)?)
 }
 
-/// Finds the `jwt` section by reading section headers only.
+/// Finds the outermost claims section by reading section headers only: modules and components
+/// frame their sections alike.
 fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
-    const CORE_MODULE_HEADER: [u8; 8] = *b"\0asm\x01\0\0\0";
-    match module.get(..8) {
-        Some(header) if header == CORE_MODULE_HEADER => {}
-        Some(header) if header.starts_with(b"\0asm") => return Err(Error::NotACoreModule),
-        _ => {
-            return Err(Error::NotWasm {
-                reason: "missing the core module header".to_owned(),
-            });
-        }
+    let known_header = [
+        wasm_encoder::Module::HEADER,
+        wasm_encoder::Component::HEADER,
+    ];
+    if !module
+        .get(..8)
+        .is_some_and(|header| known_header.iter().any(|known| header == known))
+    {
+        return Err(Error::NotWasm {
+            reason: "missing the header of a core module or a component".to_owned(),
+        });
     }
     let mut reader = BinaryReader::new(&module[8..], 8);
     let mut token = None;
@@ -135,7 +110,7 @@ fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
             continue;
         }
         let mut custom = BinaryReader::new(contents, 0);
-        if custom.read_string().map_err(not_wasm)? == CLAIMS_SECTION
+        if is_claims_section(custom.read_string().map_err(not_wasm)?)
             && token
                 .replace(&contents[custom.current_position()..])
                 .is_some()
@@ -154,14 +129,13 @@ fn token_text(token: &[u8]) -> Result<&str, Error> {
 /// Reads the claims embedded in `module` and verifies that the token is signed by the issuer it
 /// names, that the module is unchanged since signing, and that `now` (seconds since the Unix
 /// epoch) lies in the claims' time window.
+///
+/// The hash is checked whatever the claims' format revision: wasmCloud's wascap skips it for
+/// tokens older than revision 3, which would leave such a module unbound to its claims.
 pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
-    let Split {
-        without_claims,
-        token,
-    } = split(module)?;
-    let token = token.ok_or(Error::NoClaims)?;
-    let claims = jwt::decode(token_text(token)?)?;
-    let actual = hash(&without_claims);
+    let stripped = split(module)?;
+    let claims = jwt::decode(token_text(stripped.only_token()?)?)?;
+    let actual = hash(&stripped.without_claims);
     if actual != claims.module_hash {
         return Err(Error::Tampered {
             claimed: claims.module_hash,
@@ -174,6 +148,8 @@ pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
 
 #[cfg(test)]
 mod tests {
+    use wasmparser::{Parser, Payload};
+
     use super::*;
     use crate::test_support::{answer_module, tamper};
 
@@ -249,10 +225,114 @@ mod tests {
         ));
     }
 
+    /// A component wrapping a core module that returns 42, from the component text format.
+    fn answer_component() -> Vec<u8> {
+        wat::parse_str(
+            r#"(component
+                (core module $m (func (export "answer") (result i32) i32.const 42))
+                (core instance $i (instantiate $m))
+                (func (export "answer") (result s32) (canon lift (core func $i "answer"))))"#,
+        )
+        .expect("component text parses")
+    }
+
+    /// `section` appended at the end of `bytes`: custom sections are framed alike in modules
+    /// and components.
+    fn with_custom_section(mut bytes: Vec<u8>, name: &str, data: &[u8]) -> Vec<u8> {
+        CustomSection {
+            name: name.into(),
+            data: data.into(),
+        }
+        .append_to(&mut bytes);
+        bytes
+    }
+
     #[test]
-    fn components_are_not_modules() {
-        let component = wasm_encoder::Component::new().finish();
-        assert!(matches!(extract(&component), Err(Error::NotACoreModule)));
+    fn components_sign_and_verify_like_modules() {
+        let issuer = KeyKind::Account.generate();
+        let signed = embed(&answer_component(), &request(), &issuer).expect("signs");
+        Validator::new()
+            .validate_all(&signed)
+            .expect("still a valid component");
+        assert!(signed.starts_with(&wasm_encoder::Component::HEADER));
+        let claims = extract(&signed).expect("verifies");
+        assert_eq!(claims.capabilities, ["wasmcloud:httpserver"]);
+        assert_eq!(peek_claims(&signed).expect("peeks"), claims);
+        assert!(matches!(
+            extract(&tamper(&signed)),
+            Err(Error::Tampered { .. })
+        ));
+        let resigned = embed(&signed, &request(), &issuer).expect("re-signs");
+        assert_eq!(
+            extract(&resigned).expect("ok").module_hash,
+            claims.module_hash
+        );
+    }
+
+    #[test]
+    fn the_hash_is_upper_case_hex_of_the_module_without_claims() {
+        for unsigned in [answer_module(), answer_component()] {
+            let signed = embed(&unsigned, &request(), &KeyKind::Account.generate()).expect("signs");
+            let claims = extract(&signed).expect("verifies");
+            assert_eq!(
+                claims.module_hash,
+                HEXUPPER.encode(&Sha256::digest(&unsigned))
+            );
+            assert_eq!(claims.format_revision, Some(FORMAT_REVISION));
+            assert!(!claims.id.is_empty());
+        }
+    }
+
+    #[test]
+    fn wasmclouds_section_name_is_read_and_counts_towards_duplicates() {
+        let signed =
+            embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
+        let stripped = strip(&signed).expect("strips");
+        let token = stripped.only_token().expect("one token").to_vec();
+        let renamed = with_custom_section(
+            stripped.without_claims.clone(),
+            crate::WASMCLOUD_CLAIMS_SECTION,
+            &token,
+        );
+        assert_eq!(
+            extract(&renamed).expect("verifies"),
+            extract(&signed).expect("ok")
+        );
+        assert_eq!(
+            peek_claims(&renamed).expect("peeks"),
+            extract(&signed).expect("ok")
+        );
+        let both = with_custom_section(signed, crate::WASMCLOUD_CLAIMS_SECTION, &token);
+        assert!(matches!(extract(&both), Err(Error::DuplicateClaims)));
+        assert!(matches!(peek_claims(&both), Err(Error::DuplicateClaims)));
+    }
+
+    /// A component whose only content is `module`, nested as is.
+    fn component_around(module: &[u8]) -> Vec<u8> {
+        let mut component = wasm_encoder::Component::new();
+        component.section(&wasm_encoder::RawSection {
+            id: wasm_encoder::ComponentSectionId::CoreModule as u8,
+            data: module,
+        });
+        component.finish()
+    }
+
+    #[test]
+    fn claims_inside_a_nested_module_are_refused_and_dropped_by_signing() {
+        let issuer = KeyKind::Account.generate();
+        let inner = embed(&answer_module(), &request(), &issuer).expect("signs the module");
+        let component = component_around(&inner);
+        assert!(matches!(extract(&component), Err(Error::NestedClaims)));
+        let outer = embed(&component, &request(), &issuer).expect("signing drops nested claims");
+        let claims = extract(&outer).expect("verifies");
+        assert_eq!(
+            claims.module_hash,
+            HEXUPPER.encode(&Sha256::digest(component_around(&answer_module()))),
+            "the nested module is hashed without its claims"
+        );
+        let token = strip(&outer).expect("strips").tokens[0].to_vec();
+        let smuggled = with_custom_section(component, CLAIMS_SECTION, &token);
+        assert!(matches!(extract(&smuggled), Err(Error::NestedClaims)));
     }
 
     #[test]
@@ -310,13 +390,7 @@ mod tests {
     fn two_jwt_sections_are_ambiguous() {
         let signed =
             embed(&answer_module(), &request(), &KeyKind::Account.generate()).expect("signs");
-        let mut doubled = wasm_encoder::Module::new();
-        doubled.section(&CustomSection {
-            name: CLAIMS_SECTION.into(),
-            data: b"x".into(),
-        });
-        let mut bytes = signed;
-        bytes.extend_from_slice(&doubled.as_slice()[8..]);
+        let bytes = with_custom_section(signed, CLAIMS_SECTION, b"x");
         assert!(matches!(extract(&bytes), Err(Error::DuplicateClaims)));
     }
 
@@ -365,7 +439,7 @@ mod tests {
         ));
         assert!(matches!(
             peek_claims(&wasm_encoder::Component::new().finish()),
-            Err(Error::NotACoreModule)
+            Err(Error::NoClaims)
         ));
         let mut truncated = signed.clone();
         truncated.truncate(signed.len() - 3);

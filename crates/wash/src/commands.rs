@@ -91,6 +91,8 @@ fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
         name: args.name,
         version: args.version,
         capabilities: args.capabilities,
+        tags: Vec::new(),
+        revision: None,
         not_before: from_now(now, "not-before-in", args.not_before_in)?,
         expires: from_now(now, "expires-in", args.expires_in)?,
     };

@@ -67,9 +67,9 @@ mod tests {
             not_before: None,
             expires: Some(99),
             name: "echo".into(),
-            version: None,
             capabilities: vec!["a:b".into(), "c:d".into()],
-            module_hash: "ff".into(),
+            module_hash: "FF".into(),
+            ..Claims::default()
         }
     }
 
@@ -81,7 +81,7 @@ mod tests {
         assert!(text.contains("version       -\n"));
         assert!(text.contains("not before    -\n"));
         assert!(text.contains("expires       99\n"));
-        assert!(text.contains("identity      ff\n"));
+        assert!(text.contains("identity      FF\n"));
         assert!(text.contains(
             "file sha-256  e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         ));

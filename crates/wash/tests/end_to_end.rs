@@ -141,9 +141,9 @@ fn signed_module_starts_through_wash_and_a_tampered_copy_is_refused() {
     ]))
     .expect("inspect prints json");
     assert_eq!(inspected["iss"], issuer);
-    assert_eq!(inspected["name"], "answer");
-    assert_eq!(inspected["ver"], "1.2.3");
-    assert_eq!(inspected["caps"][0], "wasmcloud:httpserver");
+    assert_eq!(inspected["wascap"]["name"], "answer");
+    assert_eq!(inspected["wascap"]["ver"], "1.2.3");
+    assert_eq!(inspected["wascap"]["caps"][0], "wasmcloud:httpserver");
     let actor_id = inspected["sub"].as_str().expect("subject").to_owned();
 
     let user_seed = dir.path().join("user.nk");
@@ -165,7 +165,7 @@ fn signed_module_starts_through_wash_and_a_tampered_copy_is_refused() {
     .expect("inventory prints json");
     assert_eq!(inventory.as_array().map(Vec::len), Some(1));
     assert_eq!(inventory[0]["actor_id"], actor_id.as_str());
-    assert_eq!(inventory[0]["claims"]["name"], "answer");
+    assert_eq!(inventory[0]["claims"]["wascap"]["name"], "answer");
 
     // Flip the constant the function returns: still valid wasm, no longer what was signed.
     let tampered_bytes = tamper(&std::fs::read(&signed).expect("read signed"));

@@ -16,11 +16,13 @@ pub(crate) struct Args {
 /// Builds the benchmark in release mode and runs it; exits with its status.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    // The host's own manifest selects it: `-p host` would be ambiguous to cargo as soon as a
+    // registry crate called `host` entered the graph.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/host/Cargo.toml");
     let status = Command::new(&cargo)
         .args(["run", "--release", "--quiet", "--manifest-path"])
         .arg(&manifest)
-        .args(["-p", "host", "--example", "bench_host", "--"])
+        .args(["--example", "bench_host", "--"])
         .args(&args.options)
         .status()
         .map_err(|e| anyhow::anyhow!("could not run cargo for the host benchmark: {e}"))?;

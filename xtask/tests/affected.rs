@@ -302,7 +302,11 @@ fn github_matrix_lists_affected_packages() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"include": [{"package": "app"}, {"package": "right"}, {"package": "top"}]})
+        serde_json::json!({"include": [
+            {"package": "app", "manifest_path": "crates/app/Cargo.toml"},
+            {"package": "right", "manifest_path": "crates/right/Cargo.toml"},
+            {"package": "top", "manifest_path": "crates/top/Cargo.toml"},
+        ]})
     );
 }
 

@@ -158,6 +158,41 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
         assert!(out.status.success(), "{runner}: {stderr}");
         assert_eq!(crates_tested(&out), set(&["base64"]), "{runner}: {stderr}");
     }
+    // A CI matrix job runs one entry by its manifest path, which no registry crate shares.
+    let matrix = f.xtask(&["affected", "--base", "main", "--format", "github-matrix"]);
+    let matrix: serde_json::Value = serde_json::from_slice(&matrix.stdout).unwrap();
+    let entry = &matrix["include"][0];
+    assert_eq!(entry["package"], "base64");
+    let out = cargo_test(
+        &f,
+        &["--manifest-path", entry["manifest_path"].as_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(crates_tested(&out), set(&["base64"]));
+    let by_name = cargo_test(&f, &["--package", "base64"]);
+    assert!(
+        String::from_utf8_lossy(&by_name.stderr).contains("ambiguous"),
+        "the bare name is what the matrix must not hand out"
+    );
+}
+
+/// `cargo test ARGS` in the fixture, offline, sharing the fixtures' target directory.
+fn cargo_test(f: &Fixture, args: &[&str]) -> Output {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .arg("test")
+        .args(args)
+        .current_dir(f.path())
+        .env("CARGO_NET_OFFLINE", "true")
+        .env(
+            "CARGO_TARGET_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"),
+        )
+        .output()
+        .unwrap()
 }
 
 #[test]

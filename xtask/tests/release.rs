@@ -592,3 +592,65 @@ fn no_verify_publishes_without_building_the_crates() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(r.has("app@0.9.1"));
 }
+
+#[test]
+fn a_member_named_like_a_registry_crate_publishes_unambiguously() {
+    let r = Release::new();
+    // Another `core`, published from outside the workspace; app tests against it too, so the
+    // graph holds two packages called `core` and `--package core` is ambiguous to cargo.
+    let outside = tempfile::tempdir().unwrap();
+    let files = [
+        (".cargo/config.toml", r.registry.cargo_config()),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"core\"\nversion = \"9.0.0\"\nedition = \"2021\"\n\
+             description = \"Another core.\"\nlicense = \"MIT\"\n"
+                .to_owned(),
+        ),
+        ("src/lib.rs", "pub fn other() {}\n".to_owned()),
+    ];
+    for (path, text) in files {
+        let path = outside.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = run(
+        outside.path(),
+        r.cargo_home.path(),
+        &cargo,
+        &[
+            "publish",
+            "--registry",
+            "local",
+            "--allow-dirty",
+            "--no-verify",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let app = r.root().join("crates/app/Cargo.toml");
+    let mut manifest = r.read("crates/app/Cargo.toml");
+    manifest.push_str(
+        "\n[dev-dependencies]\nother-core = { package = \"core\", version = \"9\", registry = \"local\" }\n",
+    );
+    std::fs::write(app, manifest).unwrap();
+    r.cargo(&["generate-lockfile"]);
+    git(
+        r.root(),
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "test: app against the registry's core",
+        ],
+    );
+    r.commit("crates/core/src/lib.rs", "fix: core handles zero");
+
+    let out = r.xtask(&["--execute", "--registry", "local"]);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(!log.contains("ambiguous"), "{log}");
+    assert!(r.has("core@0.5.3"), "{log}");
+    assert!(r.has("app@0.9.1"), "{log}");
+    assert!(r.has("core@9.0.0"), "the other core is untouched");
+}

@@ -227,13 +227,21 @@ pub fn affected_mermaid(graph: &WorkspaceGraph, set: &AffectedSet) -> String {
     out
 }
 
-/// `affected --format github-matrix`: `{"include":[{"package":"host"},...]}`, for
-/// `strategy.matrix: ${{ fromJSON(...) }}`.
+/// `affected --format github-matrix`:
+/// `{"include":[{"package":"host","manifest_path":"crates/host/Cargo.toml"},...]}`, for
+/// `strategy.matrix: ${{ fromJSON(...) }}`. A job selects its package with `--manifest-path`:
+/// `--package NAME` is ambiguous to cargo when a registry crate in the graph shares the name.
 pub fn github_matrix(set: &AffectedSet) -> serde_json::Value {
     let include: Vec<_> = set
         .packages
         .iter()
-        .map(|p| serde_json::json!({ "package": p.name }))
+        .map(|p| {
+            let manifest_path = match p.path.as_str() {
+                "" => "Cargo.toml".to_owned(),
+                dir => format!("{dir}/Cargo.toml"),
+            };
+            serde_json::json!({ "package": p.name, "manifest_path": manifest_path })
+        })
         .collect();
     serde_json::json!({ "include": include })
 }
@@ -254,6 +262,27 @@ mod tests {
             "a#lt;b#gt;#amp;c#35;1#96;x#96; next"
         );
         assert_eq!(mermaid_text("build, optional"), "build, optional");
+    }
+
+    #[test]
+    fn matrix_entries_name_each_package_by_its_manifest() {
+        let package = |name: &str, path: &str| crate::AffectedPackage {
+            name: name.to_owned(),
+            version: "0.1.0".to_owned(),
+            path: path.to_owned(),
+            reasons: Vec::new(),
+        };
+        let set = AffectedSet {
+            packages: vec![package("root", ""), package("wascap", "crates/wascap")],
+            unaffected: Vec::new(),
+        };
+        assert_eq!(
+            github_matrix(&set),
+            serde_json::json!({"include": [
+                {"package": "root", "manifest_path": "Cargo.toml"},
+                {"package": "wascap", "manifest_path": "crates/wascap/Cargo.toml"},
+            ]})
+        );
     }
 
     #[test]

@@ -151,7 +151,7 @@ mod tests {
     use wasmparser::{Parser, Payload};
 
     use super::*;
-    use crate::test_support::{answer_module, tamper};
+    use crate::test_support::{answer_component, answer_module, tamper};
 
     fn request() -> SigningRequest {
         SigningRequest::new(KeyKind::Module.generate().public_key(), "answer")
@@ -223,17 +223,6 @@ mod tests {
             embed(b"\0asm\x01\0\0\0\x07", &request(), &issuer),
             Err(Error::NotWasm { .. })
         ));
-    }
-
-    /// A component wrapping a core module that returns 42, from the component text format.
-    fn answer_component() -> Vec<u8> {
-        wat::parse_str(
-            r#"(component
-                (core module $m (func (export "answer") (result i32) i32.const 42))
-                (core instance $i (instantiate $m))
-                (func (export "answer") (result s32) (canon lift (core func $i "answer"))))"#,
-        )
-        .expect("component text parses")
     }
 
     /// `section` appended at the end of `bytes`: custom sections are framed alike in modules

@@ -1,5 +1,6 @@
-//! Real WebAssembly modules for tests (this crate's and its dependents'), built with
-//! wasm-encoder. Compiled for this crate's tests and with the `test-support` feature.
+//! Real WebAssembly modules and components for tests (this crate's and its dependents'), built
+//! with wasm-encoder or from the text format. Compiled for this crate's tests and with the
+//! `test-support` feature.
 
 use wasm_encoder::{
     CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
@@ -29,6 +30,18 @@ pub fn answer_module() -> Vec<u8> {
         .section(&exports)
         .section(&code);
     module.finish()
+}
+
+/// A component exporting `answer`, lifted from a nested core module whose function returns the
+/// i32 constant 42.
+pub fn answer_component() -> Vec<u8> {
+    wat::parse_str(
+        r#"(component
+            (core module $m (func (export "answer") (result i32) i32.const 42))
+            (core instance $i (instantiate $m))
+            (func (export "answer") (result s32) (canon lift (core func $i "answer"))))"#,
+    )
+    .expect("the component text parses")
 }
 
 /// Changes the constant 42 to 43: still valid wasm, but not the module that was signed.

@@ -66,11 +66,11 @@ impl From<KeyKindArg> for wascap::KeyKind {
 /// `wash claims`.
 #[derive(Debug, Subcommand)]
 pub enum ClaimsCommand {
-    /// Sign a module: embed claims signed by an account key.
-    Sign(SignArgs),
-    /// Verify a module's claims and show them, with the module's identity (its claims' hash).
+    /// Sign a module or component: embed claims signed by an account key.
+    Sign(Box<SignArgs>),
+    /// Verify the claims of a module or component and show them, with its module hash.
     Inspect {
-        /// The signed module.
+        /// The signed module or component.
         module: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -81,7 +81,7 @@ pub enum ClaimsCommand {
 /// Arguments of `wash claims sign`.
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The module to sign.
+    /// The core module or component to sign.
     pub module: PathBuf,
     /// Where the issuer's account seed is: a file path, or `env:NAME` for an environment
     /// variable.
@@ -103,6 +103,12 @@ pub struct SignArgs {
     /// Capability to grant (repeat for several).
     #[arg(long = "cap", value_name = "CAPABILITY")]
     pub capabilities: Vec<String>,
+    /// Free-form tag (repeat for several).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Module revision, a number that grows with each build.
+    #[arg(long = "rev", value_name = "NUMBER")]
+    pub revision: Option<i32>,
     /// Claims expire this many seconds after signing.
     #[arg(long, value_name = "SECONDS")]
     pub expires_in: Option<u64>,
@@ -142,7 +148,7 @@ pub struct CtlCommand {
 pub enum CtlAction {
     /// Send a signed module to the host to start.
     Start {
-        /// The signed module.
+        /// The signed module or component.
         module: PathBuf,
     },
     /// Stop a running actor.

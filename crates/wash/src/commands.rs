@@ -17,10 +17,13 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), WashError> {
         TopCommand::Keys(KeysCommand::Gen { kind, out: path }) => {
             generate_key(kind.into(), path, out)
         }
-        TopCommand::Claims(ClaimsCommand::Sign(args)) => sign(args, out),
+        TopCommand::Claims(ClaimsCommand::Sign(args)) => sign(*args, out),
         TopCommand::Claims(ClaimsCommand::Inspect { module, format }) => {
             let bytes = read(&module)?;
-            let claims = wascap::extract(&bytes)?;
+            let claims = wascap::extract(&bytes).map_err(|source| WashError::Module {
+                path: module.clone(),
+                source,
+            })?;
             match format {
                 OutputFormat::Text => {
                     out.write_all(render::claims_text(&claims, &bytes).as_bytes())?;
@@ -91,14 +94,17 @@ fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
         name: args.name,
         version: args.version,
         capabilities: args.capabilities,
-        tags: Vec::new(),
-        revision: None,
+        tags: args.tags,
+        revision: args.revision,
         not_before: from_now(now, "not-before-in", args.not_before_in)?,
         expires: from_now(now, "expires-in", args.expires_in)?,
     };
-    let signed = wascap::embed(&module, &request, &issuer)?;
+    let signed = wascap::embed(&module, &request, &issuer).map_err(|source| WashError::Module {
+        path: args.module.clone(),
+        source,
+    })?;
     let output = args.output.unwrap_or_else(|| signed_path(&args.module));
-    std::fs::write(&output, signed).map_err(|source| WashError::Write {
+    write_whole(&output, &signed).map_err(|source| WashError::Write {
         path: output.clone(),
         source,
     })?;
@@ -109,6 +115,18 @@ fn sign(args: SignArgs, out: &mut impl Write) -> Result<(), WashError> {
         issuer.public_key()
     )?;
     Ok(())
+}
+
+/// Writes `contents` to a new file beside `path` and renames it over `path`, so that `path` holds
+/// either its old contents or all of the new ones, never a part.
+fn write_whole(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let written = std::fs::write(&partial, contents).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 /// `now + seconds`, or an error naming `flag` when the sum does not fit: wrapping around would

@@ -54,6 +54,15 @@ pub enum WashError {
     /// Claims could not be made, embedded or verified.
     #[error(transparent)]
     Claims(#[from] wascap::Error),
+    /// A module or component could not be signed, or its claims do not verify.
+    #[error("{}", path.display())]
+    Module {
+        /// The module's file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: wascap::Error,
+    },
     /// Talking to the host failed, or the host refused.
     #[error(transparent)]
     Control(#[from] control_interface::Error),

@@ -5,23 +5,25 @@ use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
 use wascap::Claims;
 
-/// Claims as aligned `label  value` lines, with the module's identity (the claims' hash) and,
+/// Claims as aligned `label  value` lines, with the module hash (the module's identity) and,
 /// apart from it, the SHA-256 of the file itself, which can differ for the same module.
 pub(crate) fn claims_text(claims: &Claims, file: &[u8]) -> String {
-    let optional = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    let optional = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
     let rows = [
         ("name", claims.name.clone()),
         ("module key", claims.subject.clone()),
         ("issuer", claims.issuer.clone()),
-        (
-            "version",
-            claims.version.clone().unwrap_or_else(|| "-".into()),
-        ),
-        ("capabilities", capability_list(&claims.capabilities)),
+        ("version", optional(claims.version.clone())),
+        ("revision", optional(claims.revision.map(|r| r.to_string()))),
+        ("tags", list(&claims.tags)),
+        ("capabilities", list(&claims.capabilities)),
         ("issued at", claims.issued_at.to_string()),
-        ("not before", optional(claims.not_before)),
-        ("expires", optional(claims.expires)),
-        ("identity", claims.module_hash.clone()),
+        (
+            "not before",
+            optional(claims.not_before.map(|t| t.to_string())),
+        ),
+        ("expires", optional(claims.expires.map(|t| t.to_string()))),
+        ("module hash", claims.module_hash.clone()),
         ("file sha-256", HEXLOWER.encode(&Sha256::digest(file))),
     ];
     rows.iter()
@@ -47,11 +49,11 @@ pub(crate) fn inventory_text(actors: &[ActorDescription]) -> String {
         .collect()
 }
 
-fn capability_list(capabilities: &[String]) -> String {
-    if capabilities.is_empty() {
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
         "none".to_owned()
     } else {
-        capabilities.join(", ")
+        items.join(", ")
     }
 }
 
@@ -81,11 +83,13 @@ mod tests {
         assert!(text.contains("version       -\n"));
         assert!(text.contains("not before    -\n"));
         assert!(text.contains("expires       99\n"));
-        assert!(text.contains("identity      FF\n"));
+        assert!(text.contains("module hash   FF\n"));
+        assert!(text.contains("revision      -\n"));
+        assert!(text.contains("tags          none\n"));
         assert!(text.contains(
             "file sha-256  e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         ));
-        assert_eq!(text.lines().count(), 10);
+        assert_eq!(text.lines().count(), 12);
     }
 
     #[test]

@@ -333,7 +333,7 @@ fn inspect_prints_the_identity_that_survives_reencoding() {
         wash_ok(&["claims", "inspect", path(&signed)]),
         wash_ok(&["claims", "inspect", path(&copy)]),
     );
-    assert_eq!(row(&a, "identity"), row(&b, "identity"));
+    assert_eq!(row(&a, "module hash"), row(&b, "module hash"));
     assert_ne!(row(&a, "file sha-256"), row(&b, "file sha-256"));
 }
 

@@ -7,6 +7,8 @@
 //! allows padding) have different SHA-256s but the same module hash, and verify alike. Compare
 //! modules by their claims' hash, never by the file's.
 
+use std::ops::Range;
+
 use data_encoding::HEXUPPER;
 use nkeys::KeyPair;
 use sha2::{Digest, Sha256};
@@ -81,13 +83,13 @@ pub fn extract(module: &[u8]) -> Result<Claims, Error> {
 /// signed the module, not that the module is what was signed. Costs a walk over the outermost
 /// section headers, so a host can refuse an untrusted issuer before paying for [`extract`].
 pub fn peek_claims(module: &[u8]) -> Result<Claims, Error> {
-    let token = find_token(module)?.ok_or(Error::NoClaims)?;
+    let (token, _) = find_token(module)?.ok_or(Error::NoClaims)?;
     jwt::decode(token_text(token)?)
 }
 
-/// Finds the outermost claims section by reading section headers only: modules and components
-/// frame their sections alike.
-fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
+/// Finds the outermost claims section by reading section headers only (modules and components
+/// frame their sections alike): its token, and where the whole section lies in `module`.
+fn find_token(module: &[u8]) -> Result<Option<(&[u8], Range<usize>)>, Error> {
     let known_header = [
         wasm_encoder::Module::HEADER,
         wasm_encoder::Component::HEADER,
@@ -103,6 +105,8 @@ fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
     let mut reader = BinaryReader::new(&module[8..], 8);
     let mut token = None;
     while !reader.eof() {
+        // The reader starts after the 8-byte header.
+        let start = 8 + reader.current_position();
         let id = reader.read_u8().map_err(not_wasm)?;
         let size = reader.read_var_u32().map_err(not_wasm)?;
         let contents = reader.read_bytes(size as usize).map_err(not_wasm)?;
@@ -112,13 +116,38 @@ fn find_token(module: &[u8]) -> Result<Option<&[u8]>, Error> {
         let mut custom = BinaryReader::new(contents, 0);
         if is_claims_section(custom.read_string().map_err(not_wasm)?)
             && token
-                .replace(&contents[custom.current_position()..])
+                .replace((
+                    &contents[custom.current_position()..],
+                    start..8 + reader.current_position(),
+                ))
                 .is_some()
         {
             return Err(Error::DuplicateClaims);
         }
     }
     Ok(token)
+}
+
+/// Checks the claims' hash against the module. Claims of format revision 3 and later hash the
+/// module rebuilt without its claims. Earlier signers (wasmCloud's wascap 0.9 and 0.10 wrote
+/// revision 2) hashed the file with its claims section cut out as it was, padded section sizes
+/// included; such claims are checked both ways, each of which binds them to the module.
+fn check_hash(claims: &Claims, without_claims: &[u8], module: &[u8]) -> Result<(), Error> {
+    let actual = hash(without_claims);
+    if actual == claims.module_hash {
+        return Ok(());
+    }
+    let before_revisions = claims.format_revision.is_none_or(|r| r < FORMAT_REVISION);
+    if before_revisions && let Some((_, section)) = find_token(module)? {
+        let cut_out = [&module[..section.start], &module[section.end..]].concat();
+        if hash(&cut_out) == claims.module_hash {
+            return Ok(());
+        }
+    }
+    Err(Error::Tampered {
+        claimed: claims.module_hash.clone(),
+        actual,
+    })
 }
 
 fn token_text(token: &[u8]) -> Result<&str, Error> {
@@ -130,18 +159,13 @@ fn token_text(token: &[u8]) -> Result<&str, Error> {
 /// names, that the module is unchanged since signing, and that `now` (seconds since the Unix
 /// epoch) lies in the claims' time window.
 ///
-/// The hash is checked whatever the claims' format revision: wasmCloud's wascap skips it for
-/// tokens older than revision 3, which would leave such a module unbound to its claims.
+/// The hash is checked whatever the claims' format revision (see [`check_hash`]): wasmCloud's
+/// wascap skips it for tokens older than revision 3, which would leave such a module unbound to
+/// its claims.
 pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
     let stripped = split(module)?;
     let claims = jwt::decode(token_text(stripped.only_token()?)?)?;
-    let actual = hash(&stripped.without_claims);
-    if actual != claims.module_hash {
-        return Err(Error::Tampered {
-            claimed: claims.module_hash,
-            actual,
-        });
-    }
+    check_hash(&claims, &stripped.without_claims, module)?;
     claims.check_time(now)?;
     Ok(claims)
 }
@@ -322,6 +346,48 @@ mod tests {
         let token = strip(&outer).expect("strips").tokens[0].to_vec();
         let smuggled = with_custom_section(component, CLAIMS_SECTION, &token);
         assert!(matches!(extract(&smuggled), Err(Error::NestedClaims)));
+    }
+
+    /// `module` with a claims section whose token records `module_hash` and format revision
+    /// `revision`.
+    fn signed_with_hash(module: &[u8], module_hash: String, revision: Option<u32>) -> Vec<u8> {
+        let issuer = KeyKind::Account.generate();
+        let claims = Claims {
+            id: "J".into(),
+            issuer: issuer.public_key(),
+            subject: KeyKind::Module.generate().public_key(),
+            name: "answer".into(),
+            module_hash,
+            format_revision: revision,
+            ..Claims::default()
+        };
+        let token = jwt::encode(&claims, &issuer).expect("signs");
+        with_custom_section(module.to_vec(), CLAIMS_SECTION, token.as_bytes())
+    }
+
+    #[test]
+    fn claims_before_revision_3_may_hash_the_file_as_it_was() {
+        // Padded section sizes: the file as it is and the module rebuilt hash differently.
+        let padded = crate::test_support::reencoded(&answer_module());
+        let as_it_was = HEXUPPER.encode(&Sha256::digest(&padded));
+        let rebuilt = HEXUPPER.encode(&Sha256::digest(answer_module()));
+        assert_ne!(as_it_was, rebuilt);
+        for revision in [None, Some(2)] {
+            let signed = signed_with_hash(&padded, as_it_was.clone(), revision);
+            assert!(extract(&signed).is_ok(), "{revision:?}");
+            let signed = signed_with_hash(&padded, rebuilt.clone(), revision);
+            assert!(extract(&signed).is_ok(), "{revision:?}");
+            let changed = tamper(&signed_with_hash(&padded, as_it_was.clone(), revision));
+            assert!(
+                matches!(extract(&changed), Err(Error::Tampered { .. })),
+                "{revision:?}"
+            );
+        }
+        let revision_3 = signed_with_hash(&padded, as_it_was, Some(FORMAT_REVISION));
+        assert!(
+            matches!(extract(&revision_3), Err(Error::Tampered { .. })),
+            "from revision 3 on, only the rebuilt module counts, as wasmCloud's wascap checks"
+        );
     }
 
     #[test]

@@ -501,3 +501,21 @@ fn tamper_loop(signed: &[u8]) -> Vec<u8> {
     .append_to(&mut bytes);
     bytes
 }
+
+#[test]
+fn a_module_signed_by_wasmclouds_0_9_tooling_verifies() {
+    // wasmCloud's `fixtures/echo_messaging_v0.9.0.wasm`: revision 2, which hashed the file with
+    // its claims section cut out as it was, padded section sizes included.
+    let signed = include_bytes!("fixtures/echo_messaging_v0.9.0.wasm");
+    let claims = wascap::extract(signed).expect("verifies");
+    assert_eq!(claims.name, "Echo Messaging");
+    assert_eq!(claims.format_revision, Some(2));
+    assert_eq!(
+        claims.capabilities,
+        ["wasmcloud:messaging", "wasmcloud:builtin:logging"]
+    );
+    assert!(matches!(
+        wascap::extract(&tamper_loop(signed)),
+        Err(Error::Tampered { .. })
+    ));
+}

@@ -83,13 +83,20 @@ pub fn extract(module: &[u8]) -> Result<Claims, Error> {
 /// signed the module, not that the module is what was signed. Costs a walk over the outermost
 /// section headers, so a host can refuse an untrusted issuer before paying for [`extract`].
 pub fn peek_claims(module: &[u8]) -> Result<Claims, Error> {
-    let (token, _) = find_token(module)?.ok_or(Error::NoClaims)?;
-    jwt::decode(token_text(token)?)
+    let found = find_token(module)?.ok_or(Error::NoClaims)?;
+    jwt::decode(token_text(found.token)?)
 }
 
-/// Finds the outermost claims section by reading section headers only (modules and components
-/// frame their sections alike): its token, and where the whole section lies in `module`.
-fn find_token(module: &[u8]) -> Result<Option<(&[u8], Range<usize>)>, Error> {
+/// The outermost claims section of a module, as found by [`find_token`].
+struct Found<'a> {
+    token: &'a [u8],
+    /// Where the whole section, header included, lies in the module.
+    section: Range<usize>,
+}
+
+/// Finds the outermost claims section by reading section headers only: modules and components
+/// frame their sections alike.
+fn find_token(module: &[u8]) -> Result<Option<Found<'_>>, Error> {
     let known_header = [
         wasm_encoder::Module::HEADER,
         wasm_encoder::Component::HEADER,
@@ -116,10 +123,10 @@ fn find_token(module: &[u8]) -> Result<Option<(&[u8], Range<usize>)>, Error> {
         let mut custom = BinaryReader::new(contents, 0);
         if is_claims_section(custom.read_string().map_err(not_wasm)?)
             && token
-                .replace((
-                    &contents[custom.current_position()..],
-                    start..8 + reader.current_position(),
-                ))
+                .replace(Found {
+                    token: &contents[custom.current_position()..],
+                    section: start..8 + reader.current_position(),
+                })
                 .is_some()
         {
             return Err(Error::DuplicateClaims);
@@ -138,7 +145,7 @@ fn check_hash(claims: &Claims, without_claims: &[u8], module: &[u8]) -> Result<(
         return Ok(());
     }
     let before_revisions = claims.format_revision.is_none_or(|r| r < FORMAT_REVISION);
-    if before_revisions && let Some((_, section)) = find_token(module)? {
+    if before_revisions && let Some(Found { section, .. }) = find_token(module)? {
         let cut_out = [&module[..section.start], &module[section.end..]].concat();
         if hash(&cut_out) == claims.module_hash {
             return Ok(());

@@ -1,10 +1,12 @@
-//! Capability claims for WebAssembly modules.
+//! Capability claims for WebAssembly modules and components, in wasmCloud's format.
 //!
 //! An account key (the issuer) signs a JWT that names a module key (the subject), what the module
 //! is called, which capabilities it may use, when the claims are valid, and the SHA-256 of the
-//! module without its claims. [`embed`] stores that token in a `jwt` custom section of the module;
-//! [`extract`] reads it back and verifies the signature, the hash and the time window, so a host
-//! can decide whether to run the module.
+//! module without its claims. [`embed`] stores that token in a `jwt` custom section of the module
+//! or component; [`extract`] reads it back (from a `jwt` or `wasmcloud_jwt` section) and verifies
+//! the signature, the hash and the time window, so a host can decide whether to run the module.
+//! Tokens and hashes are those of wasmCloud's own `wascap`: a module signed by either verifies
+//! with the other.
 //!
 //! ```
 //! use wascap::{KeyKind, SigningRequest};

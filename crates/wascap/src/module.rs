@@ -66,6 +66,7 @@ pub fn embed(module: &[u8], request: &SigningRequest, issuer: &KeyPair) -> Resul
     .append_to(&mut without_claims);
     Ok(without_claims)
 }
+
 /// A fresh unique token id (`jti`): 128 random bits, as upper-case hex.
 fn token_id() -> Result<String, Error> {
     let mut bits = [0u8; 16];

@@ -22,7 +22,9 @@ pub use steps::{
     tagged_crates, today, write_files,
 };
 
-/// Reading and rewriting the members' manifests as text, for the manifest round-trip tests.
+/// Reading and rewriting the members' manifests as text, for the manifest round-trip tests
+/// (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
 pub mod manifests {
     pub use super::plan::manifests::{Texts, apply, read};
 }

@@ -28,6 +28,8 @@ pub struct Member {
 
 /// The text of every manifest of a workspace, by path relative to its root (`Cargo.toml` is
 /// the root manifest).
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub type Texts = BTreeMap<String, String>;
 
 /// The dependency tables of a manifest: `[dependencies]`, `[dev-dependencies]`,
@@ -102,6 +104,8 @@ fn is_true(item: &Item, key: &str) -> bool {
 }
 
 /// Reads the members of `graph` and the version requirements between them from `texts`.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn read(
     graph: &WorkspaceGraph,
     texts: &Texts,
@@ -269,6 +273,8 @@ fn set_requirement(entry: &mut Item, new: &str) -> bool {
 
 /// The manifests after `plan`: versions and requirements rewritten in place. Returns only the
 /// files that change.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Texts, Error> {
     let mut docs: BTreeMap<String, DocumentMut> = BTreeMap::new();
     let doc = |path: &str, docs: &mut BTreeMap<String, DocumentMut>| -> Result<(), Error> {

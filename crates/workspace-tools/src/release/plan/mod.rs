@@ -266,6 +266,8 @@ pub fn collect_bumps(list: &[(String, BumpSpec)]) -> Result<BTreeMap<String, Bum
 }
 
 /// Plans a release of `crates` given their `requirements`, the `config` and explicit `bumps`.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn plan(
     crates: &[CrateState],
     requirements: &[Requirement],

@@ -82,24 +82,28 @@ pub(crate) fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<
         std::fs::create_dir_all(crate_dir.join("src"))?;
         std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
         std::fs::write(crate_dir.join("README.md"), format!("# {name}\n"))?;
-        // Every crate includes its README; one in ten also reads a shared data file, so the
-        // reads scan has real work to do.
-        let mut lib = "#![doc = include_str!(\"../README.md\")]\n".to_owned();
-        if i % 10 == 0 {
-            let _ = writeln!(
-                lib,
-                "pub const TABLE: &str = include_str!(\"../../../data/table-{}.txt\");",
-                i % 7
-            );
-        }
-        let _ = writeln!(lib, "pub fn id() -> usize {{ {i} }}");
-        std::fs::write(crate_dir.join("src/lib.rs"), lib)?;
+        std::fs::write(crate_dir.join("src/lib.rs"), lib_source(i))?;
     }
     std::fs::create_dir_all(dir.join("data"))?;
     for k in 0..7 {
         std::fs::write(dir.join(format!("data/table-{k}.txt")), format!("{k}\n"))?;
     }
     Ok(())
+}
+
+/// The `lib.rs` of crate `i`. Every crate includes its README; one in ten also reads a shared
+/// data file, so the reads scan has real work to do.
+fn lib_source(i: usize) -> String {
+    let mut lib = "#![doc = include_str!(\"../README.md\")]\n".to_owned();
+    if i.is_multiple_of(10) {
+        let _ = writeln!(
+            lib,
+            "pub const TABLE: &str = include_str!(\"../../../data/table-{}.txt\");",
+            i % 7
+        );
+    }
+    let _ = writeln!(lib, "pub fn id() -> usize {{ {i} }}");
+    lib
 }
 
 /// Writes `Cargo.lock` (path crates only, so no network), as a real repository commits it.

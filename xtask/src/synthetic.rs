@@ -151,18 +151,30 @@ pub(crate) fn repository(
     seed: u64,
     changed: usize,
 ) -> std::io::Result<()> {
+    initial_commit(dir, crates, seed)?;
+    git(dir, &["checkout", "-q", "-b", "change"])?;
+    let lib = format!("pub fn id() -> usize {{ {changed} + 0 }}\n");
+    commit_change(dir, changed, &lib, "change")
+}
+
+/// Generates a workspace of `crates` crates in `dir` with its lock file, and commits it on
+/// `main`.
+fn initial_commit(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     generate(dir, crates, seed)?;
     generate_lockfile(dir)?;
     git(dir, &["init", "-q", "-b", "main"])?;
     git(dir, &["add", "-A"])?;
-    git(dir, &["commit", "-q", "-m", "initial"])?;
-    git(dir, &["checkout", "-q", "-b", "change"])?;
-    let lib = dir
+    git(dir, &["commit", "-q", "-m", "initial"])
+}
+
+/// Commits `lib` as the new `lib.rs` of crate `changed`, with `message`.
+fn commit_change(dir: &Path, changed: usize, lib: &str, message: &str) -> std::io::Result<()> {
+    let path = dir
         .join("crates")
         .join(crate_name(changed))
         .join("src/lib.rs");
-    std::fs::write(&lib, format!("pub fn id() -> usize {{ {changed} + 0 }}\n"))?;
-    git(dir, &["commit", "-q", "-am", "change"])
+    std::fs::write(&path, lib)?;
+    git(dir, &["commit", "-q", "-am", message])
 }
 
 /// Generates a workspace in `dir`, commits it on `main` with every crate tagged as released at
@@ -173,11 +185,7 @@ pub(crate) fn release_repository(
     seed: u64,
     changed: usize,
 ) -> std::io::Result<()> {
-    generate(dir, crates, seed)?;
-    generate_lockfile(dir)?;
-    git(dir, &["init", "-q", "-b", "main"])?;
-    git(dir, &["add", "-A"])?;
-    git(dir, &["commit", "-q", "-m", "initial"])?;
+    initial_commit(dir, crates, seed)?;
     let tags: String = (0..crates)
         .map(|i| format!("create refs/tags/{}-v0.1.0 HEAD\n", crate_name(i)))
         .collect();
@@ -190,12 +198,8 @@ pub(crate) fn release_repository(
     if !child.wait()?.success() {
         return Err(std::io::Error::other("git update-ref failed"));
     }
-    let lib = dir
-        .join("crates")
-        .join(crate_name(changed))
-        .join("src/lib.rs");
-    std::fs::write(&lib, format!("pub fn id() -> u64 {{ {changed} }}\n"))?;
-    git(dir, &["commit", "-q", "-am", "feat!: ids are u64"])
+    let lib = format!("pub fn id() -> u64 {{ {changed} }}\n");
+    commit_change(dir, changed, &lib, "feat!: ids are u64")
 }
 
 /// Time spent in each phase of planning and applying one release.

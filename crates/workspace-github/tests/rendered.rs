@@ -5,12 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use semver::Version;
 use workspace_github::comment::{self, Report};
 use workspace_github::release_pr;
-use workspace_tools::release::{
-    BumpSpec, Commit, CrateState, ReleasePlan, ReqLocation, Requirement, plan,
-};
+use workspace_tools::release::{BumpSpec, CrateState, ReleasePlan, plan};
+use workspace_tools::test_support::{crate_state as krate, requirement as req};
 use workspace_tools::{
     AffectedSet, ChangeSet, ChangedFile, DepKind, Dependency, FileStatus, Package, ReleaseConfig,
     Rules, WorkspaceGraph, affected,
@@ -45,37 +43,6 @@ fn changed(paths: &[&str]) -> ChangeSet {
     )
 }
 
-fn krate(name: &str, version: &str, commits: &[&str]) -> CrateState {
-    let version = Version::parse(version).unwrap();
-    CrateState {
-        name: name.to_owned(),
-        last_release: Some(version.clone()),
-        last_tag: Some(format!("{name}-v{version}")),
-        version,
-        publish: name != "wash",
-        shares_workspace_version: false,
-        commits: commits
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Commit::parse(&format!("c0ffee{i}"), m))
-            .collect(),
-    }
-}
-
-fn req(from: &str, to: &str, kind: DepKind, req: &str) -> Requirement {
-    Requirement {
-        from: from.to_owned(),
-        to: to.to_owned(),
-        kind,
-        req: req.to_owned(),
-        location: ReqLocation::Member {
-            manifest: format!("crates/{from}/Cargo.toml"),
-            table: vec!["dependencies".to_owned()],
-            key: to.to_owned(),
-        },
-    }
-}
-
 /// A breaking change in wascap and a fix in host: wascap and control-interface move a minor
 /// version, host follows with its fix, and wash (unpublished) is left alone.
 fn release_plan() -> ReleasePlan {
@@ -83,7 +50,10 @@ fn release_plan() -> ReleasePlan {
         krate("wascap", "0.5.2", &["feat!: claims carry an expiry"]),
         krate("control-interface", "0.4.1", &[]),
         krate("host", "0.3.1", &["fix: host drops idle links"]),
-        krate("wash", "0.9.0", &[]),
+        CrateState {
+            publish: false,
+            ..krate("wash", "0.9.0", &[])
+        },
     ];
     let reqs = [
         req("control-interface", "wascap", DepKind::Normal, "0.5"),

@@ -548,7 +548,7 @@ fn a_member_named_like_a_registry_crate_publishes_unambiguously() {
     // graph holds two packages called `core` and `--package core` is ambiguous to cargo.
     let outside = tempfile::tempdir().unwrap();
     let files = [
-        (".cargo/config.toml", r.registry.cargo_config()),
+        (".cargo/config.toml", r.registry().cargo_config()),
         (
             "Cargo.toml",
             "[package]\nname = \"core\"\nversion = \"9.0.0\"\nedition = \"2021\"\n\

@@ -82,24 +82,28 @@ pub(crate) fn generate(dir: &Path, crates: usize, seed: u64) -> std::io::Result<
         std::fs::create_dir_all(crate_dir.join("src"))?;
         std::fs::write(crate_dir.join("Cargo.toml"), manifest)?;
         std::fs::write(crate_dir.join("README.md"), format!("# {name}\n"))?;
-        // Every crate includes its README; one in ten also reads a shared data file, so the
-        // reads scan has real work to do.
-        let mut lib = "#![doc = include_str!(\"../README.md\")]\n".to_owned();
-        if i % 10 == 0 {
-            let _ = writeln!(
-                lib,
-                "pub const TABLE: &str = include_str!(\"../../../data/table-{}.txt\");",
-                i % 7
-            );
-        }
-        let _ = writeln!(lib, "pub fn id() -> usize {{ {i} }}");
-        std::fs::write(crate_dir.join("src/lib.rs"), lib)?;
+        std::fs::write(crate_dir.join("src/lib.rs"), lib_source(i))?;
     }
     std::fs::create_dir_all(dir.join("data"))?;
     for k in 0..7 {
         std::fs::write(dir.join(format!("data/table-{k}.txt")), format!("{k}\n"))?;
     }
     Ok(())
+}
+
+/// The `lib.rs` of crate `i`. Every crate includes its README; one in ten also reads a shared
+/// data file, so the reads scan has real work to do.
+fn lib_source(i: usize) -> String {
+    let mut lib = "#![doc = include_str!(\"../README.md\")]\n".to_owned();
+    if i.is_multiple_of(10) {
+        let _ = writeln!(
+            lib,
+            "pub const TABLE: &str = include_str!(\"../../../data/table-{}.txt\");",
+            i % 7
+        );
+    }
+    let _ = writeln!(lib, "pub fn id() -> usize {{ {i} }}");
+    lib
 }
 
 /// Writes `Cargo.lock` (path crates only, so no network), as a real repository commits it.
@@ -147,18 +151,30 @@ pub(crate) fn repository(
     seed: u64,
     changed: usize,
 ) -> std::io::Result<()> {
+    initial_commit(dir, crates, seed)?;
+    git(dir, &["checkout", "-q", "-b", "change"])?;
+    let lib = format!("pub fn id() -> usize {{ {changed} + 0 }}\n");
+    commit_change(dir, changed, &lib, "change")
+}
+
+/// Generates a workspace of `crates` crates in `dir` with its lock file, and commits it on
+/// `main`.
+fn initial_commit(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     generate(dir, crates, seed)?;
     generate_lockfile(dir)?;
     git(dir, &["init", "-q", "-b", "main"])?;
     git(dir, &["add", "-A"])?;
-    git(dir, &["commit", "-q", "-m", "initial"])?;
-    git(dir, &["checkout", "-q", "-b", "change"])?;
-    let lib = dir
+    git(dir, &["commit", "-q", "-m", "initial"])
+}
+
+/// Commits `lib` as the new `lib.rs` of crate `changed`, with `message`.
+fn commit_change(dir: &Path, changed: usize, lib: &str, message: &str) -> std::io::Result<()> {
+    let path = dir
         .join("crates")
         .join(crate_name(changed))
         .join("src/lib.rs");
-    std::fs::write(&lib, format!("pub fn id() -> usize {{ {changed} + 0 }}\n"))?;
-    git(dir, &["commit", "-q", "-am", "change"])
+    std::fs::write(&path, lib)?;
+    git(dir, &["commit", "-q", "-am", message])
 }
 
 /// Generates a workspace in `dir`, commits it on `main` with every crate tagged as released at
@@ -169,11 +185,7 @@ pub(crate) fn release_repository(
     seed: u64,
     changed: usize,
 ) -> std::io::Result<()> {
-    generate(dir, crates, seed)?;
-    generate_lockfile(dir)?;
-    git(dir, &["init", "-q", "-b", "main"])?;
-    git(dir, &["add", "-A"])?;
-    git(dir, &["commit", "-q", "-m", "initial"])?;
+    initial_commit(dir, crates, seed)?;
     let tags: String = (0..crates)
         .map(|i| format!("create refs/tags/{}-v0.1.0 HEAD\n", crate_name(i)))
         .collect();
@@ -186,12 +198,8 @@ pub(crate) fn release_repository(
     if !child.wait()?.success() {
         return Err(std::io::Error::other("git update-ref failed"));
     }
-    let lib = dir
-        .join("crates")
-        .join(crate_name(changed))
-        .join("src/lib.rs");
-    std::fs::write(&lib, format!("pub fn id() -> u64 {{ {changed} }}\n"))?;
-    git(dir, &["commit", "-q", "-am", "feat!: ids are u64"])
+    let lib = format!("pub fn id() -> u64 {{ {changed} }}\n");
+    commit_change(dir, changed, &lib, "feat!: ids are u64")
 }
 
 /// Time spent in each phase of planning and applying one release.
@@ -343,27 +351,67 @@ pub(crate) fn history_repository(
     shape: HistoryShape,
     seed: u64,
 ) -> std::io::Result<()> {
-    use std::io::Write as _;
     let mut rng = Rng(seed.max(1));
     generate(dir, shape.crates, seed)?;
     for i in (0..shape.crates).step_by(5) {
         let src = dir.join("crates").join(crate_name(i)).join("src/main.rs");
         std::fs::write(src, "fn main() {}\n")?;
     }
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(dir)
-        .status()?;
-    if !status.success() {
-        return Err(std::io::Error::other("cargo generate-lockfile failed"));
-    }
+    generate_lockfile(dir)?;
     let real_lock = std::fs::read_to_string(dir.join("Cargo.lock"))?;
     let mut files: Vec<(String, String)> = Vec::new();
     collect_files(dir, dir, &mut files)?;
-    let mut versions = vec![1u64; shape.crates]; // 0.1.x patch numbers; 0.1.0 is tagged first
-    let mut locked: Vec<u64> = (0..shape.locked).map(|_| rng.below(20) as u64).collect();
-    let lock = |versions: &[u64], locked: &[u64]| -> String {
-        let mut text = real_lock.clone();
+    let locked = (0..shape.locked).map(|_| rng.below(20) as u64).collect();
+    let mut history = History {
+        shape,
+        rng,
+        files,
+        real_lock,
+        versions: vec![1; shape.crates],
+        locked,
+        edits: vec![0; shape.crates],
+        stream: String::new(),
+        mark: 0,
+        tags: shape.crates,
+    };
+    history.initial();
+    let every = (shape.commits / shape.tags.saturating_sub(shape.crates).max(1)).max(2);
+    for c in 1..=shape.commits {
+        let k = history.rng.skewed_below(shape.crates);
+        if c % every == 0 && history.tags < shape.tags && c + 20 < shape.commits {
+            history.release(k);
+        } else {
+            history.change(c, k);
+        }
+    }
+    import(dir, &history.stream)
+}
+
+/// A release history being written as a `git fast-import` stream.
+struct History {
+    shape: HistoryShape,
+    rng: Rng,
+    /// The generated workspace's files, as the initial commit holds them.
+    files: Vec<(String, String)>,
+    /// The lock file cargo wrote for it.
+    real_lock: String,
+    /// Each crate's next patch number (0.1.x); 0.1.0 is tagged first.
+    versions: Vec<u64>,
+    /// The patch numbers of the third-party lock file entries.
+    locked: Vec<u64>,
+    /// How many times each crate's source was edited.
+    edits: Vec<usize>,
+    /// The fast-import stream so far.
+    stream: String,
+    mark: usize,
+    tags: usize,
+}
+
+impl History {
+    /// The lock file with the members at 0.1.`versions` and the third-party entries at
+    /// 1.0.`locked`.
+    fn lock(&self, versions: &[u64], locked: &[u64]) -> String {
+        let mut text = self.real_lock.clone();
         for (i, v) in versions.iter().enumerate() {
             text = text.replace(
                 &format!("name = \"{}\"\nversion = \"0.1.0\"", crate_name(i)),
@@ -378,107 +426,131 @@ pub(crate) fn history_repository(
             );
         }
         text
-    };
-    let manifest = |i: usize, v: u64, files: &[(String, String)]| -> (String, String) {
+    }
+
+    /// The manifest of crate `i` at 0.1.`v`.
+    fn manifest(&self, i: usize, v: u64) -> (String, String) {
         let path = format!("crates/{}/Cargo.toml", crate_name(i));
-        let text = files
+        let text = self
+            .files
             .iter()
             .find(|(p, _)| *p == path)
             .map(|(_, t)| t.replacen("version = \"0.1.0\"", &format!("version = \"0.1.{v}\""), 1))
             .unwrap_or_default();
         (path, text)
-    };
-    let mut stream = Vec::new();
-    let blob = |stream: &mut Vec<u8>, path: &str, text: &str| {
-        let _ = write!(stream, "M 644 inline {path}\ndata {}\n{text}\n", text.len());
-    };
-    let mut mark = 0usize;
-    let mut commit = |stream: &mut Vec<u8>, message: &str, body: &dyn Fn(&mut Vec<u8>)| {
-        mark += 1;
-        let time = 1_700_000_000 + mark as u64 * 600;
+    }
+
+    /// Appends a commit on `main` writing `files`, ten minutes after the previous one; returns
+    /// its mark.
+    fn commit(&mut self, message: &str, files: &[(&str, &str)]) -> usize {
+        self.mark += 1;
+        let time = 1_700_000_000 + self.mark as u64 * 600;
         let _ = write!(
-            stream,
-            "commit refs/heads/main\nmark :{mark}\ncommitter bench <bench@localhost> {time} +0000\ndata {}\n{message}\n",
+            self.stream,
+            "commit refs/heads/main\nmark :{}\ncommitter bench <bench@localhost> {time} +0000\ndata {}\n{message}\n",
+            self.mark,
             message.len()
         );
-        body(stream);
-        stream.push(b'\n');
-        mark
-    };
-    // The initial workspace at 0.1.0 (the lock with third-party entries), every crate tagged.
-    let initial_versions = vec![0u64; shape.crates];
-    let first = commit(&mut stream, "initial", &|s| {
-        for (path, text) in &files {
-            let text = match path.as_str() {
-                "Cargo.lock" => lock(&initial_versions, &locked),
-                _ => text.clone(),
-            };
-            blob(s, path, &text);
-        }
-    });
-    for i in 0..shape.crates {
-        let _ = write!(
-            stream,
-            "reset refs/tags/{}-v0.1.0\nfrom :{first}\n\n",
-            crate_name(i)
-        );
-    }
-    let mut tags = shape.crates;
-    let every = (shape.commits / shape.tags.saturating_sub(shape.crates).max(1)).max(2);
-    let mut edits = vec![0usize; shape.crates];
-    for c in 1..=shape.commits {
-        let k = rng.skewed_below(shape.crates);
-        if c % every == 0 && tags < shape.tags && c + 20 < shape.commits {
-            let (from, to) = (versions[k] - 1, versions[k]);
-            let name = crate_name(k);
-            let message = format!(
-                "chore(release): {name} 0.1.{to}\n\n- {name} 0.1.{from} → 0.1.{to}\n\nRelease-Tool: cargo-xtask-release"
+        for (path, text) in files {
+            let _ = write!(
+                self.stream,
+                "M 644 inline {path}\ndata {}\n{text}\n",
+                text.len()
             );
-            let (path, text) = manifest(k, to, &files);
-            let mut now: Vec<u64> = versions.iter().map(|v| v - 1).collect();
-            now[k] = to;
-            let lock_text = lock(&now, &locked);
-            let m = commit(&mut stream, &message, &|s| {
-                blob(s, &path, &text);
-                blob(s, "Cargo.lock", &lock_text);
-            });
-            let _ = write!(stream, "reset refs/tags/{name}-v0.1.{to}\nfrom :{m}\n\n");
-            versions[k] += 1;
-            tags += 1;
-            continue;
         }
-        edits[k] += 1;
-        let kind = ["fix", "feat", "chore", "fix", "refactor"][rng.below(5)];
+        self.stream.push('\n');
+        self.mark
+    }
+
+    /// The initial workspace at 0.1.0 (the lock with third-party entries), every crate tagged.
+    fn initial(&mut self) {
+        let lock = self.lock(&vec![0; self.shape.crates], &self.locked);
+        let files: Vec<(String, String)> = self
+            .files
+            .iter()
+            .map(|(path, text)| match path.as_str() {
+                "Cargo.lock" => (path.clone(), lock.clone()),
+                _ => (path.clone(), text.clone()),
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let first = self.commit("initial", &refs);
+        for i in 0..self.shape.crates {
+            let _ = write!(
+                self.stream,
+                "reset refs/tags/{}-v0.1.0\nfrom :{first}\n\n",
+                crate_name(i)
+            );
+        }
+    }
+
+    /// A release commit bumping crate `k` by a patch, and its tag.
+    fn release(&mut self, k: usize) {
+        let (from, to) = (self.versions[k] - 1, self.versions[k]);
+        let name = crate_name(k);
+        let message = format!(
+            "chore(release): {name} 0.1.{to}\n\n- {name} 0.1.{from} → 0.1.{to}\n\nRelease-Tool: cargo-xtask-release"
+        );
+        let (path, text) = self.manifest(k, to);
+        let mut now: Vec<u64> = self.versions.iter().map(|v| v - 1).collect();
+        now[k] = to;
+        let lock = self.lock(&now, &self.locked);
+        let m = self.commit(&message, &[(&path, &text), ("Cargo.lock", &lock)]);
+        let _ = write!(
+            self.stream,
+            "reset refs/tags/{name}-v0.1.{to}\nfrom :{m}\n\n"
+        );
+        self.versions[k] += 1;
+        self.tags += 1;
+    }
+
+    /// Commit `c`: a change to crate `k`'s source, one in five also moving a third-party lock
+    /// entry. The last commit drops the third-party entries, as cargo would, so the head
+    /// resolves.
+    fn change(&mut self, c: usize, k: usize) {
+        self.edits[k] += 1;
+        let kind = ["fix", "feat", "chore", "fix", "refactor"][self.rng.below(5)];
         let message = format!("{kind}: change {c} to {}", crate_name(k));
         let path = format!("crates/{}/src/lib.rs", crate_name(k));
-        let text = format!("pub fn id() -> usize {{ {k} + {} }}\n", edits[k]);
-        let churn = rng.below(5) == 0;
+        let text = format!("pub fn id() -> usize {{ {k} + {} }}\n", self.edits[k]);
+        let churn = self.rng.below(5) == 0;
         if churn {
-            let d = rng.below(shape.locked.max(1));
-            if let Some(v) = locked.get_mut(d) {
+            let d = self.rng.below(self.shape.locked.max(1));
+            if let Some(v) = self.locked.get_mut(d) {
                 *v += 1;
             }
         }
-        // The last commit drops the third-party entries, as cargo would, so the head resolves.
-        let released: Vec<u64> = versions.iter().map(|v| v - 1).collect();
-        let lock_text = match c == shape.commits {
-            true => Some(lock(&released, &[])),
-            false => churn.then(|| lock(&released, &locked)),
+        let released: Vec<u64> = self.versions.iter().map(|v| v - 1).collect();
+        let lock = match c == self.shape.commits {
+            true => Some(self.lock(&released, &[])),
+            false => churn.then(|| self.lock(&released, &self.locked)),
         };
-        commit(&mut stream, &message, &|s| {
-            blob(s, &path, &text);
-            if let Some(lock) = &lock_text {
-                blob(s, "Cargo.lock", lock);
-            }
-        });
+        let mut files = vec![(path.as_str(), text.as_str())];
+        if let Some(lock) = &lock {
+            files.push(("Cargo.lock", lock));
+        }
+        self.commit(&message, &files);
     }
+}
+
+/// Writes `stream` into a new repository at `dir` with `git fast-import` and checks out
+/// `main`, with the benchmark's identity.
+fn import(dir: &Path, stream: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
     git(dir, &["init", "-q", "-b", "main"])?;
     let mut child = Command::new("git")
         .args(["fast-import", "--quiet"])
         .current_dir(dir)
         .stdin(std::process::Stdio::piped())
         .spawn()?;
-    child.stdin.as_mut().expect("piped").write_all(&stream)?;
+    child
+        .stdin
+        .as_mut()
+        .expect("piped")
+        .write_all(stream.as_bytes())?;
     drop(child.stdin.take());
     if !child.wait()?.success() {
         return Err(std::io::Error::other("git fast-import failed"));

@@ -7,56 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use tokio::runtime::Runtime;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
+use workspace_github::test_support::FakeGitHub as Api;
 
 const TOKEN: &str = "ghs_e2e0123456789secret";
 const REPO: &str = "/repos/acme/platform";
-
-struct Api {
-    runtime: Runtime,
-    server: MockServer,
-}
-
-impl Api {
-    fn start() -> Api {
-        let runtime = Runtime::new().unwrap();
-        let server = runtime.block_on(MockServer::start());
-        Api { runtime, server }
-    }
-
-    fn mount(&self, mock: Mock) {
-        self.runtime.block_on(mock.mount(&self.server));
-    }
-
-    /// Answers `GET /user` as GitHub does for `GITHUB_TOKEN`, which may not read its identity.
-    fn mount_actions_token(&self) {
-        self.mount(Mock::given(method("GET")).and(path("/user")).respond_with(
-            ResponseTemplate::new(403).set_body_json(
-                json!({ "message": "Resource not accessible by integration", "status": "403" }),
-            ),
-        ));
-    }
-
-    fn reset(&self) {
-        self.runtime.block_on(self.server.verify());
-        self.runtime.block_on(self.server.reset());
-    }
-
-    /// The requests received with `method`, their bodies as JSON.
-    fn bodies(&self, verb: &str) -> Vec<Value> {
-        let requests: Vec<Request> = self
-            .runtime
-            .block_on(self.server.received_requests())
-            .unwrap_or_default();
-        requests
-            .iter()
-            .filter(|r| r.method.as_str() == verb)
-            .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
-            .collect()
-    }
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     fixture::git(dir, args).trim().to_owned()
@@ -147,7 +103,7 @@ impl Repo {
     fn xtask(&self, api: &Api, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(args)
-            .args(["--repo", "acme/platform", "--api-url", &api.server.uri()])
+            .args(["--repo", "acme/platform", "--api-url", &api.uri()])
             .current_dir(self.work())
             .env("GITHUB_TOKEN", TOKEN)
             .env("NO_COLOR", "1")
@@ -309,7 +265,7 @@ fn saved_comments_are_posted_only_on_the_head_they_were_computed_for() {
         "{}",
         text(&out)
     );
-    api.reset();
+    api.verify_and_reset();
 }
 
 #[test]
@@ -372,7 +328,7 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
     assert!(show("release").contains("Release-Tool: cargo-xtask-release"));
     assert_eq!(git(&work, &["rev-parse", "HEAD"]), main_before);
     assert_eq!(git(&work, &["status", "--porcelain"]), "");
-    api.reset();
+    api.verify_and_reset();
 
     // Merge the release pull request as GitHub would, then tag it and create its release.
     git(&work, &["fetch", "-q", "origin", "release"]);
@@ -426,7 +382,7 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
     assert_eq!(result["tagged"], json!(["core-v0.1.1"]));
     assert_eq!(result["releases"], json!([]));
     assert_eq!(git(&origin, &["rev-parse", "core-v0.1.1^{commit}"]), merge);
-    api.reset();
+    api.verify_and_reset();
 
     // Published: the same command without --tag-only creates the release, tagging nothing.
     api.mount(
@@ -465,7 +421,7 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
             .contains("- a faster core"),
         "{release}"
     );
-    api.reset();
+    api.verify_and_reset();
 
     // A rerun tags nothing and finds the release.
     api.mount(
@@ -492,7 +448,7 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["tagged"], json!([]));
     assert_eq!(result["releases"][0]["action"], "exists");
-    api.reset();
+    api.verify_and_reset();
 
     // And release-pr on the merged release commit leaves it to the release workflow.
     let out = repo.xtask(&api, &["release-pr"]);
@@ -550,7 +506,7 @@ fn release_pr_proposes_nothing_while_a_merged_release_is_untagged() {
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["action"], "skipped");
     assert!(git(&repo.origin(), &["branch", "--list", "release"]).is_empty());
-    api.reset();
+    api.verify_and_reset();
 }
 
 #[test]
@@ -587,7 +543,7 @@ fn a_missing_token_is_a_clear_error() {
             "--repo",
             "acme/platform",
             "--api-url",
-            &api.server.uri(),
+            &api.uri(),
         ])
         .current_dir(repo.work())
         .env_remove("GITHUB_TOKEN")
@@ -677,7 +633,7 @@ fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
     let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
     assert!(out.status.success(), "{}", text(&out));
     let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
-    api.reset();
+    api.verify_and_reset();
 
     // Main moves on: the release branch holds only the tool's commit, so it is rebuilt.
     let commit_on_main = |file: &str, message: &str| {
@@ -711,7 +667,7 @@ fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
         "rebuilt on the new main"
     );
     let pr_body = api.bodies("PATCH")[0]["body"].as_str().unwrap().to_owned();
-    api.reset();
+    api.verify_and_reset();
 
     // A maintainer fixes the changelog on the release branch, then main moves on again.
     let maintainer = repo.dir.path().join("maintainer");
@@ -780,7 +736,7 @@ fn a_maintainers_commits_on_the_release_branch_are_never_pushed_away() {
         body.ends_with(&pr_body),
         "the recorded plan, which matches the branch, is kept below the note: {body}"
     );
-    api.reset();
+    api.verify_and_reset();
 }
 
 /// The steps of the workflow `file` in `.github/workflows`, as (name, text) pairs, in order.
@@ -894,5 +850,5 @@ fn pr_comment_edits_only_the_comment_of_the_login_it_is_given() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(api.bodies("PATCH").len(), 1);
     assert!(api.bodies("POST").is_empty() && api.bodies("DELETE").is_empty());
-    api.reset();
+    api.verify_and_reset();
 }

@@ -3,12 +3,15 @@
 
 mod fixture;
 mod registry;
+mod release_ws;
 
 use std::io::{BufRead, BufReader};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use registry::{Registry, git, has, run};
+use registry::{git, has, run};
+use release_ws::{ROOT, Ws, stderr};
 
 const CORE_MANIFEST: &str = r#"[package]
 name = "core"
@@ -50,23 +53,30 @@ core = { version = "0.5.2", path = "../core", registry = "local" }
 "#;
 
 /// A workspace of core ← proto ← app (proto dev-depends on the unpublished testutil), with
-/// every crate tagged at its current version, pushed to a bare origin, and a registry.
+/// every crate tagged at its current version, pushed to a bare origin, and a registry: the
+/// release tests' workspace ([`Ws`]) with those crates.
 struct Release {
-    dir: tempfile::TempDir,
-    cargo_home: tempfile::TempDir,
-    registry: Registry,
-    registry_dir: tempfile::TempDir,
+    ws: Ws,
+}
+
+impl Deref for Release {
+    type Target = Ws;
+
+    fn deref(&self) -> &Ws {
+        &self.ws
+    }
+}
+
+impl DerefMut for Release {
+    fn deref_mut(&mut self) -> &mut Ws {
+        &mut self.ws
+    }
 }
 
 impl Release {
     fn new() -> Release {
-        let registry_dir = tempfile::tempdir().unwrap();
-        let registry = Registry::start(registry_dir.path(), None);
-        let dir = tempfile::tempdir().unwrap();
         let files = [
-            ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"crates/*\"]\n".to_owned()),
-            (".gitignore", "/target\n".to_owned()),
-            (".cargo/config.toml", registry.cargo_config()),
+            ("Cargo.toml", ROOT.to_owned()),
             ("crates/core/Cargo.toml", CORE_MANIFEST.to_owned()),
             ("crates/core/src/lib.rs", "pub fn core() -> u32 { 1 }\n".to_owned()),
             ("crates/proto/Cargo.toml", PROTO_MANIFEST.to_owned()),
@@ -77,45 +87,18 @@ impl Release {
                 "crates/testutil/Cargo.toml",
                 "[package]\nname = \"testutil\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n".to_owned(),
             ),
-            ("crates/testutil/src/lib.rs", "\n".to_owned()),
         ];
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let root = dir.path().to_owned();
-        let root = root.as_path();
-        git(root, &["init", "-q", "-b", "main"]);
-        git(root, &["config", "user.name", "Release Test"]);
-        git(root, &["config", "user.email", "release@localhost"]);
-        git(root, &["config", "commit.gpgsign", "false"]);
-        git(root, &["config", "tag.gpgsign", "false"]);
-        let cargo_home = tempfile::tempdir().unwrap();
         let release = Release {
-            dir,
-            cargo_home,
-            registry,
-            registry_dir,
+            ws: Ws::with_registry(&files),
         };
-        release.cargo(&["generate-lockfile", "--offline"]);
-        git(root, &["add", "-A"]);
-        git(root, &["commit", "-q", "-m", "initial"]);
         for tag in ["core-v0.5.2", "proto-v0.4.1", "app-v0.9.0"] {
-            git(root, &["tag", tag]);
+            release.git(&["tag", tag]);
         }
-        let origin = root.join("../").join(format!(
-            "{}-origin.git",
-            root.file_name().unwrap().to_string_lossy()
-        ));
-        git(root, &["init", "-q", "--bare", origin.to_str().unwrap()]);
-        git(root, &["remote", "add", "origin", origin.to_str().unwrap()]);
-        git(root, &["push", "-q", "-u", "origin", "main"]);
+        let origin = release.origin();
+        release.git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
+        release.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+        release.git(&["push", "-q", "-u", "origin", "main"]);
         release
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
     }
 
     fn origin(&self) -> PathBuf {
@@ -125,34 +108,8 @@ impl Release {
         ))
     }
 
-    fn cargo(&self, args: &[&str]) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = run(self.root(), self.cargo_home.path(), &cargo, args);
-        assert!(
-            out.status.success(),
-            "cargo {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn commit(&self, path: &str, message: &str) {
-        let file = self.root().join(path);
-        let mut text = std::fs::read_to_string(&file).unwrap_or_default();
-        text.push_str("// changed\n");
-        std::fs::write(&file, text).unwrap();
-        git(self.root(), &["add", "-A"]);
-        git(self.root(), &["commit", "-q", "-m", message]);
-    }
-
     fn xtask(&self, args: &[&str]) -> std::process::Output {
-        let mut all = vec!["release", "--manifest-path", self.manifest()];
-        all.extend(args);
-        run(
-            self.root(),
-            self.cargo_home.path(),
-            env!("CARGO_BIN_EXE_xtask"),
-            &all,
-        )
+        self.release(args)
     }
 
     fn manifest(&self) -> &'static str {
@@ -163,10 +120,6 @@ impl Release {
                 .into_owned()
                 .into_boxed_str(),
         )
-    }
-
-    fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.root().join(path)).unwrap()
     }
 
     fn has(&self, spec: &str) -> bool {
@@ -181,10 +134,6 @@ impl Release {
         std::fs::create_dir_all(self.root().join("docs")).unwrap();
         self.commit("docs/guide.md", "docs: guide");
     }
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
@@ -227,17 +176,17 @@ fn dry_run_shows_the_plan_and_changes_nothing() {
     assert_eq!(git(r.root(), &["rev-parse", "HEAD"]), head);
     assert!(git(r.root(), &["status", "--porcelain"]).is_empty());
 
+    // The human plan: the table, then the diff it would write, whole. The changelogs carry
+    // today's date and the commits' short ids, which change on every run: they are written
+    // as `[date]` and `[commit]` so the snapshot holds.
     let text = r.xtask(&[]);
-    let table = String::from_utf8_lossy(&text.stdout);
-    assert!(
-        table.contains("core   0.5.2  →  0.6.0  2 commits since 0.5.2 (breaking)")
-            || table.contains("core"),
-        "{table}"
-    );
-    assert!(
-        table.contains("+version = \"0.6.0\" # bumped by the release tool"),
-        "{table}"
-    );
+    assert!(text.status.success(), "{}", stderr(&text));
+    let mut shown =
+        String::from_utf8_lossy(&text.stdout).replace(&workspace_tools::release::today(), "[date]");
+    for id in git(r.root(), &["rev-list", "--all"]).lines() {
+        shown = shown.replace(&id[..7], "[commit]");
+    }
+    insta::assert_snapshot!("dry_run_plan_table_and_diff", shown);
 }
 
 #[test]
@@ -345,7 +294,7 @@ fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
     std::fs::create_dir_all(consumer.path().join(".cargo")).unwrap();
     std::fs::write(
         consumer.path().join(".cargo/config.toml"),
-        r.registry.cargo_config(),
+        r.registry().cargo_config(),
     )
     .unwrap();
     std::fs::write(
@@ -412,7 +361,7 @@ fn an_interrupted_publish_resumes_without_republishing() {
         log.push('\n');
         if line.contains("Published core 0.6.0") {
             // The registry goes down between two crates.
-            r.registry.stop();
+            r.registry_mut().stop();
         }
     }
     let status = child.wait().unwrap();
@@ -426,8 +375,7 @@ fn an_interrupted_publish_resumes_without_republishing() {
 
     // Back up on the same address and storage: the rerun skips core and finishes the rest.
     // Without --registry, it publishes to cargo's default registry, `local` here.
-    let addr = r.registry.addr;
-    r.registry = Registry::start(r.registry_dir.path(), Some(addr));
+    r.restart_registry();
     let out = r.xtask(&["--execute"]);
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
@@ -600,7 +548,7 @@ fn a_member_named_like_a_registry_crate_publishes_unambiguously() {
     // graph holds two packages called `core` and `--package core` is ambiguous to cargo.
     let outside = tempfile::tempdir().unwrap();
     let files = [
-        (".cargo/config.toml", r.registry.cargo_config()),
+        (".cargo/config.toml", r.registry().cargo_config()),
         (
             "Cargo.toml",
             "[package]\nname = \"core\"\nversion = \"9.0.0\"\nedition = \"2021\"\n\

@@ -145,7 +145,9 @@ impl ToolWorld {
             &ws.join("src/lib.rs"),
             "#[test]\nfn sees_the_pinned_tool() {\n    assert!(std::env::var(\"FAIL_PROBE\").is_err(), \"asked to fail\");\n    \
              let out = std::process::Command::new(\"fake-tool\").output().unwrap();\n    \
-             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), \"fake-tool 1.2.3\");\n}\n",
+             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), \"fake-tool 1.2.3\");\n}\n\n\
+             #[test]\nfn snapshot_updates_are_off() {\n    \
+             assert_eq!(std::env::var(\"INSTA_UPDATE\").as_deref(), Ok(\"no\"));\n}\n",
         );
         ToolWorld {
             _registry: registry,
@@ -211,6 +213,17 @@ fn test_installs_the_pinned_tool_over_another_version_on_path_once_and_passes_fa
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(101), "{stderr}");
     assert!(!stderr.contains("Installing"), "{stderr}");
+}
+
+#[test]
+fn test_never_writes_snapshots_even_when_the_caller_asks_for_it() {
+    // A missing or changed snapshot must fail the suite, never be written over: `cargo xtask
+    // test` runs the suite with INSTA_UPDATE=no whatever the caller's environment says (the
+    // probe's test checks what it sees).
+    let w = ToolWorld::new();
+    let out = w.xtask_test(&[("INSTA_UPDATE", "always")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
 }
 
 #[test]

@@ -23,6 +23,9 @@ pub mod release_pr;
 pub mod releases;
 pub mod retry;
 
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
 pub use client::{Client, ClientConfig, Token};
 pub use context::Repository;
 pub use error::Error;

@@ -498,18 +498,11 @@ mod tests {
         assert_eq!(recorded(&p.body).unwrap().releases.len(), 2);
     }
 
-    /// Runs git in `work` with a test identity and no signing; panics on failure.
+    /// Runs git in `work` with the tests' identity; panics on failure. Trimmed, as `git::run`.
     fn test_git(work: &Path, args: &[&str]) -> String {
-        let mut all = vec![
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@localhost",
-            "-c",
-            "commit.gpgsign=false",
-        ];
-        all.extend(args);
-        git::run(work, &all, None, &[]).unwrap()
+        workspace_tools::test_support::git(work, args)
+            .trim()
+            .to_owned()
     }
 
     #[test]

@@ -4,63 +4,28 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::runtime::Runtime;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 use workspace_github::comment::{self, Desired, OnEmpty};
 use workspace_github::release_pr::{self, Proposal};
 use workspace_github::releases::{self, Wanted};
 use workspace_github::retry::RetryPolicy;
+use workspace_github::test_support::FakeGitHub as Api;
 use workspace_github::{Client, ClientConfig, Error, Forge, Token};
 
 const TOKEN: &str = "ghs_test0123456789secret";
 const REPO: &str = "/repos/acme/platform";
 
-/// A loopback server and the runtime it runs on.
-struct Api {
-    runtime: Runtime,
-    server: MockServer,
+/// The clients these tests build against the fake server.
+trait Clients {
+    fn client(&self) -> Client;
+    fn client_with_timeout(&self) -> Client;
 }
 
-impl Api {
-    fn start() -> Api {
-        let runtime = Runtime::new().unwrap();
-        let server = runtime.block_on(MockServer::start());
-        Api { runtime, server }
-    }
-
-    fn mount(&self, mock: Mock) {
-        self.runtime.block_on(mock.mount(&self.server));
-    }
-
-    /// Checks the `expect` counts of the mounted mocks, then forgets them.
-    fn verify_and_reset(&self) {
-        self.runtime.block_on(self.server.verify());
-        self.runtime.block_on(self.server.reset());
-    }
-
-    fn requests(&self) -> Vec<wiremock::Request> {
-        self.runtime
-            .block_on(self.server.received_requests())
-            .unwrap_or_default()
-    }
-
-    /// Answers `GET /user` as GitHub does for `GITHUB_TOKEN`: it may not read its identity.
-    fn mount_actions_token(&self) {
-        self.mount(
-            Mock::given(method("GET"))
-                .and(path("/user"))
-                .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-                    "message": "Resource not accessible by integration",
-                    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
-                    "status": "403"
-                }))),
-        );
-    }
-
+impl Clients for Api {
     fn client(&self) -> Client {
         Client::new(ClientConfig {
-            api_url: self.server.uri(),
+            api_url: self.uri(),
             repository: "acme/platform".parse().unwrap(),
             token: Token::new(TOKEN).unwrap(),
             retry: RetryPolicy {
@@ -72,6 +37,10 @@ impl Api {
             login: None,
         })
         .unwrap()
+    }
+
+    fn client_with_timeout(&self) -> Client {
+        Client::new(config(self)).unwrap()
     }
 }
 
@@ -664,7 +633,7 @@ fn only_comments_the_tokens_own_identity_wrote_are_the_bots() {
 
 fn config(api: &Api) -> ClientConfig {
     ClientConfig {
-        api_url: api.server.uri(),
+        api_url: api.uri(),
         repository: "acme/platform".parse().unwrap(),
         token: Token::new(TOKEN).unwrap(),
         retry: RetryPolicy {
@@ -718,12 +687,6 @@ fn a_comment_created_before_a_failed_answer_is_not_posted_again() {
             "the bot's own comment, found again: {done:?}"
         );
         api.verify_and_reset();
-    }
-}
-
-impl Api {
-    fn client_with_timeout(&self) -> Client {
-        Client::new(config(self)).unwrap()
     }
 }
 
@@ -981,7 +944,7 @@ fn a_primary_rate_limit_resetting_beyond_the_cap_is_refused() {
 #[test]
 fn api_urls_that_are_not_http_are_refused_at_once() {
     let api = Api::start();
-    let host = api.server.uri().trim_start_matches("http://").to_owned();
+    let host = api.uri().trim_start_matches("http://").to_owned();
     for url in [
         format!("ftp://{host}"),
         host.clone(),

@@ -33,6 +33,8 @@ mod config;
 mod engine;
 mod error;
 pub mod release;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 pub use config::{CrateConfig, ReleaseConfig};
 pub use engine::affected::{

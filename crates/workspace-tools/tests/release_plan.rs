@@ -8,45 +8,11 @@ use semver::Version;
 use workspace_tools::release::{
     BumpSpec, Commit, CrateState, ReleasePlan, ReqLocation, Requirement, plan,
 };
+use workspace_tools::test_support::{crate_state as krate, requirement as req};
 use workspace_tools::{DepKind, ReleaseConfig};
 
 fn v(s: &str) -> Version {
     Version::parse(s).unwrap()
-}
-
-fn krate(name: &str, version: &str, commits: &[&str]) -> CrateState {
-    CrateState {
-        name: name.to_owned(),
-        version: v(version),
-        publish: true,
-        shares_workspace_version: false,
-        last_release: Some(v(version)),
-        last_tag: Some(format!("{name}-v{version}")),
-        commits: commits
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Commit::parse(&format!("c{i}"), m))
-            .collect(),
-    }
-}
-
-fn req(from: &str, to: &str, kind: DepKind, req: &str) -> Requirement {
-    let table = match kind {
-        DepKind::Normal => "dependencies",
-        DepKind::Build => "build-dependencies",
-        DepKind::Dev => "dev-dependencies",
-    };
-    Requirement {
-        from: from.to_owned(),
-        to: to.to_owned(),
-        kind,
-        req: req.to_owned(),
-        location: ReqLocation::Member {
-            manifest: format!("crates/{from}/Cargo.toml"),
-            table: vec![table.to_owned()],
-            key: to.to_owned(),
-        },
-    }
 }
 
 /// The product crates: wascap ← control-interface ← host, wash (dev-dependency on host).

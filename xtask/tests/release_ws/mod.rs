@@ -85,6 +85,22 @@ impl Ws {
         self.dir.path()
     }
 
+    /// The registry of a workspace made [`Ws::with_registry`].
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry.as_ref().expect("made with a registry").0
+    }
+
+    pub(crate) fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry.as_mut().expect("made with a registry").0
+    }
+
+    /// Starts the registry again on the same address and storage, as after an outage.
+    pub(crate) fn restart_registry(&mut self) {
+        let (registry, dir) = self.registry.as_mut().expect("made with a registry");
+        registry.stop();
+        *registry = Registry::start(dir.path(), Some(registry.addr));
+    }
+
     pub(crate) fn write(&self, path: &str, text: &str) {
         let path = self.root().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

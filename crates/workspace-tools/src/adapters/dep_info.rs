@@ -43,37 +43,59 @@ pub fn add_reads(
     let mut reads = Vec::new();
     let mut described = 0;
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
-        };
-        let deps: Vec<String> = dependencies(&text)
-            .into_iter()
-            .filter_map(|dep| workspace_path(&dep, dir, build_root, repository))
-            .collect();
-        // rustc's own files describe one crate; cargo's summaries beside the final artifacts
-        // (`target/debug/libfoo.d`) merge a crate with all its dependencies, and are skipped.
-        let mut crates: Vec<PackageIx> = deps
-            .iter()
-            .filter_map(|d| crate_roots.get(d).copied())
-            .collect();
-        crates.sort();
-        crates.dedup();
-        let [ix] = crates[..] else {
-            continue;
-        };
-        described += 1;
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
-        for dep in deps {
-            if roots.owner(&dep) != Some(ix) {
-                let by = format!("dep-info {name}");
-                reads.push((ix, Read { path: dep, by }));
-            }
+        let paths = (dir.as_path(), build_root.as_path(), repository.as_path());
+        if let Some(found) = file_reads(&file, paths, &crate_roots, &roots) {
+            described += 1;
+            reads.extend(found);
         }
     }
     for (ix, read) in reads {
         graph.add_read(ix, read);
     }
     Ok(described)
+}
+
+/// What the dep-info `file` says its crate read outside its own folder; `None` unless it is
+/// rustc's file of exactly one local crate. `paths` are the target folder, the build's
+/// workspace root and the repository, canonical.
+fn file_reads(
+    file: &Path,
+    (dir, build_root, repository): (&Path, &Path, &Path),
+    crate_roots: &HashMap<String, PackageIx>,
+    roots: &Roots<'_>,
+) -> Option<Vec<(PackageIx, Read)>> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let deps: Vec<String> = dependencies(&text)
+        .into_iter()
+        .filter_map(|dep| workspace_path(&dep, dir, build_root, repository))
+        .collect();
+    // rustc's own files describe one crate; cargo's summaries beside the final artifacts
+    // (`target/debug/libfoo.d`) merge a crate with all its dependencies, and are skipped.
+    let mut crates: Vec<PackageIx> = deps
+        .iter()
+        .filter_map(|d| crate_roots.get(d).copied())
+        .collect();
+    crates.sort();
+    crates.dedup();
+    let [ix] = crates[..] else {
+        return None;
+    };
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let by = format!("dep-info {name}");
+    Some(
+        deps.into_iter()
+            .filter(|dep| roots.owner(dep) != Some(ix))
+            .map(|path| {
+                (
+                    ix,
+                    Read {
+                        path,
+                        by: by.clone(),
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

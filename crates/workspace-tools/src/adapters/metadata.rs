@@ -225,50 +225,13 @@ fn package_graph(json: &str, manifest_path: Option<&Path>) -> Result<PackageGrap
 }
 
 fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
-    let root = pg.workspace().root();
-    let mut graph = WorkspaceGraph::new(root.as_std_path());
+    let root = pg.workspace().root().as_std_path();
+    let mut graph = WorkspaceGraph::new(root);
     let mut packages: Vec<PackageMetadata<'_>> = pg.packages().collect();
     packages.sort_by(|a, b| (a.name(), a.version()).cmp(&(b.name(), b.version())));
     let mut index = std::collections::HashMap::with_capacity(packages.len());
     for meta in &packages {
-        let kind = match (meta.in_workspace(), meta.source().local_path()) {
-            (true, _) => PackageKind::Member,
-            (false, Some(_)) => PackageKind::Path,
-            (false, None) => PackageKind::External,
-        };
-        let package = Package {
-            name: meta.name().to_owned(),
-            version: meta.version().to_string(),
-            kind,
-            root: meta.source().local_path().map(|p| {
-                p.as_str()
-                    .replace('\\', "/")
-                    .trim_start_matches("./")
-                    .to_owned()
-            }),
-            inherited: match kind {
-                PackageKind::Member => inherited_dependencies(meta.manifest_path().as_std_path())?,
-                _ => Vec::new(),
-            },
-            binary: meta
-                .build_targets()
-                .any(|t| matches!(t.id(), guppy::graph::BuildTargetId::Binary(_))),
-            targets: match kind {
-                PackageKind::External => Vec::new(),
-                _ => meta
-                    .build_targets()
-                    .filter_map(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
-                    // Cargo keeps a manifest's `..` as written: `crates/t/../../common/t.rs`.
-                    .filter_map(|t| crate::engine::reads::resolve("", &t))
-                    .collect(),
-            },
-            build_script: meta
-                .build_target(&guppy::graph::BuildTargetId::BuildScript)
-                .filter(|_| kind != PackageKind::External)
-                .and_then(|t| relative_to(root.as_std_path(), t.path().as_std_path()))
-                .and_then(|t| crate::engine::reads::resolve("", &t)),
-        };
-        index.insert(meta.id().clone(), graph.add_package(package));
+        index.insert(meta.id().clone(), graph.add_package(package(root, meta)?));
     }
     for meta in &packages {
         let from = index[meta.id()];
@@ -286,6 +249,48 @@ fn from_guppy(pg: &PackageGraph) -> Result<WorkspaceGraph, Error> {
         }
     }
     Ok(graph)
+}
+
+/// Our package for guppy's `meta`, in the workspace at `root`: a member's inherited
+/// dependencies are read from its manifest.
+fn package(root: &Path, meta: &PackageMetadata<'_>) -> Result<Package, Error> {
+    let kind = match (meta.in_workspace(), meta.source().local_path()) {
+        (true, _) => PackageKind::Member,
+        (false, Some(_)) => PackageKind::Path,
+        (false, None) => PackageKind::External,
+    };
+    Ok(Package {
+        name: meta.name().to_owned(),
+        version: meta.version().to_string(),
+        kind,
+        root: meta.source().local_path().map(|p| {
+            p.as_str()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+                .to_owned()
+        }),
+        inherited: match kind {
+            PackageKind::Member => inherited_dependencies(meta.manifest_path().as_std_path())?,
+            _ => Vec::new(),
+        },
+        binary: meta
+            .build_targets()
+            .any(|t| matches!(t.id(), guppy::graph::BuildTargetId::Binary(_))),
+        targets: match kind {
+            PackageKind::External => Vec::new(),
+            _ => meta
+                .build_targets()
+                .filter_map(|t| relative_to(root, t.path().as_std_path()))
+                // Cargo keeps a manifest's `..` as written: `crates/t/../../common/t.rs`.
+                .filter_map(|t| crate::engine::reads::resolve("", &t))
+                .collect(),
+        },
+        build_script: meta
+            .build_target(&guppy::graph::BuildTargetId::BuildScript)
+            .filter(|_| kind != PackageKind::External)
+            .and_then(|t| relative_to(root, t.path().as_std_path()))
+            .and_then(|t| crate::engine::reads::resolve("", &t)),
+    })
 }
 
 /// `path` relative to `root`, with `/` separators and `../` where it lies outside.

@@ -17,95 +17,119 @@ enum Token {
 /// Calls `on` with each token of `text`.
 fn lex(text: &str, mut on: impl FnMut(Token)) {
     let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let skip_ws = |mut i: usize| {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
-    };
-    let string = |start: usize, on: &mut dyn FnMut(Token)| match string_literal(&text[start..]) {
-        Some((value, after)) => {
-            on(Token::Str(start, value));
-            bytes.len() - after.len()
-        }
-        None => start + 1,
-    };
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
+        i = match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                text[i..].find('\n').map_or(bytes.len(), |n| i + n)
             }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if text[i..].starts_with("/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if text[i..].starts_with("*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'"' => i = string(i, &mut on),
-            b'\'' => {
-                // A character literal, or a lifetime (`'a`), which has no closing quote.
-                let end = match bytes.get(i + 1) {
-                    Some(b'\\') => text
-                        .get(i + 3..)
-                        .and_then(|t| t.find('\''))
-                        .map(|n| i + 3 + n),
-                    _ => text[i + 1..]
-                        .chars()
-                        .next()
-                        .map(|c| i + 1 + c.len_utf8())
-                        .filter(|&e| bytes.get(e) == Some(&b'\'')),
-                };
-                i = end.map_or(i + 1, |e| e + 1);
-            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => after_block_comment(text, i),
+            b'"' => string(text, i, &mut on),
+            b'\'' => after_char_or_lifetime(text, i),
             b'{' => {
                 on(Token::Open);
-                i += 1;
+                i + 1
             }
             b'}' => {
                 on(Token::Close);
-                i += 1;
+                i + 1
             }
-            b if ident(b) => {
-                let start = i;
-                while i < bytes.len() && ident(bytes[i]) {
-                    i += 1;
-                }
-                let word = &text[start..i];
-                if matches!(word, "r" | "br") && matches!(bytes.get(i), Some(b'"' | b'#')) {
-                    // A raw string (or a raw identifier, `r#type`, which is no string).
-                    let raw = start + word.len() - 1;
-                    if string_literal(&text[raw..]).is_some() {
-                        i = string(raw, &mut on);
-                    }
-                } else if word == "mod" {
-                    let name_start = skip_ws(i);
-                    let mut name_end = name_start;
-                    while name_end < bytes.len() && ident(bytes[name_end]) {
-                        name_end += 1;
-                    }
-                    let brace = skip_ws(name_end);
-                    if name_end > name_start && bytes.get(brace) == Some(&b'{') {
-                        on(Token::Module(text[name_start..name_end].to_owned()));
-                        i = brace + 1;
-                    }
-                }
+            b if is_ident(b) => word(text, i, &mut on),
+            _ => i + 1,
+        };
+    }
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The first offset at or after `i` that is not whitespace.
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// The string literal at `start` reported to `on`; the offset after it (after the quote when
+/// it does not parse).
+fn string(text: &str, start: usize, on: &mut dyn FnMut(Token)) -> usize {
+    match string_literal(&text[start..]) {
+        Some((value, after)) => {
+            on(Token::Str(start, value));
+            text.len() - after.len()
+        }
+        None => start + 1,
+    }
+}
+
+/// The offset after the block comment opening at `i`; block comments nest.
+fn after_block_comment(text: &str, mut i: usize) -> usize {
+    let mut depth = 0;
+    while i < text.len() {
+        if text[i..].starts_with("/*") {
+            depth += 1;
+            i += 2;
+        } else if text[i..].starts_with("*/") {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
             }
-            _ => i += 1,
+        } else {
+            i += 1;
         }
     }
+    i
+}
+
+/// The offset after the character literal at `i`, or after the quote of a lifetime (`'a`),
+/// which has no closing quote.
+fn after_char_or_lifetime(text: &str, i: usize) -> usize {
+    let bytes = text.as_bytes();
+    let end = match bytes.get(i + 1) {
+        Some(b'\\') => text
+            .get(i + 3..)
+            .and_then(|t| t.find('\''))
+            .map(|n| i + 3 + n),
+        _ => text[i + 1..]
+            .chars()
+            .next()
+            .map(|c| i + 1 + c.len_utf8())
+            .filter(|&e| bytes.get(e) == Some(&b'\'')),
+    };
+    end.map_or(i + 1, |e| e + 1)
+}
+
+/// The identifier at `start`, which may open a raw string (`r"…"`, `br#"…"#`) or an inline
+/// module (`mod name {`); the offset after what was read.
+fn word(text: &str, start: usize, on: &mut dyn FnMut(Token)) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while i < bytes.len() && is_ident(bytes[i]) {
+        i += 1;
+    }
+    let word = &text[start..i];
+    if matches!(word, "r" | "br") && matches!(bytes.get(i), Some(b'"' | b'#')) {
+        // A raw string (or a raw identifier, `r#type`, which is no string).
+        let raw = start + word.len() - 1;
+        if string_literal(&text[raw..]).is_some() {
+            return string(text, raw, on);
+        }
+    } else if word == "mod" {
+        let name_start = skip_ws(bytes, i);
+        let mut name_end = name_start;
+        while name_end < bytes.len() && is_ident(bytes[name_end]) {
+            name_end += 1;
+        }
+        let brace = skip_ws(bytes, name_end);
+        if name_end > name_start && bytes.get(brace) == Some(&b'{') {
+            on(Token::Module(text[name_start..name_end].to_owned()));
+            return brace + 1;
+        }
+    }
+    i
 }
 
 /// The names of the inline modules (`mod name { ... }`) still open at the end of `text`,

@@ -108,6 +108,9 @@ pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Err
 
 /// One runner invocation that tests `packages` (package ID specs or names) of the workspace at
 /// `manifest_path`, with `extra` arguments appended (test filters, `--`, runner flags).
+///
+/// Snapshot tests run with `INSTA_UPDATE=no`, whatever the caller's environment says: a
+/// missing or changed snapshot fails the run instead of being written, as in CI.
 pub fn command(
     runner: Runner,
     manifest_path: &Path,
@@ -124,6 +127,7 @@ pub fn command(
         command.arg("--package").arg(package);
     }
     command.args(extra);
+    command.env("INSTA_UPDATE", "no");
     command
 }
 
@@ -189,5 +193,18 @@ mod tests {
                 "--no-fail-fast"
             ]
         );
+    }
+
+    #[test]
+    fn both_runners_run_snapshot_tests_without_writing_snapshots() {
+        for runner in [Runner::Cargo, Runner::Nextest] {
+            let cmd = command(runner, Path::new("w/Cargo.toml"), &[], &[]);
+            let insta: Vec<_> = cmd
+                .get_envs()
+                .filter(|(name, _)| *name == "INSTA_UPDATE")
+                .map(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()))
+                .collect();
+            assert_eq!(insta, [Some("no".to_owned())]);
+        }
     }
 }

@@ -285,16 +285,7 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         .filter_map(|(ix, p)| p.root.as_deref().map(|r| (r, ix)))
         .collect();
     let sorted_roots: BTreeMap<&str, PackageIx> = roots.iter().map(|(r, ix)| (*r, *ix)).collect();
-    // Every local package has a `Cargo.lock` entry: a deleted manifest that changes no lock
-    // file was in no graph (a fixture project a test opens), and its files are like any other.
-    let lock_changed = changes.files.iter().any(|f| f.path == "Cargo.lock");
-    let removed_dirs: BTreeSet<&str> = changes
-        .files
-        .iter()
-        .filter(|f| lock_changed && f.status == FileStatus::Deleted)
-        .filter_map(|f| f.path.strip_suffix("/Cargo.toml"))
-        .filter(|dir| !roots.contains_key(dir))
-        .collect();
+    let removed_dirs = removed_package_dirs(changes, &roots);
 
     let mut out = Classified::default();
     for file in &changes.files {
@@ -303,20 +294,7 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
             out.apply(graph, path, rule, true);
             continue;
         }
-        // A file another package reads affects that package, whoever owns the file.
-        let mut read = false;
-        for (ix, by) in graph.readers(path) {
-            out.seed(ix, Reason::reads(path, by), true);
-            read = true;
-        }
-        // A folder as one path (a submodule, a symlink to a folder): what lies under it may
-        // have changed, so the packages and reads under it count, and the path itself goes on
-        // through the rules below.
-        for (ix, by) in graph.readers_under(path) {
-            let mut reason = Reason::reads(path, by);
-            reason.message = format!("reads {} ({}), in {path}, changed", by.path, by.by);
-            out.seed(ix, reason, true);
-        }
+        let read = seed_readers(graph, path, &mut out);
         for ix in packages_under(&sorted_roots, path) {
             out.files.entry(ix).or_default().push(path.to_owned());
         }
@@ -351,6 +329,43 @@ fn classify(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> Class
         out.seed(ix, Reason::changed_files(paths), true);
     }
     out
+}
+
+/// The folders of packages this change deletes. Every local package has a `Cargo.lock`
+/// entry: a deleted manifest that changes no lock file was in no graph (a fixture project a
+/// test opens), and its files are like any other.
+fn removed_package_dirs<'c>(
+    changes: &'c ChangeSet,
+    roots: &HashMap<&str, PackageIx>,
+) -> BTreeSet<&'c str> {
+    let lock_changed = changes.files.iter().any(|f| f.path == "Cargo.lock");
+    changes
+        .files
+        .iter()
+        .filter(|f| lock_changed && f.status == FileStatus::Deleted)
+        .filter_map(|f| f.path.strip_suffix("/Cargo.toml"))
+        .filter(|dir| !roots.contains_key(dir))
+        .collect()
+}
+
+/// Seeds the packages that read `path`, or read something under it; whether any reads `path`
+/// itself.
+fn seed_readers(graph: &WorkspaceGraph, path: &str, out: &mut Classified) -> bool {
+    // A file another package reads affects that package, whoever owns the file.
+    let mut read = false;
+    for (ix, by) in graph.readers(path) {
+        out.seed(ix, Reason::reads(path, by), true);
+        read = true;
+    }
+    // A folder as one path (a submodule, a symlink to a folder): what lies under it may have
+    // changed, so the packages and reads under it count, and the path itself goes on through
+    // the rules.
+    for (ix, by) in graph.readers_under(path) {
+        let mut reason = Reason::reads(path, by);
+        reason.message = format!("reads {} ({}), in {path}, changed", by.path, by.by);
+        out.seed(ix, reason, true);
+    }
+    read
 }
 
 /// The packages whose root lies under the folder `path`.

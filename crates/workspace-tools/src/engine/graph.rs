@@ -64,7 +64,9 @@ impl Package {
         }
     }
 
-    /// A package from a registry.
+    /// A package from a registry, for graphs tests build by hand (feature `test-support`); the
+    /// metadata adapter builds the real ones.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn external(name: &str, version: &str) -> Package {
         Package {
             name: name.to_owned(),
@@ -151,11 +153,6 @@ impl WorkspaceGraph {
     /// under it) outside its own folder.
     pub fn add_read(&mut self, ix: PackageIx, read: Read) {
         self.reads.add(ix, read);
-    }
-
-    /// Records a read of `ix` whose path the scan could not work out.
-    pub fn add_unknown_read(&mut self, ix: PackageIx, read: UnknownRead) {
-        self.reads.add_unknown(ix, read);
     }
 
     /// What `ix` reads outside its own folder.

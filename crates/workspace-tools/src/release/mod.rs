@@ -11,10 +11,14 @@ pub(crate) mod steps;
 pub use crate::adapters::registry::{Outcome, Registry};
 pub use crate::adapters::release_history::tag_names;
 pub use plan::commits::{Commit, RELEASE_TRAILER, is_release_commit};
+/// The planner itself, over values: the commands plan through [`Prepared::plan`], the planner's
+/// tests call it directly (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
+pub use plan::plan;
 pub use plan::version::{BumpSpec, Level};
 pub use plan::{
     CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
-    collect_bumps, plan,
+    collect_bumps,
 };
 pub use steps::{
     Allow, FileChange, Pending, Prepared, check, commit_message, manifest_path, prepare,
@@ -22,7 +26,9 @@ pub use steps::{
     tagged_crates, today, write_files,
 };
 
-/// Reading and rewriting the members' manifests as text, for the manifest round-trip tests.
+/// Reading and rewriting the members' manifests as text, for the manifest round-trip tests
+/// (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
 pub mod manifests {
     pub use super::plan::manifests::{Texts, apply, read};
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use semver::Version;
 use toml_edit::{DocumentMut, Item, Value};
 
-use super::{ReleasePlan, ReqLocation, Requirement};
+use super::{ReleasePlan, ReqLocation, Requirement, RequirementEdit};
 use crate::{DepKind, Error, WorkspaceGraph};
 
 /// A member's release-relevant manifest fields.
@@ -28,6 +28,8 @@ pub struct Member {
 
 /// The text of every manifest of a workspace, by path relative to its root (`Cargo.toml` is
 /// the root manifest).
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub type Texts = BTreeMap<String, String>;
 
 /// The dependency tables of a manifest: `[dependencies]`, `[dev-dependencies]`,
@@ -102,16 +104,14 @@ fn is_true(item: &Item, key: &str) -> bool {
 }
 
 /// Reads the members of `graph` and the version requirements between them from `texts`.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn read(
     graph: &WorkspaceGraph,
     texts: &Texts,
 ) -> Result<(Vec<Member>, Vec<Requirement>), Error> {
     let root = parse("Cargo.toml", &texts["Cargo.toml"])?;
     let workspace_deps = root.get("workspace").and_then(|w| w.get("dependencies"));
-    let workspace_publish = root
-        .get("workspace")
-        .and_then(|w| w.get("package"))
-        .and_then(|p| p.get("publish"));
     let names: Vec<&str> = graph
         .members()
         .into_iter()
@@ -136,40 +136,85 @@ pub fn read(
         } else {
             parse(&manifest, text)?
         };
-        let pkg = doc.get("package");
-        let publish_item = match pkg.and_then(|p| p.get("publish")) {
-            Some(p) if is_true(p, "workspace") => workspace_publish,
-            other => other,
+        members.push(member(
+            &package.name,
+            &package.version,
+            &manifest,
+            &doc,
+            &root,
+        )?);
+        let from = Dependent {
+            name: &package.name,
+            manifest: &manifest,
+            doc: &doc,
         };
-        let repository = match pkg.and_then(|p| p.get("repository")) {
-            Some(r) if is_true(r, "workspace") => root
-                .get("workspace")
-                .and_then(|w| w.get("package"))
-                .and_then(|p| p.get("repository"))
-                .and_then(Item::as_str),
-            other => other.and_then(Item::as_str),
-        };
-        let publish = match publish_item {
-            Some(Item::Value(Value::Boolean(b))) => *b.value(),
-            Some(Item::Value(Value::Array(registries))) => !registries.is_empty(),
-            // Cargo: a package without a `version` is 0.0.0 and not publishable.
-            _ => pkg.and_then(|p| p.get("version")).is_some(),
-        };
-        members.push(Member {
-            name: package.name.clone(),
-            version: Version::parse(&package.version).map_err(|e| Error::Metadata {
-                manifest: manifest.clone(),
-                message: format!("version {}: {e}", package.version),
-            })?,
-            manifest: manifest.clone(),
-            publish,
-            shares_workspace_version: pkg
-                .and_then(|p| p.get("version"))
-                .is_some_and(|v| is_true(v, "workspace")),
-            repository: repository.map(|r| r.trim_end_matches('/').to_owned()),
-        });
-        for (table_path, kind) in dependency_tables(&doc) {
-            let Some(table) = table_at(&doc, &table_path) else {
+        requirements.extend(from.requirements(&names, workspace_deps));
+    }
+    // `[workspace.dependencies]` entries no member inherits must follow too, or the next member
+    // to inherit one gets a stale requirement.
+    if let Some(entries) = workspace_deps.and_then(Item::as_table_like) {
+        let unused = uninherited(entries, &names, &requirements);
+        requirements.extend(unused);
+    }
+    Ok((members, requirements))
+}
+
+/// The release-relevant fields of the member `name` at `version`, from its manifest `doc`
+/// (`root` is the root manifest, for what it inherits).
+fn member(
+    name: &str,
+    version: &str,
+    manifest: &str,
+    doc: &DocumentMut,
+    root: &DocumentMut,
+) -> Result<Member, Error> {
+    let workspace_package = root.get("workspace").and_then(|w| w.get("package"));
+    let pkg = doc.get("package");
+    let publish_item = match pkg.and_then(|p| p.get("publish")) {
+        Some(p) if is_true(p, "workspace") => workspace_package.and_then(|p| p.get("publish")),
+        other => other,
+    };
+    let repository = match pkg.and_then(|p| p.get("repository")) {
+        Some(r) if is_true(r, "workspace") => workspace_package
+            .and_then(|p| p.get("repository"))
+            .and_then(Item::as_str),
+        other => other.and_then(Item::as_str),
+    };
+    let publish = match publish_item {
+        Some(Item::Value(Value::Boolean(b))) => *b.value(),
+        Some(Item::Value(Value::Array(registries))) => !registries.is_empty(),
+        // Cargo: a package without a `version` is 0.0.0 and not publishable.
+        _ => pkg.and_then(|p| p.get("version")).is_some(),
+    };
+    Ok(Member {
+        name: name.to_owned(),
+        version: Version::parse(version).map_err(|e| Error::Metadata {
+            manifest: manifest.to_owned(),
+            message: format!("version {version}: {e}"),
+        })?,
+        manifest: manifest.to_owned(),
+        publish,
+        shares_workspace_version: pkg
+            .and_then(|p| p.get("version"))
+            .is_some_and(|v| is_true(v, "workspace")),
+        repository: repository.map(|r| r.trim_end_matches('/').to_owned()),
+    })
+}
+
+/// A member whose manifest's requirements on other members are read.
+struct Dependent<'a> {
+    name: &'a str,
+    manifest: &'a str,
+    doc: &'a DocumentMut,
+}
+
+impl Dependent<'_> {
+    /// Its requirements with a version on the members `names`, by path dependency, in its
+    /// own tables or inherited from `[workspace.dependencies]` (`workspace_deps`).
+    fn requirements(&self, names: &[&str], workspace_deps: Option<&Item>) -> Vec<Requirement> {
+        let mut requirements = Vec::new();
+        for (table_path, kind) in dependency_tables(self.doc) {
+            let Some(table) = table_at(self.doc, &table_path) else {
                 continue;
             };
             for (key, item) in table.iter() {
@@ -183,7 +228,7 @@ pub fn read(
                     continue;
                 };
                 let target = field(entry, "package").unwrap_or(key);
-                if !names.contains(&target) || target == package.name {
+                if !names.contains(&target) || target == self.name {
                     continue;
                 }
                 let location = match inherited {
@@ -191,14 +236,14 @@ pub fn read(
                         key: key.to_owned(),
                     },
                     false => ReqLocation::Member {
-                        manifest: manifest.clone(),
+                        manifest: self.manifest.to_owned(),
                         table: table_path.clone(),
                         key: key.to_owned(),
                     },
                 };
                 if let Some(req) = field(entry, "version") {
                     requirements.push(Requirement {
-                        from: package.name.clone(),
+                        from: self.name.to_owned(),
                         to: target.to_owned(),
                         kind,
                         req: req.to_owned(),
@@ -207,32 +252,39 @@ pub fn read(
                 }
             }
         }
+        requirements
     }
-    // `[workspace.dependencies]` entries no member inherits must follow too, or the next member
-    // to inherit one gets a stale requirement.
-    if let Some(entries) = workspace_deps.and_then(Item::as_table_like) {
-        for (key, entry) in entries.iter() {
-            let target = field(entry, "package").unwrap_or(key);
-            let location = ReqLocation::Workspace {
-                key: key.to_owned(),
-            };
-            let (Some(req), true, true) = (
-                field(entry, "version"),
-                entry.get("path").is_some() && names.contains(&target),
-                requirements.iter().all(|r| r.location != location),
-            ) else {
-                continue;
-            };
-            requirements.push(Requirement {
-                from: target.to_owned(),
-                to: target.to_owned(),
-                kind: DepKind::Dev,
-                req: req.to_owned(),
-                location,
-            });
-        }
+}
+
+/// The `[workspace.dependencies]` `entries` on members `names` that no member inherits (none
+/// of `requirements` is at their location), as requirements of the member on itself.
+fn uninherited(
+    entries: &dyn toml_edit::TableLike,
+    names: &[&str],
+    requirements: &[Requirement],
+) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    for (key, entry) in entries.iter() {
+        let target = field(entry, "package").unwrap_or(key);
+        let location = ReqLocation::Workspace {
+            key: key.to_owned(),
+        };
+        let (Some(req), true, true) = (
+            field(entry, "version"),
+            entry.get("path").is_some() && names.contains(&target),
+            requirements.iter().all(|r| r.location != location),
+        ) else {
+            continue;
+        };
+        out.push(Requirement {
+            from: target.to_owned(),
+            to: target.to_owned(),
+            kind: DepKind::Dev,
+            req: req.to_owned(),
+            location,
+        });
     }
-    Ok((members, requirements))
+    out
 }
 
 /// Sets `slot` to the string `new`, keeping its quoting (a `'literal'` stays literal) and the
@@ -269,17 +321,12 @@ fn set_requirement(entry: &mut Item, new: &str) -> bool {
 
 /// The manifests after `plan`: versions and requirements rewritten in place. Returns only the
 /// files that change.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Texts, Error> {
-    let mut docs: BTreeMap<String, DocumentMut> = BTreeMap::new();
-    let doc = |path: &str, docs: &mut BTreeMap<String, DocumentMut>| -> Result<(), Error> {
-        if !docs.contains_key(path) {
-            let text = texts.get(path).ok_or_else(|| Error::Metadata {
-                manifest: path.to_owned(),
-                message: "manifest not read".to_owned(),
-            })?;
-            docs.insert(path.to_owned(), parse(path, text)?);
-        }
-        Ok(())
+    let mut docs = Docs {
+        texts,
+        docs: BTreeMap::new(),
     };
     for release in &plan.releases {
         let Some(member) = members.iter().find(|m| m.name == release.name) else {
@@ -288,20 +335,18 @@ pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Te
         if member.shares_workspace_version {
             continue;
         }
-        doc(&member.manifest, &mut docs)?;
-        let d = docs.get_mut(&member.manifest).expect("loaded above");
-        if let Some(v) = d
+        let slot = docs
+            .get(&member.manifest)?
             .get_mut("package")
             .and_then(|p| p.get_mut("version"))
-            .and_then(Item::as_value_mut)
-        {
+            .and_then(Item::as_value_mut);
+        if let Some(v) = slot {
             set_string(v, &release.to.to_string());
         }
     }
     if let Some(version) = &plan.workspace_version {
-        doc("Cargo.toml", &mut docs)?;
-        let d = docs.get_mut("Cargo.toml").expect("loaded above");
-        let slot = d
+        let slot = docs
+            .get("Cargo.toml")?
             .get_mut("workspace")
             .and_then(|w| w.get_mut("package"))
             .and_then(|p| p.get_mut("version"))
@@ -311,6 +356,37 @@ pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Te
         }
     }
     for edit in &plan.requirement_edits {
+        docs.edit_requirement(edit)?;
+    }
+    Ok(docs
+        .docs
+        .into_iter()
+        .map(|(path, doc)| (path, doc.to_string()))
+        .filter(|(path, text)| texts.get(path) != Some(text))
+        .collect())
+}
+
+/// The manifests being edited, each parsed from `texts` the first time it is needed.
+struct Docs<'t> {
+    texts: &'t Texts,
+    docs: BTreeMap<String, DocumentMut>,
+}
+
+impl Docs<'_> {
+    /// The manifest at `path`, parsed on first use.
+    fn get(&mut self, path: &str) -> Result<&mut DocumentMut, Error> {
+        if !self.docs.contains_key(path) {
+            let text = self.texts.get(path).ok_or_else(|| Error::Metadata {
+                manifest: path.to_owned(),
+                message: "manifest not read".to_owned(),
+            })?;
+            self.docs.insert(path.to_owned(), parse(path, text)?);
+        }
+        Ok(self.docs.get_mut(path).expect("inserted above"))
+    }
+
+    /// Writes the new requirement of `edit` where it stands, keeping its form.
+    fn edit_requirement(&mut self, edit: &RequirementEdit) -> Result<(), Error> {
         let (path, table, key): (&str, Vec<String>, &str) = match &edit.location {
             ReqLocation::Member {
                 manifest,
@@ -323,9 +399,7 @@ pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Te
                 key,
             ),
         };
-        doc(path, &mut docs)?;
-        let d = docs.get_mut(path).expect("loaded above");
-        let entry = table_at_mut(d, &table).and_then(|t| t.get_mut(key));
+        let entry = table_at_mut(self.get(path)?, &table).and_then(|t| t.get_mut(key));
         if !entry.is_some_and(|e| set_requirement(e, &edit.new)) {
             return Err(Error::Metadata {
                 manifest: path.to_owned(),
@@ -335,12 +409,8 @@ pub fn apply(plan: &ReleasePlan, members: &[Member], texts: &Texts) -> Result<Te
                 ),
             });
         }
+        Ok(())
     }
-    Ok(docs
-        .into_iter()
-        .map(|(path, doc)| (path, doc.to_string()))
-        .filter(|(path, text)| texts.get(path) != Some(text))
-        .collect())
 }
 
 /// `Cargo.lock` with the versions of released members, and of their entries in dependency

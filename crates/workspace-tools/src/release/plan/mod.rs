@@ -266,6 +266,8 @@ pub fn collect_bumps(list: &[(String, BumpSpec)]) -> Result<BTreeMap<String, Bum
 }
 
 /// Plans a release of `crates` given their `requirements`, the `config` and explicit `bumps`.
+// Public only to the tests, through the `test-support` feature.
+#[cfg_attr(not(any(test, feature = "test-support")), allow(unreachable_pub))]
 pub fn plan(
     crates: &[CrateState],
     requirements: &[Requirement],
@@ -274,96 +276,271 @@ pub fn plan(
 ) -> Result<ReleasePlan, PlanError> {
     let by_name: BTreeMap<&str, &CrateState> =
         crates.iter().map(|c| (c.name.as_str(), c)).collect();
-    let unknown = |name: &str, context: String| PlanError::UnknownCrate {
-        name: name.to_owned(),
-        context,
-    };
     if let Some(name) = bumps.keys().find(|n| !by_name.contains_key(n.as_str())) {
-        return Err(unknown(name, "--bump".to_owned()));
+        return Err(PlanError::UnknownCrate {
+            name: name.clone(),
+            context: "--bump".to_owned(),
+        });
     }
     let groups = groups(crates, config, &by_name)?;
-    let grouped: BTreeSet<&str> = groups.iter().flat_map(|(_, m)| m.iter().copied()).collect();
-    let eligible = |c: &CrateState| c.publish || grouped.contains(c.name.as_str());
+    let inputs = Inputs {
+        crates,
+        requirements,
+        config,
+        grouped: groups.iter().flat_map(|(_, m)| m.iter().copied()).collect(),
+        by_name,
+    };
+    inputs.check(bumps)?;
+    let mut wants = inputs.own_wants(bumps)?;
+    check_group_bumps(&groups, &wants)?;
+    let versions = inputs.follow_requirements(&groups, &mut wants);
 
-    for c in crates {
-        if let (Some(last), Some(tag)) = (&c.last_release, &c.last_tag)
-            && *last > c.version
-        {
-            return Err(PlanError::TagAhead {
-                name: c.name.clone(),
-                tag: tag.clone(),
-                version: c.version.to_string(),
-            });
-        }
-        if bumps.contains_key(&c.name) && !eligible(c) {
-            return Err(PlanError::Bump {
-                name: c.name.clone(),
-                message: "it is not published (publish = false) and in no release group, so it \
-                          is never released"
-                    .to_owned(),
-            });
-        }
+    let releases = inputs.releases(&versions, &mut wants);
+    check_stable_on_pre(&releases, requirements, &versions)?;
+    let workspace_version = crates
+        .iter()
+        .filter(|c| c.shares_workspace_version)
+        .find_map(|c| versions.get(c.name.as_str()).cloned());
+    let train_tag = (config.train && !releases.is_empty()).then(|| config.tag("", &releases[0].to));
+    let released: BTreeSet<&str> = releases.iter().map(|r| r.name.as_str()).collect();
+    Ok(ReleasePlan {
+        requirement_edits: requirement_edits(requirements, &versions, &released),
+        releases,
+        workspace_version,
+        train_tag,
+        unfinished: Vec::new(),
+    })
+}
+
+/// What the planner works from: the crates (also by name), their requirements, the
+/// configuration, and the members of release groups.
+struct Inputs<'a> {
+    crates: &'a [CrateState],
+    requirements: &'a [Requirement],
+    config: &'a ReleaseConfig,
+    by_name: BTreeMap<&'a str, &'a CrateState>,
+    grouped: BTreeSet<&'a str>,
+}
+
+impl<'a> Inputs<'a> {
+    /// A crate that can be released: published, or in a release group.
+    fn eligible(&self, c: &CrateState) -> bool {
+        c.publish || self.grouped.contains(c.name.as_str())
     }
 
-    let mut wants: BTreeMap<&str, Want> = BTreeMap::new();
-    for c in crates.iter().filter(|c| eligible(c)) {
-        if let Some(spec) = bumps.get(&c.name) {
-            let exact = match spec {
-                // An unreleased manifest version can be released as it is.
-                BumpSpec::Exact(v) if c.unreleased() && *v == c.version => Ok(v.clone()),
-                _ => version::apply_spec(&c.version, spec),
-            }
-            .map_err(|message| PlanError::Bump {
-                name: c.name.clone(),
-                message,
-            })?;
-            let reasons = vec![format!("--bump {spec}")];
-            wants.insert(
-                &c.name,
-                Want {
-                    exact: Some(exact),
-                    reasons,
-                    ..Want::default()
-                },
-            );
-        } else {
-            let level = c.commits.iter().map(Commit::level).max();
-            let mut reasons = Vec::new();
-            if let Some(level) = level {
-                let since = c
-                    .last_release
-                    .as_ref()
-                    .map_or("the beginning".to_owned(), |v| v.to_string());
-                let n = c.commits.len();
-                reasons.push(format!(
-                    "{n} commit{} since {since} ({})",
-                    if n == 1 { "" } else { "s" },
-                    level_word(level)
-                ));
-            }
-            if c.unreleased() {
-                reasons.push(match &c.last_release {
-                    Some(last) => format!(
-                        "{} is above the last release {last} and was never released",
-                        c.version
-                    ),
-                    None => format!("{} was never released", c.version),
+    /// Refuses a tag above its manifest version, and a bump of a crate that is never released.
+    fn check(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<(), PlanError> {
+        for c in self.crates {
+            if let (Some(last), Some(tag)) = (&c.last_release, &c.last_tag)
+                && *last > c.version
+            {
+                return Err(PlanError::TagAhead {
+                    name: c.name.clone(),
+                    tag: tag.clone(),
+                    version: c.version.to_string(),
                 });
             }
-            if !reasons.is_empty() {
-                wants.insert(
-                    &c.name,
-                    Want {
-                        level,
-                        reasons,
-                        ..Want::default()
-                    },
-                );
+            if bumps.contains_key(&c.name) && !self.eligible(c) {
+                return Err(PlanError::Bump {
+                    name: c.name.clone(),
+                    message: "it is not published (publish = false) and in no release group, so \
+                              it is never released"
+                        .to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// What each eligible crate wants for itself: its `--bump`, else its commits' level and
+    /// whether its manifest version was never released.
+    fn own_wants(
+        &self,
+        bumps: &BTreeMap<String, BumpSpec>,
+    ) -> Result<BTreeMap<&'a str, Want>, PlanError> {
+        let mut wants = BTreeMap::new();
+        for c in self.crates.iter().filter(|c| self.eligible(c)) {
+            let want = match bumps.get(&c.name) {
+                Some(spec) => Some(bump_want(c, spec)?),
+                None => commits_want(c),
+            };
+            if let Some(want) = want {
+                wants.insert(c.name.as_str(), want);
+            }
+        }
+        Ok(wants)
+    }
+
+    /// The target versions once every crate whose requirement no longer matches a dependency's
+    /// new version follows it, and the groups move together; repeated until nothing changes.
+    fn follow_requirements(
+        &self,
+        groups: &[(String, BTreeSet<&'a str>)],
+        wants: &mut BTreeMap<&'a str, Want>,
+    ) -> BTreeMap<&'a str, Version> {
+        loop {
+            let mut versions = targets(wants, &self.by_name);
+            let mut changed = unify_groups(groups, wants, &mut versions, &self.by_name);
+            for r in self.requirements.iter().filter(|r| r.kind != DepKind::Dev) {
+                changed |= self.follow(r, &versions, wants);
+            }
+            if !changed {
+                return versions;
             }
         }
     }
 
-    for (label, members) in &groups {
+    /// Makes the dependent of `r` follow its dependency's new version when `r` no longer
+    /// matches it; whether that raised what the dependent wants.
+    fn follow(
+        &self,
+        r: &Requirement,
+        versions: &BTreeMap<&str, Version>,
+        wants: &mut BTreeMap<&'a str, Want>,
+    ) -> bool {
+        let (Some(new), Some(from)) = (
+            versions.get(r.to.as_str()),
+            self.by_name.get(r.from.as_str()),
+        ) else {
+            return false;
+        };
+        if version::matches(&r.req, new) || !self.eligible(from) {
+            return false;
+        }
+        let breaking = version::is_breaking(&self.by_name[r.to.as_str()].version, new);
+        let public = self
+            .config
+            .crates
+            .get(&r.from)
+            .is_some_and(|c| c.public_dependencies.contains(&r.to));
+        let level = if public && breaking {
+            Level::Breaking
+        } else {
+            Level::Patch
+        };
+        let want = wants.entry(&from.name).or_insert_with(|| Want {
+            dependency_only: true,
+            ..Want::default()
+        });
+        let note = if breaking {
+            "breaking"
+        } else {
+            "requirement no longer matches"
+        };
+        let reason = format!("depends on {} {new} ({note})", r.to);
+        if !want.reasons.contains(&reason) {
+            want.reasons.push(reason);
+        }
+        let mut changed = false;
+        if !new.pre.is_empty() && want.pre.is_none() {
+            want.pre = Some(version::pre_label(new));
+            changed = true;
+        }
+        if want.exact.is_none() && want.level < Some(level) {
+            want.level = Some(level);
+            changed = true;
+        }
+        changed
+    }
+
+    /// The releases, in publish order, of the crates that move to a new version.
+    fn releases(
+        &self,
+        versions: &BTreeMap<&str, Version>,
+        wants: &mut BTreeMap<&'a str, Want>,
+    ) -> Vec<Release> {
+        publish_order(self.crates, self.requirements)
+            .iter()
+            .filter_map(|name| {
+                let (c, to, want) = (
+                    self.by_name[name.as_str()],
+                    versions.get(name.as_str())?,
+                    wants.remove(name.as_str())?,
+                );
+                let updated_dependencies = self
+                    .requirements
+                    .iter()
+                    .filter(|r| r.from == c.name && r.kind != DepKind::Dev)
+                    .filter_map(|r| {
+                        versions
+                            .get(r.to.as_str())
+                            .map(|v| (r.to.clone(), v.clone()))
+                    })
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                Some(Release {
+                    name: c.name.clone(),
+                    from: c.version.clone(),
+                    to: to.clone(),
+                    reasons: want.reasons,
+                    commits: c.commits.clone(),
+                    publish: c.publish,
+                    tag: (c.publish && !self.config.train).then(|| self.config.tag(&c.name, to)),
+                    dependency_only: want.dependency_only,
+                    updated_dependencies,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The exact version `--bump spec` asks of `c`.
+fn bump_want(c: &CrateState, spec: &BumpSpec) -> Result<Want, PlanError> {
+    let exact = match spec {
+        // An unreleased manifest version can be released as it is.
+        BumpSpec::Exact(v) if c.unreleased() && *v == c.version => Ok(v.clone()),
+        _ => version::apply_spec(&c.version, spec),
+    }
+    .map_err(|message| PlanError::Bump {
+        name: c.name.clone(),
+        message,
+    })?;
+    Ok(Want {
+        exact: Some(exact),
+        reasons: vec![format!("--bump {spec}")],
+        ..Want::default()
+    })
+}
+
+/// What `c`'s own commits, and a manifest version never released, ask for; `None` for nothing.
+fn commits_want(c: &CrateState) -> Option<Want> {
+    let level = c.commits.iter().map(Commit::level).max();
+    let mut reasons = Vec::new();
+    if let Some(level) = level {
+        let since = c
+            .last_release
+            .as_ref()
+            .map_or("the beginning".to_owned(), |v| v.to_string());
+        let n = c.commits.len();
+        reasons.push(format!(
+            "{n} commit{} since {since} ({})",
+            if n == 1 { "" } else { "s" },
+            level_word(level)
+        ));
+    }
+    if c.unreleased() {
+        reasons.push(match &c.last_release {
+            Some(last) => format!(
+                "{} is above the last release {last} and was never released",
+                c.version
+            ),
+            None => format!("{} was never released", c.version),
+        });
+    }
+    (!reasons.is_empty()).then(|| Want {
+        level,
+        reasons,
+        ..Want::default()
+    })
+}
+
+/// Refuses two different `--bump` versions within one release group.
+fn check_group_bumps(
+    groups: &[(String, BTreeSet<&str>)],
+    wants: &BTreeMap<&str, Want>,
+) -> Result<(), PlanError> {
+    for (label, members) in groups {
         let asked: BTreeMap<&Version, &str> = members
             .iter()
             .filter_map(|m| wants.get(m).and_then(|w| w.exact.as_ref()).map(|v| (v, *m)))
@@ -376,93 +553,15 @@ pub fn plan(
             });
         }
     }
+    Ok(())
+}
 
-    let versions = loop {
-        let mut versions = targets(&wants, &by_name);
-        let mut changed = unify_groups(&groups, &mut wants, &mut versions, &by_name);
-        for r in requirements.iter().filter(|r| r.kind != DepKind::Dev) {
-            let (Some(new), Some(from)) =
-                (versions.get(r.to.as_str()), by_name.get(r.from.as_str()))
-            else {
-                continue;
-            };
-            if version::matches(&r.req, new) || !eligible(from) {
-                continue;
-            }
-            let breaking = version::is_breaking(&by_name[r.to.as_str()].version, new);
-            let public = config
-                .crates
-                .get(&r.from)
-                .is_some_and(|c| c.public_dependencies.contains(&r.to));
-            let level = if public && breaking {
-                Level::Breaking
-            } else {
-                Level::Patch
-            };
-            let want = wants.entry(&from.name).or_insert_with(|| Want {
-                dependency_only: true,
-                ..Want::default()
-            });
-            let note = if breaking {
-                "breaking"
-            } else {
-                "requirement no longer matches"
-            };
-            let reason = format!("depends on {} {new} ({note})", r.to);
-            if !want.reasons.contains(&reason) {
-                want.reasons.push(reason);
-            }
-            if !new.pre.is_empty() && want.pre.is_none() {
-                want.pre = Some(version::pre_label(new));
-                changed = true;
-            }
-            if want.exact.is_none() && want.level < Some(level) {
-                want.level = Some(level);
-                changed = true;
-            }
-        }
-        if !changed {
-            break versions;
-        }
-    };
-
-    let order = publish_order(crates, requirements);
-    let workspace_version = crates
-        .iter()
-        .filter(|c| c.shares_workspace_version)
-        .find_map(|c| versions.get(c.name.as_str()).cloned());
-    let releases: Vec<Release> = order
-        .iter()
-        .filter_map(|name| {
-            let (c, to, want) = (
-                by_name[name.as_str()],
-                versions.get(name.as_str())?,
-                wants.remove(name.as_str())?,
-            );
-            let updated_dependencies = requirements
-                .iter()
-                .filter(|r| r.from == c.name && r.kind != DepKind::Dev)
-                .filter_map(|r| {
-                    versions
-                        .get(r.to.as_str())
-                        .map(|v| (r.to.clone(), v.clone()))
-                })
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            Some(Release {
-                name: c.name.clone(),
-                from: c.version.clone(),
-                to: to.clone(),
-                reasons: want.reasons,
-                commits: c.commits.clone(),
-                publish: c.publish,
-                tag: (c.publish && !config.train).then(|| config.tag(&c.name, to)),
-                dependency_only: want.dependency_only,
-                updated_dependencies,
-            })
-        })
-        .collect();
+/// Refuses a stable release that requires a pre-release planned in the same release.
+fn check_stable_on_pre(
+    releases: &[Release],
+    requirements: &[Requirement],
+    versions: &BTreeMap<&str, Version>,
+) -> Result<(), PlanError> {
     for release in releases.iter().filter(|r| r.to.pre.is_empty()) {
         let on_pre = requirements
             .iter()
@@ -482,15 +581,7 @@ pub fn plan(
             });
         }
     }
-    let train_tag = (config.train && !releases.is_empty()).then(|| config.tag("", &releases[0].to));
-    let released: BTreeSet<&str> = releases.iter().map(|r| r.name.as_str()).collect();
-    Ok(ReleasePlan {
-        requirement_edits: requirement_edits(requirements, &versions, &released),
-        releases,
-        workspace_version,
-        train_tag,
-        unfinished: Vec::new(),
-    })
+    Ok(())
 }
 
 fn level_word(level: Level) -> &'static str {

@@ -3,12 +3,10 @@
 //! builds. A change to any local package must affect every member whose tree holds it (a miss
 //! is a bug), and nothing more except where our rule is knowingly wider.
 
-mod fixture;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use fixture::{Fixture, MEMBERS};
 use workspace_tools::metadata;
+use workspace_tools::test_support::{Fixture, MEMBERS};
 use workspace_tools::{ChangeSet, ChangedFile, FileStatus, affected};
 
 /// The local packages in `cargo tree` of `member` (its test build, as cargo resolves it).
@@ -50,7 +48,7 @@ fn cargo_tree(f: &Fixture, member: &str) -> BTreeSet<String> {
 
 #[test]
 fn affected_sets_match_cargo_tree_for_every_local_package() {
-    let f = Fixture::new();
+    let f = Fixture::standard();
     let workspace = metadata::load_locked(Some(&f.manifest())).unwrap();
     let trees: BTreeMap<&str, BTreeSet<String>> =
         MEMBERS.iter().map(|m| (*m, cargo_tree(&f, m))).collect();

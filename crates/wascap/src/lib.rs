@@ -37,6 +37,6 @@ mod wire;
 pub use claims::{Claims, MAX_CLOCK_SKEW, SigningRequest, unix_now};
 pub use error::Error;
 pub use keys::{KeyKind, parse_public_key, parse_seed};
-pub use module::{embed, extract, extract_at, peek_claims};
+pub use module::{embed, extract, extract_at, module_hash, peek_claims};
 pub use nkeys::KeyPair;
 pub use strip::{CLAIMS_SECTION, WASMCLOUD_CLAIMS_SECTION};

@@ -67,6 +67,15 @@ pub fn embed(module: &[u8], request: &SigningRequest, issuer: &KeyPair) -> Resul
     Ok(without_claims)
 }
 
+/// The module's identity: the upper-case hex SHA-256 of `module` (a core module or a component,
+/// signed or not) rebuilt without its claims sections, as wasmCloud's wascap hashes it and as
+/// [`embed`] records it. Claims of format revision 3 and later carry exactly this hash; earlier
+/// tokens may carry the hash of the file as it was (see [`extract_at`]), so compare modules by
+/// this function, not by an old token's `hash`.
+pub fn module_hash(module: &[u8]) -> Result<String, Error> {
+    Ok(hash(&split(module)?.without_claims))
+}
+
 /// A fresh unique token id (`jti`): 128 random bits, as upper-case hex.
 fn token_id() -> Result<String, Error> {
     let mut bits = [0u8; 16];
@@ -396,6 +405,23 @@ mod tests {
             matches!(extract(&revision_3), Err(Error::Tampered { .. })),
             "from revision 3 on, only the rebuilt module counts, as wasmCloud's wascap checks"
         );
+    }
+
+    #[test]
+    fn the_module_hash_is_the_identity_whatever_the_tokens_revision() {
+        let padded = crate::test_support::reencoded(&answer_module());
+        let identity = module_hash(&answer_module()).expect("hashes");
+        assert_eq!(module_hash(&padded).expect("hashes"), identity);
+        let as_it_was = HEXUPPER.encode(&Sha256::digest(&padded));
+        let legacy = signed_with_hash(&padded, as_it_was.clone(), Some(2));
+        assert_eq!(extract(&legacy).expect("verifies").module_hash, as_it_was);
+        assert_eq!(module_hash(&legacy).expect("hashes"), identity);
+        let signed = embed(&padded, &request(), &KeyKind::Account.generate()).expect("signs");
+        assert_eq!(extract(&signed).expect("verifies").module_hash, identity);
+        assert!(matches!(
+            module_hash(b"hello, world"),
+            Err(Error::NotWasm { .. })
+        ));
     }
 
     #[test]

@@ -26,7 +26,13 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), WashError> {
             })?;
             match format {
                 OutputFormat::Text => {
-                    out.write_all(render::claims_text(&claims, &bytes).as_bytes())?;
+                    // Verified, so the module is valid wasm and hashes.
+                    let identity =
+                        wascap::module_hash(&bytes).map_err(|source| WashError::Module {
+                            path: module.clone(),
+                            source,
+                        })?;
+                    out.write_all(render::claims_text(&claims, &identity, &bytes).as_bytes())?;
                 }
                 OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&claims)?)?,
             }

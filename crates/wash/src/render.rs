@@ -5,9 +5,11 @@ use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
 use wascap::Claims;
 
-/// Claims as aligned `label  value` lines, with the module hash (the module's identity) and,
-/// apart from it, the SHA-256 of the file itself, which can differ for the same module.
-pub(crate) fn claims_text(claims: &Claims, file: &[u8]) -> String {
+/// Claims as aligned `label  value` lines, with the module hash (`identity`, from
+/// [`wascap::module_hash`]) and, apart from it, the SHA-256 of the file itself, which can differ
+/// for the same module. A token older than format revision 3 may record another hash (the file's
+/// as it was); it is shown as the claims hash, since it is not the module's identity.
+pub(crate) fn claims_text(claims: &Claims, identity: &str, file: &[u8]) -> String {
     let optional = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
     let rows = [
         ("name", claims.name.clone()),
@@ -23,10 +25,12 @@ pub(crate) fn claims_text(claims: &Claims, file: &[u8]) -> String {
             optional(claims.not_before.map(|t| t.to_string())),
         ),
         ("expires", optional(claims.expires.map(|t| t.to_string()))),
-        ("module hash", claims.module_hash.clone()),
+        ("module hash", identity.to_owned()),
+        ("claims hash", claims.module_hash.clone()),
         ("file sha-256", HEXLOWER.encode(&Sha256::digest(file))),
     ];
     rows.iter()
+        .filter(|(label, value)| *label != "claims hash" || value != identity)
         .map(|(label, value)| format!("{label:<13} {value}\n"))
         .collect()
 }
@@ -77,7 +81,7 @@ mod tests {
 
     #[test]
     fn claims_text_shows_every_field_with_dashes_for_absent_ones() {
-        let text = claims_text(&claims(), b"");
+        let text = claims_text(&claims(), "FF", b"");
         assert!(text.contains("name          echo\n"));
         assert!(text.contains("capabilities  a:b, c:d\n"));
         assert!(text.contains("version       -\n"));
@@ -90,6 +94,14 @@ mod tests {
             "file sha-256  e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         ));
         assert_eq!(text.lines().count(), 12);
+    }
+
+    #[test]
+    fn a_token_hash_other_than_the_identity_is_shown_apart() {
+        let text = claims_text(&claims(), "AA", b"");
+        assert!(text.contains("module hash   AA\n"));
+        assert!(text.contains("claims hash   FF\n"));
+        assert_eq!(text.lines().count(), 13);
     }
 
     #[test]

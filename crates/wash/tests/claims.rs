@@ -156,6 +156,29 @@ fn a_module_signed_by_wasmclouds_tooling_inspects() {
 }
 
 #[test]
+fn a_module_signed_before_format_revision_3_inspects_with_its_identity() {
+    // wasmCloud's `fixtures/echo_messaging_v0.9.0.wasm`: revision 2, whose token hashes the file
+    // as it was (padded section sizes). Its identity is the module's hash all the same: the one
+    // the same module gets when signed today.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = include_bytes!("../../wascap/tests/fixtures/echo_messaging_v0.9.0.wasm");
+    let file = dir.path().join("echo.wasm");
+    std::fs::write(&file, fixture).expect("written");
+    let text = wash_ok(&["claims", "inspect", path(&file)]);
+    let resigned = wash_ok(&["claims", "inspect", path(&sign(dir.path(), fixture, &[]))]);
+    assert_eq!(row(&text, "module hash"), row(&resigned, "module hash"));
+    assert_eq!(
+        row(&text, "claims hash"),
+        "0A116480EF09116D59E441A125EF472E362B6F2AE0938E4D33A964C349BE13C7",
+        "the token's own hash is shown apart"
+    );
+    assert!(
+        !resigned.contains("claims hash"),
+        "a token of revision 3 records the identity itself: {resigned}"
+    );
+}
+
+#[test]
 fn resigning_in_place_replaces_the_file_whole() {
     // Signing a file onto itself: the output is written to a new file and renamed over it, so
     // the module read and the module written never share a file.

@@ -56,7 +56,8 @@ enum Format {
     Text,
     /// `{"affected": [{"name", "version", "path", "reasons"}], ...}`, documented in docs/affected.md
     Json,
-    /// `{"include": [{"package": NAME}, ...]}` for a GitHub Actions matrix
+    /// `{"include": [{"package": NAME, "spec": NAME@VERSION, "manifest_path": PATH}, ...]}` for a
+    /// GitHub Actions matrix
     GithubMatrix,
 }
 

@@ -303,9 +303,9 @@ fn github_matrix_lists_affected_packages() {
     assert_eq!(
         json,
         serde_json::json!({"include": [
-            {"package": "app", "manifest_path": "crates/app/Cargo.toml"},
-            {"package": "right", "manifest_path": "crates/right/Cargo.toml"},
-            {"package": "top", "manifest_path": "crates/top/Cargo.toml"},
+            {"package": "app", "spec": "app@0.1.0", "manifest_path": "crates/app/Cargo.toml"},
+            {"package": "right", "spec": "right@0.1.0", "manifest_path": "crates/right/Cargo.toml"},
+            {"package": "top", "spec": "top@0.1.0", "manifest_path": "crates/top/Cargo.toml"},
         ]})
     );
 }

@@ -158,14 +158,20 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
         assert!(out.status.success(), "{runner}: {stderr}");
         assert_eq!(crates_tested(&out), set(&["base64"]), "{runner}: {stderr}");
     }
-    // A CI matrix job runs one entry by its manifest path, which no registry crate shares.
+    // A CI matrix job runs one entry by its manifest path and its spec, which no registry crate
+    // shares.
     let matrix = f.xtask(&["affected", "--base", "main", "--format", "github-matrix"]);
     let matrix: serde_json::Value = serde_json::from_slice(&matrix.stdout).unwrap();
     let entry = &matrix["include"][0];
     assert_eq!(entry["package"], "base64");
     let out = cargo_test(
         &f,
-        &["--manifest-path", entry["manifest_path"].as_str().unwrap()],
+        &[
+            "--manifest-path",
+            entry["manifest_path"].as_str().unwrap(),
+            "--package",
+            entry["spec"].as_str().unwrap(),
+        ],
     );
     assert!(
         out.status.success(),
@@ -178,6 +184,52 @@ fn a_member_that_shares_its_name_with_a_registry_crate_is_tested_unambiguously()
         String::from_utf8_lossy(&by_name.stderr).contains("ambiguous"),
         "the bare name is what the matrix must not hand out"
     );
+}
+
+#[test]
+fn a_matrix_job_tests_the_root_package_even_beside_default_members() {
+    let f = Fixture::new();
+    // The root manifest is a package too, and `default-members` decides what a bare `cargo test`
+    // in the root runs: not the root package.
+    f.replace(
+        "Cargo.toml",
+        "[workspace]\n",
+        "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [workspace]\ndefault-members = [\"crates/app\"]\n",
+    );
+    f.write(
+        "src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn in_root() {}\n}\n",
+    );
+    fixture::cargo(
+        f.path(),
+        &["metadata", "--format-version", "1", "--offline"],
+    );
+    f.rebase_main("a root package");
+    f.touch("src/lib.rs");
+    f.commit("change the root");
+    let matrix = f.xtask(&["affected", "--base", "main", "--format", "github-matrix"]);
+    let matrix: serde_json::Value = serde_json::from_slice(&matrix.stdout).unwrap();
+    let entry = matrix["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["package"] == "root")
+        .unwrap_or_else(|| panic!("root is affected: {matrix}"));
+    let manifest_path = entry["manifest_path"].as_str().unwrap();
+    assert_eq!(
+        crates_tested(&cargo_test(&f, &["--manifest-path", manifest_path])),
+        set(&["app"]),
+        "the root's manifest alone selects the default members"
+    );
+    let spec = entry["spec"].as_str().expect("a package ID spec");
+    let out = cargo_test(&f, &["--manifest-path", manifest_path, "--package", spec]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(crates_tested(&out), set(&["root"]));
 }
 
 /// `cargo test ARGS` in the fixture, offline, sharing the fixtures' target directory.

@@ -228,9 +228,11 @@ pub fn affected_mermaid(graph: &WorkspaceGraph, set: &AffectedSet) -> String {
 }
 
 /// `affected --format github-matrix`:
-/// `{"include":[{"package":"host","manifest_path":"crates/host/Cargo.toml"},...]}`, for
-/// `strategy.matrix: ${{ fromJSON(...) }}`. A job selects its package with `--manifest-path`:
-/// `--package NAME` is ambiguous to cargo when a registry crate in the graph shares the name.
+/// `{"include":[{"package":"host","spec":"host@0.1.0","manifest_path":"crates/host/Cargo.toml"},...]}`,
+/// for `strategy.matrix: ${{ fromJSON(...) }}`. A job runs
+/// `cargo test --manifest-path MANIFEST_PATH --package SPEC`: `--package NAME` is ambiguous to
+/// cargo when a registry crate in the graph shares the name, and the manifest path alone selects
+/// the workspace's default members, not the package, when it is the root's.
 pub fn github_matrix(set: &AffectedSet) -> serde_json::Value {
     let include: Vec<_> = set
         .packages
@@ -240,7 +242,11 @@ pub fn github_matrix(set: &AffectedSet) -> serde_json::Value {
                 "" => "Cargo.toml".to_owned(),
                 dir => format!("{dir}/Cargo.toml"),
             };
-            serde_json::json!({ "package": p.name, "manifest_path": manifest_path })
+            serde_json::json!({
+                "package": p.name,
+                "spec": format!("{}@{}", p.name, p.version),
+                "manifest_path": manifest_path,
+            })
         })
         .collect();
     serde_json::json!({ "include": include })
@@ -279,8 +285,8 @@ mod tests {
         assert_eq!(
             github_matrix(&set),
             serde_json::json!({"include": [
-                {"package": "root", "manifest_path": "Cargo.toml"},
-                {"package": "wascap", "manifest_path": "crates/wascap/Cargo.toml"},
+                {"package": "root", "spec": "root@0.1.0", "manifest_path": "Cargo.toml"},
+                {"package": "wascap", "spec": "wascap@0.1.0", "manifest_path": "crates/wascap/Cargo.toml"},
             ]})
         );
     }

@@ -519,3 +519,80 @@ fn a_module_signed_by_wasmclouds_0_9_tooling_verifies() {
         Err(Error::Tampered { .. })
     ));
 }
+
+#[test]
+fn a_component_signed_by_wasmclouds_0_16_tooling_verifies() {
+    // `fixtures/answer_component_signed_by_wascap_0.16.2.wasm`: `component()` signed by the
+    // published wascap 0.16.2 (a `wasmcloud_jwt` section, no `caps`, a call alias), kept as a
+    // file so that tools without that crate (`wash`'s tests) can read it too.
+    let signed = include_bytes!("fixtures/answer_component_signed_by_wascap_0.16.2.wasm");
+    let claims = wascap::extract(signed).expect("verifies");
+    assert_eq!(claims.name, "Answer");
+    assert_eq!(claims.call_alias.as_deref(), Some("answer"));
+    assert_eq!(claims.revision, Some(4));
+    assert_eq!(claims.format_revision, Some(3));
+    assert!(claims.capabilities.is_empty());
+    assert_eq!(
+        verify_theirs(signed).expect("they verify it").issuer,
+        claims.issuer
+    );
+    assert_eq!(
+        wascap::module_hash(signed).expect("hashes"),
+        claims.module_hash
+    );
+    assert_eq!(
+        wascap::module_hash(&component()).expect("hashes"),
+        claims.module_hash,
+        "the fixture is component() signed"
+    );
+}
+
+#[test]
+fn stale_and_deeply_nested_claims_sections_hash_alike_on_both_sides() {
+    // A module with a stale `jwt` section among other custom sections, and a component whose
+    // claims sections sit two levels down, between custom sections that stay: signing drops
+    // every claims section at every depth on both sides, and keeps the rest byte for byte.
+    let stale = wat::parse_str(
+        r#"(module
+            (import "env" "f" (func (param i32) (result i32)))
+            (table 2 funcref) (memory 1) (global (mut i32) (i32.const 0))
+            (func $start) (func $a (param i32) (result i32) local.get 0)
+            (export "a" (func $a)) (start $start) (elem (i32.const 0) $a $a)
+            (data (i32.const 0) "hi") (data "passive")
+            (@custom "jwt" (after code) "an old token")
+            (@custom "producers" (before type) "p")
+            (@custom "z" (after data) "z"))"#,
+    )
+    .expect("module text parses");
+    let deep = wat::parse_str(
+        r#"(component
+            (@custom "top-before" "x")
+            (component $c
+                (@custom "jwt" "inner")
+                (core module (@custom "wasmcloud_jwt" "deep") (@custom "keep" "k"))
+                (component (core module (@custom "jwt" "deeper"))))
+            (@custom "between" "y")
+            (instance (instantiate $c))
+            (@custom "top-after" "z"))"#,
+    )
+    .expect("component text parses");
+    for (what, unsigned) in [("stale token", stale), ("deep tokens", deep)] {
+        let ours = wascap::extract(&sign_ours(&unsigned, &account())).expect("ours");
+        let theirs_signed = sign_theirs(&unsigned, &account());
+        let theirs = verify_theirs(&theirs_signed).expect("theirs");
+        let identity = wascap::module_hash(&unsigned).expect("hashes");
+        assert_eq!(ours.module_hash, identity, "{what}");
+        assert_eq!(
+            theirs.metadata.expect("wascap object").module_hash,
+            identity,
+            "{what}"
+        );
+        assert_eq!(
+            wascap::extract(&theirs_signed)
+                .expect("we verify theirs")
+                .module_hash,
+            identity,
+            "{what}"
+        );
+    }
+}

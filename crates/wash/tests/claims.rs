@@ -156,6 +156,29 @@ fn a_module_signed_by_wasmclouds_tooling_inspects() {
 }
 
 #[test]
+fn a_component_signed_by_wasmclouds_tooling_inspects_and_resigns() {
+    // `answer_component()` signed by wasmCloud's published wascap 0.16.2: a `wasmcloud_jwt`
+    // section, no capabilities.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture =
+        include_bytes!("../../wascap/tests/fixtures/answer_component_signed_by_wascap_0.16.2.wasm");
+    let file = dir.path().join("answer.wasm");
+    std::fs::write(&file, fixture).expect("written");
+    let text = wash_ok(&["claims", "inspect", path(&file)]);
+    assert_eq!(row(&text, "name"), "Answer");
+    assert_eq!(row(&text, "tags"), "blue");
+    assert_eq!(row(&text, "revision"), "4");
+    assert_eq!(row(&text, "capabilities"), "none");
+    let module_hash = HEXUPPER.encode(&Sha256::digest(answer_component()));
+    assert_eq!(row(&text, "module hash"), module_hash);
+    assert!(!text.contains("claims hash"), "{text}");
+    let resigned = sign(dir.path(), fixture, &["--cap", "wasmcloud:keyvalue"]);
+    let text = wash_ok(&["claims", "inspect", path(&resigned)]);
+    assert_eq!(row(&text, "module hash"), module_hash);
+    assert_eq!(row(&text, "capabilities"), "wasmcloud:keyvalue");
+}
+
+#[test]
 fn a_module_signed_before_format_revision_3_inspects_with_its_identity() {
     // wasmCloud's `fixtures/echo_messaging_v0.9.0.wasm`: revision 2, whose token hashes the file
     // as it was (padded section sizes). Its identity is the module's hash all the same: the one

@@ -30,7 +30,8 @@ pub struct Claims {
     /// Human-readable name of the module (`wascap.name`); empty when the token names none.
     pub name: String,
     /// Upper-case hex SHA-256 of the module without its claims sections (`wascap.hash`): the
-    /// module's identity.
+    /// module's identity from format revision 3 on; an older token may record the hash of the
+    /// file as it was, so read the identity from [`module_hash`](crate::module_hash).
     pub module_hash: String,
     /// Free-form tags (`wascap.tags`).
     pub tags: Vec<String>,

@@ -5,7 +5,7 @@
 //! hash does not depend on the token that records it. It is the module's identity: files that
 //! differ only in where the claims section sits or in how section sizes are encoded (LEB128
 //! allows padding) have different SHA-256s but the same module hash, and verify alike. Compare
-//! modules by their claims' hash, never by the file's.
+//! modules by [`module_hash`], never by the file's hash nor by an old token's.
 
 use std::ops::Range;
 

@@ -176,9 +176,10 @@ fn token_text(token: &[u8]) -> Result<&str, Error> {
 /// names, that the module is unchanged since signing, and that `now` (seconds since the Unix
 /// epoch) lies in the claims' time window.
 ///
-/// The hash is checked whatever the claims' format revision (see [`check_hash`]): wasmCloud's
+/// The hash is checked whatever the claims' format revision: wasmCloud's
 /// wascap skips it for tokens older than revision 3, which would leave such a module unbound to
-/// its claims.
+/// its claims. Such a token may record the [`module_hash`] or, as wasmCloud's 0.9 and 0.10
+/// signers computed it, the hash of the file with its claims section cut out as it was.
 pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
     let stripped = split(module)?;
     let claims = jwt::decode(token_text(stripped.only_token()?)?)?;

@@ -29,6 +29,7 @@ mod error;
 mod jwt;
 mod keys;
 mod module;
+mod outline;
 mod strip;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

@@ -13,9 +13,10 @@ use data_encoding::HEXUPPER;
 use nkeys::KeyPair;
 use sha2::{Digest, Sha256};
 use wasm_encoder::{CustomSection, Section};
-use wasmparser::{BinaryReader, Validator};
+use wasmparser::Validator;
 
-use crate::strip::{CLAIMS_SECTION, Stripped, is_claims_section, not_wasm, strip};
+use crate::outline::{nested_claims, outline};
+use crate::strip::{CLAIMS_SECTION, Stripped, not_wasm, strip};
 use crate::{Claims, Error, KeyKind, SigningRequest, jwt, parse_public_key, unix_now};
 
 /// The claims format revision written: from revision 3 on, wasmCloud's wascap checks the module
@@ -90,8 +91,10 @@ pub fn extract(module: &[u8]) -> Result<Claims, Error> {
 
 /// Reads the claims embedded in `module` and checks only the token's signature: the module is
 /// neither validated nor hashed, and the time window is not checked, so the claims say who
-/// signed the module, not that the module is what was signed. Costs a walk over the outermost
-/// section headers, so a host can refuse an untrusted issuer before paying for [`extract`].
+/// signed the module, not that the module is what was signed. Costs a walk over the section
+/// headers (nested modules' and components' too, since a claims section there is refused as
+/// [`extract`] refuses it), so a host can refuse an untrusted issuer before paying for
+/// [`extract`].
 pub fn peek_claims(module: &[u8]) -> Result<Claims, Error> {
     let found = find_token(module)?.ok_or(Error::NoClaims)?;
     jwt::decode(token_text(found.token)?)
@@ -104,38 +107,20 @@ struct Found<'a> {
     section: Range<usize>,
 }
 
-/// Finds the outermost claims section by reading section headers only: modules and components
-/// frame their sections alike.
+/// Finds the outermost claims section by reading section headers only. A claims section in a
+/// nested module or component is refused, as [`extract`] refuses it.
 fn find_token(module: &[u8]) -> Result<Option<Found<'_>>, Error> {
-    let known_header = [
-        wasm_encoder::Module::HEADER,
-        wasm_encoder::Component::HEADER,
-    ];
-    if !module
-        .get(..8)
-        .is_some_and(|header| known_header.iter().any(|known| header == known))
-    {
-        return Err(Error::NotWasm {
-            reason: "missing the header of a core module or a component".to_owned(),
-        });
+    let (is_component, sections) = outline(module)?;
+    if is_component && nested_claims(&sections)? {
+        return Err(Error::NestedClaims);
     }
-    let mut reader = BinaryReader::new(&module[8..], 8);
     let mut token = None;
-    while !reader.eof() {
-        // The reader starts after the 8-byte header.
-        let start = 8 + reader.current_position();
-        let id = reader.read_u8().map_err(not_wasm)?;
-        let size = reader.read_var_u32().map_err(not_wasm)?;
-        let contents = reader.read_bytes(size as usize).map_err(not_wasm)?;
-        if id != 0 {
-            continue;
-        }
-        let mut custom = BinaryReader::new(contents, 0);
-        if is_claims_section(custom.read_string().map_err(not_wasm)?)
+    for section in &sections {
+        if let Some(data) = section.claims()?
             && token
                 .replace(Found {
-                    token: &contents[custom.current_position()..],
-                    section: start..8 + reader.current_position(),
+                    token: data,
+                    section: section.range.clone(),
                 })
                 .is_some()
         {
@@ -190,6 +175,7 @@ pub fn extract_at(module: &[u8], now: u64) -> Result<Claims, Error> {
 
 #[cfg(test)]
 mod tests {
+    use wasm_encoder::Encode;
     use wasmparser::{Parser, Payload};
 
     use super::*;
@@ -364,6 +350,60 @@ mod tests {
         let token = strip(&outer).expect("strips").tokens[0].to_vec();
         let smuggled = with_custom_section(component, CLAIMS_SECTION, &token);
         assert!(matches!(extract(&smuggled), Err(Error::NestedClaims)));
+    }
+
+    #[test]
+    fn peeking_refuses_claims_inside_a_nested_module_as_extracting_does() {
+        // A signed core module wrapped into a component, as a componentizing tool does with an
+        // old actor: the file has a claims section, but not one that speaks for the component.
+        let issuer = KeyKind::Account.generate();
+        let inner = embed(&answer_module(), &request(), &issuer).expect("signs the module");
+        let component = component_around(&inner);
+        let mut outer = wasm_encoder::Component::new();
+        outer.section(&wasm_encoder::RawSection {
+            id: wasm_encoder::ComponentSectionId::Component as u8,
+            data: &component,
+        });
+        let deeper = outer.finish();
+        for bytes in [&component, &deeper] {
+            assert!(matches!(peek_claims(bytes), Err(Error::NestedClaims)));
+            assert!(matches!(extract(bytes), Err(Error::NestedClaims)));
+        }
+        let token = strip(&inner).expect("strips").tokens[0].to_vec();
+        let smuggled = with_custom_section(deeper, CLAIMS_SECTION, &token);
+        assert!(matches!(peek_claims(&smuggled), Err(Error::NestedClaims)));
+        // A core module's type section has the id a component gives nested modules: a module
+        // is never searched below its top level.
+        assert_eq!(
+            peek_claims(&inner).expect("peeks").issuer,
+            issuer.public_key()
+        );
+    }
+
+    /// Components nested `depth` deep around an empty one, built outside in without copying.
+    fn nested_components(depth: usize) -> Vec<u8> {
+        let header = wasm_encoder::Component::HEADER;
+        let mut sizes = vec![header.len()];
+        for _ in 0..depth {
+            let inner = *sizes.last().expect("one size");
+            let mut size_leb = Vec::new();
+            inner.encode(&mut size_leb);
+            sizes.push(header.len() + 1 + size_leb.len() + inner);
+        }
+        let mut bytes = Vec::with_capacity(sizes[depth]);
+        for inner in sizes[..depth].iter().rev() {
+            bytes.extend_from_slice(&header);
+            bytes.push(wasm_encoder::ComponentSectionId::Component as u8);
+            inner.encode(&mut bytes);
+        }
+        bytes.extend_from_slice(&header);
+        bytes
+    }
+
+    #[test]
+    fn peeking_walks_deeply_nested_components_without_recursing() {
+        let deep = nested_components(200_000);
+        assert!(matches!(peek_claims(&deep), Err(Error::NoClaims)));
     }
 
     /// `module` with a claims section whose token records `module_hash` and format revision

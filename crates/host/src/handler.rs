@@ -55,7 +55,7 @@ mod tests {
     use wascap::{KeyKind, KeyPair, SigningRequest};
 
     use super::*;
-    use wascap::test_support::{answer_module, tamper};
+    use wascap::test_support::{answer_module, component_around, tamper};
 
     struct Fixture {
         issuer: KeyPair,
@@ -141,6 +141,17 @@ mod tests {
         ));
         assert!(reason(f.start(signed)).contains("already running"));
         assert_eq!(f.inventory.lock().expect("lock").len(), 1);
+    }
+
+    #[test]
+    fn a_signed_module_wrapped_into_a_component_is_refused_for_its_nested_claims() {
+        let f = Fixture::new();
+        let (_, signed) = f.signed_by(&f.issuer);
+        let reason = reason(f.start(component_around(&signed)));
+        assert!(
+            reason.contains("a nested module or component carries a claims section"),
+            "{reason}"
+        );
     }
 
     #[test]

@@ -179,7 +179,7 @@ mod tests {
     use wasmparser::{Parser, Payload};
 
     use super::*;
-    use crate::test_support::{answer_component, answer_module, tamper};
+    use crate::test_support::{answer_component, answer_module, component_around, tamper};
 
     fn request() -> SigningRequest {
         SigningRequest::new(KeyKind::Module.generate().public_key(), "answer")
@@ -322,16 +322,6 @@ mod tests {
         let both = with_custom_section(signed, crate::WASMCLOUD_CLAIMS_SECTION, &token);
         assert!(matches!(extract(&both), Err(Error::DuplicateClaims)));
         assert!(matches!(peek_claims(&both), Err(Error::DuplicateClaims)));
-    }
-
-    /// A component whose only content is `module`, nested as is.
-    fn component_around(module: &[u8]) -> Vec<u8> {
-        let mut component = wasm_encoder::Component::new();
-        component.section(&wasm_encoder::RawSection {
-            id: wasm_encoder::ComponentSectionId::CoreModule as u8,
-            data: module,
-        });
-        component.finish()
     }
 
     #[test]

@@ -44,6 +44,17 @@ pub fn answer_component() -> Vec<u8> {
     .expect("the component text parses")
 }
 
+/// A component whose only content is `module`, nested as is (claims section included), as a
+/// tool that componentizes a signed core module would nest it.
+pub fn component_around(module: &[u8]) -> Vec<u8> {
+    let mut component = wasm_encoder::Component::new();
+    component.section(&wasm_encoder::RawSection {
+        id: wasm_encoder::ComponentSectionId::CoreModule as u8,
+        data: module,
+    });
+    component.finish()
+}
+
 /// Changes the constant 42 to 43: still valid wasm, but not the module that was signed.
 ///
 /// # Panics

@@ -596,3 +596,30 @@ fn stale_and_deeply_nested_claims_sections_hash_alike_on_both_sides() {
         );
     }
 }
+
+#[test]
+fn a_lower_case_hash_is_refused_by_both() {
+    // wasmCloud's signers write the hash in upper-case hex and its verifier compares it exactly;
+    // so does this crate, whatever the token's revision, so a module has one spelling of its hash.
+    let unsigned = module();
+    let issuer = account();
+    let mut claims = their_claims(&issuer, module_key(), None, None);
+    let identity = wascap::module_hash(&unsigned).expect("hashes");
+    claims.metadata.as_mut().expect("wascap object").module_hash = identity.to_lowercase();
+    let token = claims.encode(&issuer).expect("they sign the token");
+    let mut signed = unsigned.clone();
+    CustomSection {
+        name: wascap::CLAIMS_SECTION.into(),
+        data: token.as_bytes().into(),
+    }
+    .append_to(&mut signed);
+    assert!(
+        verify_theirs(&signed)
+            .expect_err("they refuse")
+            .contains("hash")
+    );
+    assert!(matches!(
+        wascap::extract(&signed),
+        Err(Error::Tampered { ref claimed, ref actual }) if *claimed == identity.to_lowercase() && *actual == identity
+    ));
+}

@@ -165,10 +165,10 @@ fn nearest_manifest(dir: &Path, copy: &Path, selection: &Selection) -> anyhow::R
         .map(|d| d.join("Cargo.toml"))
         .find(|m| m.is_file())
         .ok_or_else(|| {
-            anyhow::anyhow!(
-                "revision `{}` has no Cargo.toml at or above the current folder",
-                selection.head
-            )
+            workspace_tools::Error::NoWorkspace {
+                place: format!("revision `{}`", selection.head),
+            }
+            .into()
         })
 }
 

@@ -1,7 +1,7 @@
 //! Every exit code `cargo xtask` can return, in one place (documented in docs/affected.md).
 //!
 //! A wrong command line exits with 2, clap's own code. Codes 10 to 19 (20 to 24 for the GitHub
-//! bots, 25 and 26 for the test runner and the lock file) are ours; they never collide with a
+//! bots, 25 to 28 for the test runner, the lock file, test tools and manifests) are ours; they never collide with a
 //! test runner's (`cargo test` exits 101 on failure, nextest uses 4 and 92 to 106), which
 //! `affected-test` passes through unchanged.
 
@@ -39,6 +39,9 @@ pub(crate) const PUBLISH: i32 = 19;
 
 /// A pinned test tool (`[workspace.metadata.workspace-tools.test-tools]`) could not be installed.
 pub(crate) const TOOL_INSTALL: i32 = 27;
+/// A manifest or `Cargo.lock` that cargo accepted does not parse when the tool reads it itself
+/// (it changed in between), or a requirement a release rewrites is not where it was read.
+pub(crate) const MANIFEST: i32 = 28;
 
 /// GitHub refused the token (401), a permission (403), or there is no `GITHUB_TOKEN`.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
@@ -87,15 +90,19 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::NotARepository { .. } => NOT_A_REPOSITORY,
         Error::UnknownRevision { .. } => UNKNOWN_REVISION,
         Error::ShallowClone { .. } => SHALLOW_CLONE,
-        Error::Metadata { .. } => METADATA,
+        Error::Metadata { .. } | Error::NoWorkspace { .. } => METADATA,
+        Error::Manifest { .. } | Error::RequirementNotFound { .. } => MANIFEST,
         Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
         Error::Config { .. } => CONFIG,
-        Error::Git { .. } | Error::Io { .. } | Error::Command { .. } => GIT_OR_IO,
+        Error::Git { .. } | Error::Io { .. } | Error::Command { .. } | Error::Untagged { .. } => {
+            GIT_OR_IO
+        }
         Error::Refused { .. } => REFUSED,
         Error::Plan(_) => PLAN,
         Error::Publish { .. } => PUBLISH,
         Error::ToolInstall { .. } => TOOL_INSTALL,
         Error::RunnerNotFound { .. } => RUNNER_NOT_FOUND,
         Error::StaleLock { .. } => STALE_LOCK,
+        _ => FAILURE,
     }
 }

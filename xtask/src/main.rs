@@ -5,6 +5,7 @@ mod affected;
 mod bench;
 mod bench_host;
 mod exit_code;
+mod failure;
 #[cfg(feature = "github")]
 mod github;
 mod graph;
@@ -75,23 +76,7 @@ fn main() -> ExitCode {
     };
     let code = match result {
         Ok(code) => code,
-        Err(error) if error.is::<output::BrokenPipe>() => exit_code::SUCCESS,
-        #[cfg(feature = "github")]
-        Err(error) if error.is::<workspace_github::Error>() => {
-            let github = error.downcast_ref::<workspace_github::Error>();
-            output::error(&error.to_string());
-            github.map_or(exit_code::FAILURE, exit_code::for_github_error)
-        }
-        Err(error) => match error.downcast_ref::<workspace_tools::Error>() {
-            Some(engine) => {
-                output::error(&engine.to_string());
-                exit_code::for_error(engine)
-            }
-            None => {
-                output::error(&format!("{error:#}"));
-                exit_code::FAILURE
-            }
-        },
+        Err(error) => failure::report(&error),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -126,6 +111,7 @@ mod tests {
             TOOL_INSTALL,
             RUNNER_NOT_FOUND,
             STALE_LOCK,
+            MANIFEST,
         ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, USAGE]);

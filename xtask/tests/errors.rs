@@ -160,3 +160,86 @@ fn colour_follows_the_terminal_conventions_and_no_color_wins() {
     // Not a terminal: plain text by default.
     assert!(!run(&[]).contains("\u{1b}["));
 }
+
+/// A `CARGO` that runs the real cargo, logs each `cargo metadata` call to `log`, and after it
+/// appends `garbage` to the file `victim`: the file changed after cargo read it, as when an
+/// editor saves while the command runs.
+fn cargo_wrapper(
+    dir: &std::path::Path,
+    log: &std::path::Path,
+    victim: &std::path::Path,
+) -> std::path::PathBuf {
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let script = dir.join("cargo");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\"{real}\" \"$@\"\nstatus=$?\nif [ \"$1\" = metadata ]; then\n  echo metadata >> '{}'\n  printf '\\n[broken\\n' >> '{}'\nfi\nexit $status\n",
+            log.display(),
+            victim.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn release_with_victim(f: &Fixture, victim: &str) -> Output {
+    let tools = tempfile::tempdir().unwrap();
+    let log = tools.path().join("log");
+    let cargo = cargo_wrapper(tools.path(), &log, &f.path().join(victim));
+    std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["release", "--manifest-path"])
+        .arg(f.manifest())
+        .current_dir(f.path())
+        .env("NO_COLOR", "1")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO", cargo)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_manifest_toml_cannot_parse_is_named_with_its_own_code_not_as_cargo_metadata() {
+    let f = Fixture::new();
+    let out = release_with_victim(&f, "crates/top/Cargo.toml");
+    assert_error(&out, 28, "could not parse ");
+    assert!(stderr(&out).contains("crates/top/Cargo.toml"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("cargo metadata failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_lock_file_that_cannot_parse_is_named_with_its_own_code() {
+    let f = Fixture::new();
+    let out = release_with_victim(&f, "Cargo.lock");
+    assert_error(&out, 28, "could not parse Cargo.lock");
+    assert!(
+        !stderr(&out).contains("cargo metadata failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_head_revision_without_a_workspace_is_a_workspace_error_not_an_unexpected_one() {
+    let f = Fixture::new();
+    f.git(&["checkout", "-q", "--orphan", "empty"]);
+    f.git(&["rm", "-q", "-r", "--cached", "."]);
+    std::fs::write(f.path().join("README"), "nothing here\n").unwrap();
+    f.git(&["add", "README"]);
+    f.git(&["commit", "-q", "-m", "empty"]);
+    f.git(&["checkout", "-q", "-f", "change"]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["affected", "--head", "empty"])
+        .current_dir(f.path().join("crates/top"))
+        .env("NO_COLOR", "1")
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .unwrap();
+    assert_error(&out, 13, "revision `empty` has no Cargo.toml");
+}

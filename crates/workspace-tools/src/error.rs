@@ -1,9 +1,13 @@
-//! Errors of the engine: each names the file, revision or command at fault.
+//! Errors of the engine: each names the file, revision or command at fault, and carries its
+//! cause as a `source` rather than repeating it. The command line phrases the advice (which
+//! flag to pass, which command to run) and picks the exit code; the library never names them.
 
 use std::path::{Path, PathBuf};
 
-/// Everything that can go wrong while loading a workspace or reading its history.
+/// Everything that can go wrong while loading a workspace, reading its history, planning or
+/// carrying out a release.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The workspace is not inside a git work tree.
     #[error("{path} is not inside a git repository (affected needs the history to compare)")]
@@ -12,24 +16,21 @@ pub enum Error {
         path: PathBuf,
     },
     /// A revision does not name a commit.
-    #[error("unknown revision `{rev}`{hint}")]
+    #[error("unknown revision `{rev}`{problem}")]
     UnknownRevision {
         /// The revision as the user wrote it.
         rev: String,
-        /// Extra advice, starting with a separator, or empty.
-        hint: String,
+        /// Why it names no commit.
+        problem: RevisionProblem,
     },
     /// The clone is shallow and lacks the history needed to compare revisions.
-    #[error(
-        "this is a shallow clone and it lacks the history of `{rev}`; fetch more history \
-         (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
-    )]
+    #[error("this is a shallow clone and it lacks the history of `{rev}`")]
     ShallowClone {
         /// The revision whose history is missing.
         rev: String,
     },
     /// Another git failure.
-    #[error("git: {context}: {source}")]
+    #[error("git: {context}")]
     Git {
         /// What was being done.
         context: String,
@@ -38,7 +39,7 @@ pub enum Error {
         source: git2::Error,
     },
     /// `cargo` could not be started.
-    #[error("could not run `{cargo}`: it is not on PATH (install Rust, or set CARGO)")]
+    #[error("could not run `{cargo}`: it is not on PATH")]
     CargoNotFound {
         /// The program that was looked for.
         cargo: String,
@@ -51,14 +52,38 @@ pub enum Error {
         /// The first lines of cargo's error.
         message: String,
     },
+    /// A revision, or the current folder, holds no workspace.
+    #[error("{place} has no Cargo.toml at or above the current folder")]
+    NoWorkspace {
+        /// The revision (`revision `v1``) or folder looked in.
+        place: String,
+    },
+    /// A manifest or `Cargo.lock` that the tool reads itself (after cargo did) does not parse.
+    #[error("could not parse {path}")]
+    Manifest {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: ManifestError,
+    },
+    /// A requirement a release rewrites is not where its manifest was read to have it.
+    #[error("cannot find the version requirement of `{key}` in [{table}] of {path}")]
+    RequirementNotFound {
+        /// The manifest.
+        path: PathBuf,
+        /// The dependency's key.
+        key: String,
+        /// The table, dotted.
+        table: String,
+    },
     /// `Cargo.lock` is missing or no longer matches the manifests, and a read-only command
     /// will not let cargo rewrite it.
     #[error(
         "{path} is {state}: cargo would have to {verb} it, and this command never writes to the \
-         checkout; run `cargo {fix}` and commit the lock file",
+         checkout",
         state = if *missing { "missing" } else { "stale" },
         verb = if *missing { "create" } else { "rewrite" },
-        fix = if *missing { "generate-lockfile" } else { "update --workspace" }
     )]
     StaleLock {
         /// The lock file (or where it should be).
@@ -67,12 +92,10 @@ pub enum Error {
         missing: bool,
     },
     /// The test runner is not installed.
-    #[error("the test runner `{runner}` is not installed ({hint})")]
+    #[error("the test runner `{runner}` is not installed")]
     RunnerNotFound {
         /// The runner's command, e.g. `cargo nextest`.
         runner: String,
-        /// How to get it.
-        hint: String,
     },
     /// The tool's configuration in the root manifest is invalid.
     #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
@@ -83,12 +106,12 @@ pub enum Error {
         message: String,
     },
     /// A release safety check failed.
-    #[error("refusing to release: {reason} (pass {flag} to release anyway)")]
+    #[error("refusing to release: {reason}")]
     Refused {
         /// What is wrong.
         reason: String,
-        /// The flag that overrides the check.
-        flag: &'static str,
+        /// The check that refused, which the user may skip.
+        check: Check,
     },
     /// The release cannot be planned.
     #[error(transparent)]
@@ -101,10 +124,18 @@ pub enum Error {
         /// Its error output.
         message: String,
     },
+    /// The release commit was made, but a tag it owes could not be created; running the
+    /// release again creates the missing tags.
+    #[error("the release commit {commit} exists, but its tags could not all be created")]
+    Untagged {
+        /// The release commit, abbreviated.
+        commit: String,
+        /// Why the tag failed.
+        #[source]
+        source: Box<Error>,
+    },
     /// Publishing stopped; what was published stays published, and a rerun resumes.
-    #[error(
-        "publishing {name} {version} failed: {message}\n{published}\nrerun `cargo xtask release --execute` to resume: versions already in the registry are skipped"
-    )]
+    #[error("publishing {name} {version} failed: {message}\n{published}")]
     Publish {
         /// The crate that failed.
         name: String,
@@ -130,13 +161,71 @@ pub enum Error {
         hint: String,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("could not access {path}")]
     Io {
         /// The file at fault.
         path: PathBuf,
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why a revision names no commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevisionProblem {
+    /// Nothing by that name.
+    NotFound,
+    /// `HEAD` of a repository without commits.
+    NoCommits,
+    /// It names an object that is not a commit.
+    NotACommit,
+    /// Neither `origin/main` nor `main` exists to be the default base.
+    NoDefaultBase,
+}
+
+impl std::fmt::Display for RevisionProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RevisionProblem::NotFound => "",
+            RevisionProblem::NoCommits => ": the repository has no commits yet",
+            RevisionProblem::NotACommit => ": not a commit",
+            RevisionProblem::NoDefaultBase => " (nor `main`), the default base",
+        })
+    }
+}
+
+/// A release safety check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Check {
+    /// The working tree has no uncommitted changes.
+    Clean,
+    /// HEAD is on a branch.
+    OnBranch,
+    /// No planned tag exists yet.
+    NewTags,
+}
+
+/// What is wrong with a manifest or lock file the tool parses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// Not TOML, as read for editing.
+    #[error(transparent)]
+    Edit(#[from] toml_edit::TomlError),
+    /// Not TOML, as read for its values.
+    #[error(transparent)]
+    Read(#[from] toml::de::Error),
+    /// A package version that is not semver.
+    #[error("version `{version}` is not a semantic version")]
+    Version {
+        /// The version as written.
+        version: String,
+        /// The parser's complaint.
+        #[source]
+        source: semver::Error,
     },
 }
 
@@ -161,6 +250,10 @@ impl Error {
                 path: show(&path),
                 message,
             },
+            Error::Manifest { path, source } => Error::Manifest {
+                path: show(&path),
+                source,
+            },
             Error::Io { path, source } => Error::Io {
                 path: show(&path),
                 source,
@@ -172,5 +265,23 @@ impl Error {
     pub(crate) fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
         let context = context.into();
         move |source| Error::Git { context, source }
+    }
+
+    /// A failure to start `cargo`: not on PATH, or another I/O error.
+    pub(crate) fn starting_cargo(cargo: &std::ffi::OsStr, error: std::io::Error) -> Error {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => Error::CargoNotFound {
+                cargo: cargo.to_string_lossy().into_owned(),
+            },
+            _ => Error::Io {
+                path: PathBuf::from(cargo),
+                source: error,
+            },
+        }
+    }
+
+    pub(crate) fn manifest(path: impl Into<PathBuf>) -> impl FnOnce(ManifestError) -> Error {
+        let path = path.into();
+        move |source| Error::Manifest { path, source }
     }
 }

@@ -44,7 +44,7 @@ pub use engine::changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
 pub use engine::reads::{Read, UnknownRead};
 pub use engine::rules::{Effect, Rule, Rules};
-pub use error::Error;
+pub use error::{Check, Error, ManifestError, RevisionProblem};
 
 /// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.
 pub mod metadata {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
 
-use crate::{ChangeSet, ChangedFile, Error, FileStatus, FileVersions};
+use crate::{ChangeSet, ChangedFile, Error, FileStatus, FileVersions, RevisionProblem};
 
 /// Which revisions to compare.
 #[derive(Debug, Clone, Default)]
@@ -343,13 +343,13 @@ pub(crate) fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>,
             },
             false => Error::UnknownRevision {
                 rev: rev.to_owned(),
-                hint: hint(repo, rev),
+                problem: problem(repo, rev),
             },
         }
     })?;
     object.peel_to_commit().map_err(|_| Error::UnknownRevision {
         rev: rev.to_owned(),
-        hint: ": not a commit".to_owned(),
+        problem: RevisionProblem::NotACommit,
     })
 }
 
@@ -362,10 +362,10 @@ fn beyond_shallow_history(repo: &Repository, rev: &str) -> bool {
     commit_id || (named != rev && repo.revparse_single(named).is_ok())
 }
 
-fn hint(repo: &Repository, rev: &str) -> String {
+fn problem(repo: &Repository, rev: &str) -> RevisionProblem {
     match rev == "HEAD" && repo.head().is_err() {
-        true => ": the repository has no commits yet".to_owned(),
-        false => String::new(),
+        true => RevisionProblem::NoCommits,
+        false => RevisionProblem::NotFound,
     }
 }
 
@@ -378,7 +378,7 @@ fn default_base(repo: &Repository) -> Result<(String, Commit<'_>), Error> {
     }
     Err(Error::UnknownRevision {
         rev: "origin/main".to_owned(),
-        hint: " (nor `main`), the default base; pass --base REV".to_owned(),
+        problem: RevisionProblem::NoDefaultBase,
     })
 }
 

@@ -1,7 +1,6 @@
 //! The cargo adapter: runs `cargo metadata` and turns guppy's package graph into a
 //! [`WorkspaceGraph`], reading the members' manifests for `workspace = true` entries.
 
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -136,17 +135,11 @@ pub(crate) fn cargo_metadata(manifest_path: Option<&Path>, lock: Lock) -> Result
         command.other_options(["--locked".to_owned()]);
     }
     let mut command = command.cargo_command();
-    let cargo = command.get_program().to_string_lossy().into_owned();
+    let cargo = command.get_program().to_owned();
     let output = command
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::CargoNotFound { cargo },
-            _ => Error::Io {
-                path: PathBuf::from(&cargo),
-                source: e,
-            },
-        })?;
+        .map_err(|e| Error::starting_cargo(&cargo, e))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if let Some(error) = stale_lock(&stderr) {
@@ -350,10 +343,8 @@ fn inherited_dependencies(manifest: &Path) -> Result<Vec<(String, bool)>, Error>
         path: manifest.to_owned(),
         source,
     })?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Metadata {
-        manifest: manifest.display().to_string(),
-        message: e.message().to_owned(),
-    })?;
+    let doc: toml::Table =
+        toml::from_str(&text).map_err(|e| Error::manifest(manifest)(e.into()))?;
     let mut tables: Vec<&toml::Table> = vec![&doc];
     if let Some(toml::Value::Table(targets)) = doc.get("target") {
         tables.extend(targets.values().filter_map(toml::Value::as_table));

@@ -12,3 +12,9 @@ pub(crate) mod release_history;
 pub(crate) mod rust_lex;
 pub(crate) mod test_run;
 pub(crate) mod test_tools;
+
+/// The `cargo` to run: `CARGO` when cargo started us (or the user chose one), else the one on
+/// PATH.
+pub(crate) fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}

@@ -49,7 +49,7 @@ pub enum Outcome {
 
 impl Registry {
     fn cargo(&self) -> Command {
-        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        let mut command = Command::new(super::cargo_program());
         if let Some(dir) = self
             .manifest_path
             .parent()
@@ -78,10 +78,7 @@ impl Registry {
             .args(["info", "--quiet", &format!("{name}@{version}")])
             .args(self.registry_args())
             .output()
-            .map_err(|source| Error::Io {
-                path: "cargo".into(),
-                source,
-            })?;
+            .map_err(|e| Error::starting_cargo(&super::cargo_program(), e))?;
         Ok(output.status.success())
     }
 

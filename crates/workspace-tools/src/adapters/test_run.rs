@@ -79,17 +79,13 @@ pub fn package_spec(dir: &Path, name: &str, version: &str) -> String {
     format!("path+file://{path}#{name}@{version}")
 }
 
-fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
 /// Fails with [`Error::RunnerNotFound`] when `runner` is not installed under the `PATH` it will
 /// run with, so that a missing tool is never mistaken for failing tests.
 pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Error> {
     if runner == Runner::Cargo {
         return Ok(());
     }
-    let installed = Command::new(cargo())
+    let installed = Command::new(super::cargo_program())
         .args(["nextest", "--version"])
         .env("PATH", path)
         .stdin(Stdio::null())
@@ -101,7 +97,6 @@ pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Err
         true => Ok(()),
         false => Err(Error::RunnerNotFound {
             runner: "cargo nextest".to_owned(),
-            hint: "install cargo-nextest, or pass --runner cargo".to_owned(),
         }),
     }
 }
@@ -117,7 +112,7 @@ pub fn command(
     packages: &[String],
     extra: &[OsString],
 ) -> Command {
-    let mut command = Command::new(cargo());
+    let mut command = Command::new(super::cargo_program());
     match runner {
         Runner::Cargo => command.arg("test"),
         Runner::Nextest => command.args(["nextest", "run"]),

@@ -26,7 +26,7 @@ impl TestTool {
     fn version_command(&self, path: &OsString) -> Command {
         let mut command = match self.name.strip_prefix("cargo-") {
             Some(sub) => {
-                let mut c = Command::new(cargo());
+                let mut c = Command::new(super::cargo_program());
                 c.arg(sub);
                 c
             }
@@ -103,7 +103,7 @@ pub fn missing<'a>(tools: &'a [TestTool], root: &Path) -> Vec<&'a TestTool> {
 /// Installs `tool` into `root` with `cargo install --locked`, letting cargo's progress through
 /// to the terminal (stderr).
 pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
-    let mut command = Command::new(cargo());
+    let mut command = Command::new(super::cargo_program());
     command
         // `--force`: only missing tools are installed, and a binary of one that cargo never
         // recorded (an interrupted install, a copy by hand) would otherwise stop it for good.
@@ -122,10 +122,9 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
         tool.name,
         tool.version
     );
-    let status = command.status().map_err(|e| Error::Command {
-        command: shown.clone(),
-        message: e.to_string(),
-    })?;
+    let status = command
+        .status()
+        .map_err(|e| Error::starting_cargo(&super::cargo_program(), e))?;
     if status.success() {
         Ok(())
     } else {
@@ -143,10 +142,6 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
             },
         })
     }
-}
-
-fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 /// `(name, version)` of every crate `cargo install --root root` recorded, from its

@@ -7,7 +7,7 @@ use semver::Version;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::{ReleasePlan, ReqLocation, Requirement, RequirementEdit};
-use crate::{DepKind, Error, WorkspaceGraph};
+use crate::{DepKind, Error, ManifestError, WorkspaceGraph};
 
 /// A member's release-relevant manifest fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,10 +85,17 @@ fn table_at_mut<'d>(
 }
 
 fn parse(path: &str, text: &str) -> Result<DocumentMut, Error> {
-    text.parse::<DocumentMut>().map_err(|e| Error::Metadata {
-        manifest: path.to_owned(),
-        message: e.message().to_owned(),
-    })
+    text.parse::<DocumentMut>()
+        .map_err(|e| Error::manifest(path)(e.into()))
+}
+
+/// A manifest the plan names but the release did not read: a caller's mistake, reported as the
+/// file missing.
+fn not_read(path: &str) -> Error {
+    Error::Io {
+        path: path.into(),
+        source: std::io::ErrorKind::NotFound.into(),
+    }
 }
 
 /// The string in `item`, or in its `key` when it is a table.
@@ -127,10 +134,7 @@ pub fn read(
         } else {
             format!("{dir}/Cargo.toml")
         };
-        let text = texts.get(&manifest).ok_or_else(|| Error::Metadata {
-            manifest: manifest.clone(),
-            message: "manifest not read".to_owned(),
-        })?;
+        let text = texts.get(&manifest).ok_or_else(|| not_read(&manifest))?;
         let doc = if manifest == "Cargo.toml" {
             root.clone()
         } else {
@@ -188,9 +192,11 @@ fn member(
     };
     Ok(Member {
         name: name.to_owned(),
-        version: Version::parse(version).map_err(|e| Error::Metadata {
-            manifest: manifest.to_owned(),
-            message: format!("version {version}: {e}"),
+        version: Version::parse(version).map_err(|source| {
+            Error::manifest(manifest)(ManifestError::Version {
+                version: version.to_owned(),
+                source,
+            })
         })?,
         manifest: manifest.to_owned(),
         publish,
@@ -376,10 +382,7 @@ impl Docs<'_> {
     /// The manifest at `path`, parsed on first use.
     fn get(&mut self, path: &str) -> Result<&mut DocumentMut, Error> {
         if !self.docs.contains_key(path) {
-            let text = self.texts.get(path).ok_or_else(|| Error::Metadata {
-                manifest: path.to_owned(),
-                message: "manifest not read".to_owned(),
-            })?;
+            let text = self.texts.get(path).ok_or_else(|| not_read(path))?;
             self.docs.insert(path.to_owned(), parse(path, text)?);
         }
         Ok(self.docs.get_mut(path).expect("inserted above"))
@@ -401,12 +404,10 @@ impl Docs<'_> {
         };
         let entry = table_at_mut(self.get(path)?, &table).and_then(|t| t.get_mut(key));
         if !entry.is_some_and(|e| set_requirement(e, &edit.new)) {
-            return Err(Error::Metadata {
-                manifest: path.to_owned(),
-                message: format!(
-                    "cannot find the version requirement of `{key}` in [{}]",
-                    table.join(".")
-                ),
+            return Err(Error::RequirementNotFound {
+                path: path.into(),
+                key: key.to_owned(),
+                table: table.join("."),
             });
         }
         Ok(())

@@ -11,10 +11,10 @@ use super::plan::commits::RELEASE_TRAILER;
 use super::plan::manifests::{self, Member, Texts};
 use super::plan::version::BumpSpec;
 use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
-use crate::Error;
 use crate::adapters::metadata::{self, Workspace};
 use crate::adapters::registry::{Outcome, Registry};
 use crate::adapters::release_history as history;
+use crate::{Check, Error};
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
 #[derive(Debug, Clone)]
@@ -333,18 +333,15 @@ fn keep_line_endings(old: Option<&str>, new: &str) -> String {
 
 /// Refuses the written workspace unless `cargo metadata --locked --offline` resolves it.
 fn check_resolves(root: &Path) -> Result<(), Error> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
+    let cargo = crate::adapters::cargo_program();
+    let output = std::process::Command::new(&cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output()
-        .map_err(|source| Error::Io {
-            path: "cargo".into(),
-            source,
-        })?;
+        .map_err(|e| Error::starting_cargo(&cargo, e))?;
     if output.status.success() {
         return Ok(());
     }
@@ -380,7 +377,7 @@ pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<()
     if !allow.detached && repo.head_detached().unwrap_or(false) {
         return Err(Error::Refused {
             reason: "HEAD is detached; check out a branch".to_owned(),
-            flag: "--allow-detached",
+            check: Check::OnBranch,
         });
     }
     if !allow.dirty {
@@ -393,7 +390,7 @@ pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<()
             let path = entry.path().unwrap_or("?").to_owned();
             return Err(Error::Refused {
                 reason: format!("the working tree has uncommitted changes ({path})"),
-                flag: "--allow-dirty",
+                check: Check::Clean,
             });
         }
     }
@@ -403,7 +400,7 @@ pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<()
             if existing.contains(&tag) {
                 return Err(Error::Refused {
                     reason: format!("tag {tag} already exists"),
-                    flag: "--allow-existing-tags",
+                    check: Check::NewTags,
                 });
             }
         }
@@ -632,16 +629,9 @@ pub fn record(
         if allow.existing_tags && existing.contains(name) {
             return Ok(());
         }
-        annotated_tag(root, name, &commit, message).map_err(|e| match e {
-            Error::Command { command, message } => Error::Command {
-                command,
-                message: format!(
-                    "{message}\nthe release commit {} exists: rerun `cargo xtask release \
-                     --execute` to create its missing tags",
-                    &commit[..commit.len().min(10)]
-                ),
-            },
-            other => other,
+        annotated_tag(root, name, &commit, message).map_err(|e| Error::Untagged {
+            commit: commit[..commit.len().min(10)].to_owned(),
+            source: Box::new(e),
         })?;
         tags.push(name.to_owned());
         Ok(())

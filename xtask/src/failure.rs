@@ -79,7 +79,7 @@ fn hint(error: &Error) -> String {
             format!(" (pass {flag} to release anyway)")
         }
         Error::Untagged { .. } => {
-            ": rerun `cargo xtask release --execute` to create its missing tags".to_owned()
+            "; rerun `cargo xtask release --execute` to create its missing tags".to_owned()
         }
         Error::Publish { .. } => "\nrerun `cargo xtask release --execute` to resume: versions \
                                   already in the registry are skipped"

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
+use workspace_tools::git::GitCli;
 use workspace_tools::release::Registry;
 use workspace_tools::release::{self as steps, Allow, FileChange, Prepared};
 use workspace_tools::release::{BumpSpec, ReleasePlan, collect_bumps};
@@ -107,7 +108,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             existing_tags: args.allow_existing_tags,
         };
         steps::check(&prepared, &plan, allow)?;
-        let tags = steps::record(&prepared, &plan, &changes, &date, allow)?;
+        let vcs = GitCli::new(prepared.root());
+        let tags = steps::record(&vcs, &prepared, &plan, &changes, &date, allow)?;
         let verb = if plan.releases.is_empty() {
             "Finished"
         } else {
@@ -120,7 +122,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         };
         output::status(verb, &format!("{what}, tagged {}", tags.join(", ")));
         if !args.no_push {
-            let remote = steps::push(prepared.root(), &tags)?;
+            let remote = steps::push(&vcs, &tags)?;
             output::status(
                 "Pushed",
                 &format!("the release commit and {} tag(s) to {remote}", tags.len()),

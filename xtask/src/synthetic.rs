@@ -279,7 +279,8 @@ pub(crate) fn release_once(dir: &Path) -> Result<(), Error> {
         detached: true,
         existing_tags: false,
     };
-    steps::record(&prepared, &plan, &changes, "2026-01-01", allow)?;
+    let vcs = git::GitCli::new(prepared.root());
+    steps::record(&vcs, &prepared, &plan, &changes, "2026-01-01", allow)?;
     Ok(())
 }
 

@@ -205,7 +205,11 @@ fn a_manifest_toml_cannot_parse_is_named_with_its_own_code_not_as_cargo_metadata
     let f = Fixture::new();
     let out = release_with_victim(&f, "crates/top/Cargo.toml");
     assert_error(&out, 28, "could not parse ");
-    assert!(stderr(&out).contains("crates/top/Cargo.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("crates/top/Cargo.toml"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         !stderr(&out).contains("cargo metadata failed"),
         "{}",

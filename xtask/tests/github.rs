@@ -89,7 +89,33 @@ impl Repo {
             &["remote", "add", "origin", origin.to_str().unwrap()],
         );
         git(&work, &["push", "-q", "origin", "main", "--tags"]);
+        // A `CARGO` that logs each `cargo metadata` call, to show each command loads the
+        // workspace once.
+        let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let log = dir.path().join("metadata.log");
+        let wrapper = dir.path().join("cargo");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\n[ \"$1\" = metadata ] && echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         Repo { dir }
+    }
+
+    /// How many times `cargo metadata` ran since the last call.
+    fn metadata_runs(&self) -> usize {
+        let log = self.dir.path().join("metadata.log");
+        let runs = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        let _ = std::fs::remove_file(log);
+        runs
     }
 
     fn work(&self) -> PathBuf {
@@ -106,6 +132,7 @@ impl Repo {
             .args(["--repo", "acme/platform", "--api-url", &api.uri()])
             .current_dir(self.work())
             .env("GITHUB_TOKEN", TOKEN)
+            .env("CARGO", self.dir.path().join("cargo"))
             .env("NO_COLOR", "1")
             .env("GIT_AUTHOR_NAME", "bot")
             .env("GIT_AUTHOR_EMAIL", "bot@localhost")
@@ -192,6 +219,11 @@ fn pr_comment_posts_the_affected_crates_plan_and_graph() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        repo.metadata_runs(),
+        1,
+        "pr-comment loads the workspace once"
+    );
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["actions"][0]["action"], "created");
     let body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
@@ -289,6 +321,11 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
     );
     let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        repo.metadata_runs(),
+        1,
+        "release-pr loads the workspace once"
+    );
     assert!(
         text(&out).contains("Opened https://github.com/acme/platform/pull/7"),
         "{}",
@@ -378,6 +415,11 @@ fn release_pr_pushes_the_release_branch_then_github_release_tags_the_merge() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        repo.metadata_runs(),
+        1,
+        "github-release loads the workspace once"
+    );
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["tagged"], json!(["core-v0.1.1"]));
     assert_eq!(result["releases"], json!([]));

@@ -28,7 +28,7 @@ fn a_release_commit_whose_tags_failed_is_finished_by_the_rerun() {
     let log = stderr(&out);
     assert_eq!(out.status.code(), Some(16), "{log}");
     assert!(
-        log.contains("the release commit") && log.contains("exists: rerun"),
+        log.contains("the release commit") && log.contains("exists, but not all its tags; rerun"),
         "{log}"
     );
     let release_commit = ws.head();

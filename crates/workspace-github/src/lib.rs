@@ -18,7 +18,6 @@ pub mod comment;
 pub mod context;
 mod error;
 mod forge;
-mod git;
 pub mod release_pr;
 pub mod releases;
 pub mod retry;

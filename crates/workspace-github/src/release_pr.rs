@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::releases::changelog_section;
-use crate::{Error, Forge, PullRequest, PullRequestDraft, comment, git};
+use crate::{Error, Forge, PullRequest, PullRequestDraft, comment};
+use workspace_tools::git::{GitCli, Vcs};
 use workspace_tools::release::ReleasePlan;
 use workspace_tools::release::{FileChange, Prepared, commit_message};
 use workspace_tools::release::{RELEASE_TRAILER, is_release_commit};
@@ -167,20 +167,15 @@ pub fn recorded(body: &str) -> Option<Recorded> {
     serde_json::from_str(body[start..end].trim()).ok()
 }
 
-/// The commit checked out at `root`, and whether it is a merged release: a release commit
+/// The commit checked out, and whether it is a merged release: a release commit
 /// written by this tool (a squash or rebase merge), or a merge commit whose merged parent is one.
 /// The release workflow tags such a commit; proposing another release from it would bump twice.
-pub fn head(root: &Path) -> Result<(String, bool), Error> {
-    let parents = git::run(
-        root,
-        &["rev-list", "--parents", "-n", "1", "HEAD"],
-        None,
-        &[],
-    )?;
+pub fn head(vcs: &GitCli) -> Result<(String, bool), Error> {
+    let parents = vcs.git(&["rev-list", "--parents", "-n", "1", "HEAD"], None)?;
     let ids: Vec<&str> = parents.split_whitespace().collect();
     let mut merged_release = false;
     for id in [ids.first(), ids.get(2)].into_iter().flatten() {
-        let message = git::run(root, &["log", "-1", "--format=%B", id], None, &[])?;
+        let message = vcs.git(&["log", "-1", "--format=%B", id], None)?;
         merged_release |= is_release_commit(&message);
     }
     let sha = ids.first().copied().unwrap_or_default().to_owned();
@@ -209,15 +204,14 @@ pub struct RemoteBranch {
 }
 
 /// Fetches `branch` from `remote` and lists the commits on it that this tool did not write.
-pub fn inspect_branch(root: &Path, remote: &str, branch: &str) -> Result<RemoteBranch, Error> {
-    let Some(tip) = git::fetch_branch(root, remote, branch)? else {
+pub fn inspect_branch(vcs: &GitCli, remote: &str, branch: &str) -> Result<RemoteBranch, Error> {
+    let Some(tip) = vcs.fetch_branch(remote, branch)? else {
         return Ok(RemoteBranch {
             tip: None,
             foreign: vec![],
         });
     };
-    let listed = git::run(
-        root,
+    let listed = vcs.git(
         &[
             "log",
             "--format=%H%x1f%P%x1f%an%x1f%B%x1e",
@@ -226,7 +220,6 @@ pub fn inspect_branch(root: &Path, remote: &str, branch: &str) -> Result<RemoteB
             "HEAD",
         ],
         None,
-        &[],
     )?;
     let commits: Vec<[&str; 4]> = listed
         .split('\x1e')
@@ -268,7 +261,7 @@ pub fn inspect_branch(root: &Path, remote: &str, branch: &str) -> Result<RemoteB
 /// Writes `changes` as one release commit on top of `HEAD` and force-pushes it to `branch` on
 /// `remote`, provided the branch is still where `found` saw it; returns the commit.
 pub fn push_branch(
-    root: &Path,
+    vcs: &dyn Vcs,
     plan: &ReleasePlan,
     changes: &[FileChange],
     remote: &str,
@@ -279,8 +272,8 @@ pub fn push_branch(
         .iter()
         .map(|c| (c.path.as_str(), c.new.as_str()))
         .collect();
-    let commit = git::commit_on_head(root, &files, &commit_message(plan))?;
-    git::push_branch(root, remote, &commit, branch, found.tip.as_deref())?;
+    let commit = vcs.commit_beside(&files, &commit_message(plan))?;
+    vcs.push_branch(remote, &commit, branch, found.tip.as_deref())?;
     Ok(commit)
 }
 
@@ -499,7 +492,7 @@ mod tests {
     }
 
     /// Runs git in `work` with the tests' identity; panics on failure. Trimmed, as `git::run`.
-    fn test_git(work: &Path, args: &[&str]) -> String {
+    fn test_git(work: &std::path::Path, args: &[&str]) -> String {
         workspace_tools::test_support::git(work, args)
             .trim()
             .to_owned()
@@ -516,7 +509,8 @@ mod tests {
         git(&["commit", "-q", "--allow-empty", "-m", "initial"]);
         git(&["remote", "add", "origin", origin.to_str().unwrap()]);
         git(&["push", "-q", "origin", "HEAD:refs/heads/release"]);
-        let found = inspect_branch(&work, "origin", "release").unwrap();
+        let vcs = GitCli::new(&work);
+        let found = inspect_branch(&vcs, "origin", "release").unwrap();
         assert_eq!(
             found.tip.as_deref(),
             Some(git(&["rev-parse", "HEAD"]).as_str())
@@ -542,11 +536,13 @@ mod tests {
             "chore(release): x\n\nRelease-Tool: cargo-xtask-release",
         ]);
         let ours = git(&["rev-parse", "HEAD"]);
-        let err = git::push_branch(&work, "origin", &ours, "release", found.tip.as_deref());
+        let err = vcs.push_branch("origin", &ours, "release", found.tip.as_deref());
         assert!(err.is_err(), "the stale lease was accepted");
-        let remote = git::run(&origin, &["rev-parse", "release"], None, &[]).unwrap();
+        let remote = GitCli::new(&origin)
+            .git(&["rev-parse", "release"], None)
+            .unwrap();
         assert_eq!(remote, theirs);
-        let again = inspect_branch(&work, "origin", "release").unwrap();
+        let again = inspect_branch(&vcs, "origin", "release").unwrap();
         assert_eq!(again.foreign.len(), 1);
         assert_eq!(again.foreign[0].summary, "docs: a maintainer's fix");
         assert_eq!(again.foreign[0].sha, theirs);
@@ -581,7 +577,7 @@ mod tests {
         git(&["reset", "-q", "--hard", &base]);
 
         let foreign = |branch: &str| -> Vec<String> {
-            let found = inspect_branch(&work, "origin", branch).unwrap();
+            let found = inspect_branch(&GitCli::new(&work), "origin", branch).unwrap();
             found.foreign.into_iter().map(|c| c.sha).collect()
         };
         assert_eq!(

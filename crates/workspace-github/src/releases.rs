@@ -4,14 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde::Serialize;
 
 use crate::release_pr::{self, Recorded};
-use crate::{Error, Forge, PullRequest, git};
-use workspace_tools::release as release_history;
-use workspace_tools::release::{self as steps, Prepared};
+use crate::{Error, Forge, PullRequest};
+use workspace_tools::git::Vcs;
+use workspace_tools::release::Prepared;
 
 /// A GitHub release to have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +39,9 @@ fn sections(prepared: &Prepared) -> BTreeMap<String, String> {
         .members
         .iter()
         .map(|m| {
-            let dir = m.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
-            let text = std::fs::read_to_string(prepared.root().join(format!("{dir}CHANGELOG.md")))
+            let text = prepared
+                .changelog_path(&m.name)
+                .and_then(|p| std::fs::read_to_string(prepared.root().join(p)).ok())
                 .unwrap_or_default();
             let section = changelog_section(&text, &m.version.to_string()).unwrap_or_default();
             (m.name.clone(), section)
@@ -51,9 +51,9 @@ fn sections(prepared: &Prepared) -> BTreeMap<String, String> {
 
 /// The releases of the tags of the members' current versions that exist in the repository:
 /// one per crate tag, or one for a train tag with every crate's section.
-pub fn wanted(prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
+pub fn wanted(vcs: &dyn Vcs, prepared: &Prepared) -> Result<Vec<Wanted>, Error> {
     let sections = sections(prepared);
-    let tags = release_history::tag_names(&prepared.workspace.graph)?;
+    let tags = vcs.tags()?;
     let mut by_tag: BTreeMap<String, Wanted> = BTreeMap::new();
     for member in prepared.members.iter().filter(|m| m.publish) {
         let tag = prepared
@@ -158,16 +158,16 @@ pub fn merged_plan(pr: &PullRequest, branch: &str, head: &str) -> Result<Recorde
 /// Tags `HEAD` with the tags of `recorded` after checking that the checkout holds exactly
 /// that plan: every released crate at its planned version, and nothing else left to release
 /// once tagged. Pushes the tags to `remote`; returns the tags created by this run (a rerun
-/// creates none).
+/// creates none). `prepared` is the workspace as loaded before; its history is read again
+/// once tagged.
 pub fn tag_recorded(
-    manifest_path: Option<&Path>,
+    vcs: &dyn Vcs,
+    prepared: &mut Prepared,
     number: u64,
     recorded: &Recorded,
     remote: &str,
 ) -> Result<Vec<String>, Error> {
     let refuse = |message: String| Error::ReleaseMismatch { number, message };
-    let prepared = steps::prepare(manifest_path)?;
-    let root = prepared.root().to_owned();
     for release in &recorded.releases {
         let member = prepared
             .members
@@ -181,39 +181,22 @@ pub fn tag_recorded(
             )));
         }
     }
-    let sections = sections(&prepared);
-    let message = |tag: &str| -> String {
-        let crates: Vec<String> = recorded
-            .releases
-            .iter()
-            .filter(|r| recorded.train_tag.as_deref() == Some(tag) || r.tag.as_deref() == Some(tag))
-            .map(|r| format!("{} {}\n\n{}", r.name, r.to, sections[&r.name]))
-            .collect();
-        match recorded.train_tag.as_deref() == Some(tag) {
-            true => format!("{tag}\n\n{}\n", crates.join("\n\n")),
-            false => format!("{}\n", crates.join("\n\n")),
-        }
-    };
-    let existing = release_history::tag_names(&prepared.workspace.graph)?;
+    let existing = vcs.tags()?;
+    let head = vcs.head()?;
+    let sections = sections(prepared);
     let mut created = Vec::new();
     for tag in recorded.tags() {
         if !existing.contains(&tag) {
-            git::run(
-                &root,
-                &["tag", "--annotate", &tag, "--file", "-"],
-                Some(&message(&tag)),
-                &[],
-            )?;
+            vcs.tag(&tag, &head, &tag_message(recorded, &sections, &tag))?;
             created.push(tag);
         }
     }
     // Tagged, the checkout must have nothing left to release: otherwise `release --execute`
     // would release more than the pull request showed.
-    let after = steps::prepare(manifest_path)?.plan(&BTreeMap::new())?;
+    prepared.reread_history()?;
+    let after = prepared.plan(&BTreeMap::new())?;
     if !after.is_empty() {
-        for tag in &created {
-            let _ = git::run(&root, &["tag", "--delete", tag], None, &[]);
-        }
+        vcs.rollback(&created);
         let extra: Vec<String> = after
             .releases
             .iter()
@@ -230,10 +213,24 @@ pub fn tag_recorded(
         .iter()
         .map(|t| format!("refs/tags/{t}"))
         .collect();
-    let mut args = vec!["push", "--quiet", remote];
-    args.extend(refs.iter().map(String::as_str));
-    git::run(&root, &args, None, &[])?;
+    vcs.push(remote, &refs)?;
     Ok(created)
+}
+
+/// The message of `tag`: each crate it releases with its changelog section, headed by the
+/// tag's name for a train tag.
+fn tag_message(recorded: &Recorded, sections: &BTreeMap<String, String>, tag: &str) -> String {
+    let train = recorded.train_tag.as_deref() == Some(tag);
+    let crates: Vec<String> = recorded
+        .releases
+        .iter()
+        .filter(|r| train || r.tag.as_deref() == Some(tag))
+        .map(|r| format!("{} {}\n\n{}", r.name, r.to, sections[&r.name]))
+        .collect();
+    match train {
+        true => format!("{tag}\n\n{}\n", crates.join("\n\n")),
+        false => format!("{}\n", crates.join("\n\n")),
+    }
 }
 
 #[cfg(test)]

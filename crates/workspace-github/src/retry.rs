@@ -114,15 +114,9 @@ pub(crate) fn decide(policy: &RetryPolicy, attempt: u32, failure: &Failure) -> D
     match asked {
         Some(wait) if wait > policy.max_delay => Decision::WaitRefused(wait),
         Some(wait) => Decision::Retry(wait),
-        None => {
-            let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-            Decision::Retry(
-                policy
-                    .base_delay
-                    .saturating_mul(factor)
-                    .min(policy.max_delay),
-            )
-        }
+        None => Decision::Retry(
+            workspace_tools::backoff::delay(policy.base_delay, attempt).min(policy.max_delay),
+        ),
     }
 }
 

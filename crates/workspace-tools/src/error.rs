@@ -126,7 +126,7 @@ pub enum Error {
     },
     /// The release commit was made, but a tag it owes could not be created; running the
     /// release again creates the missing tags.
-    #[error("the release commit {commit} exists, but its tags could not all be created")]
+    #[error("the release commit {commit} exists, but not all its tags")]
     Untagged {
         /// The release commit, abbreviated.
         commit: String,

@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod adapters;
+pub mod backoff;
 mod config;
 mod engine;
 mod error;
@@ -44,6 +45,7 @@ pub use engine::changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
 pub use engine::reads::{Read, UnknownRead};
 pub use engine::rules::{Effect, Rule, Rules};
+
 pub use error::{Check, Error, ManifestError, RevisionProblem};
 
 /// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.
@@ -56,8 +58,8 @@ pub mod metadata {
 /// Git: the change between two revisions and worktree copies (read with git2), and the user's
 /// own `git` for what is written.
 pub mod git {
-    pub use crate::adapters::git_cli::run;
     pub use crate::adapters::git_read::{Checkout, Diff, Range, checkout, copy, diff, is_head};
+    pub use crate::adapters::vcs::{GitCli, Vcs};
 }
 
 /// The exact reads of a previous build, from rustc's dep-info files.

@@ -120,7 +120,8 @@ fn compute(args: &Args, number: u64) -> anyhow::Result<(Desired, String)> {
     let set = workspace_tools::affected(&workspace.graph, &diff.changes, &workspace.rules);
     let plan = match args.no_plan {
         true => None,
-        false => Some(steps::prepare(manifest)?.plan(&BTreeMap::new())?),
+        // The release plan reads the graph already loaded: cargo metadata runs once.
+        false => Some(steps::prepare_from(workspace.clone())?.plan(&BTreeMap::new())?),
     };
     // On `pull_request`, Actions checks out a merge of the head into the base branch, a commit
     // nobody wrote: name the pull request's head from the event instead (unless `--head` names

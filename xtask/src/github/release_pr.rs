@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use workspace_github::release_pr::{self, Done};
+use workspace_tools::git::GitCli;
 use workspace_tools::release::{self as steps, Allow};
 
 use super::{Connection, Format, env};
@@ -45,7 +46,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         .or_else(|| env("GITHUB_REF_NAME"))
         .unwrap_or_else(|| "main".to_owned());
     let prepared = steps::prepare(args.manifest_path.as_deref())?;
-    let (head, is_release) = release_pr::head(prepared.root())?;
+    let vcs = GitCli::new(prepared.root());
+    let (head, is_release) = release_pr::head(&vcs)?;
     if is_release {
         output::status(
             "Skipped",
@@ -81,17 +83,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             existing_tags: false,
         };
         steps::check(&prepared, &plan, allow)?;
-        let found = release_pr::inspect_branch(prepared.root(), &args.remote, &args.branch)?;
+        let found = release_pr::inspect_branch(&vcs, &args.remote, &args.branch)?;
         if found.foreign.is_empty() {
             let changes = prepared.file_changes(&plan, &steps::today())?;
-            let commit = release_pr::push_branch(
-                prepared.root(),
-                &plan,
-                &changes,
-                &args.remote,
-                &args.branch,
-                &found,
-            )?;
+            let commit =
+                release_pr::push_branch(&vcs, &plan, &changes, &args.remote, &args.branch, &found)?;
             output::status(
                 "Pushed",
                 &format!(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use workspace_github::releases::{self, Done};
 use workspace_github::{Forge, release_pr};
+use workspace_tools::git::GitCli;
 use workspace_tools::release as steps;
 
 use super::{Connection, Format};
@@ -44,12 +45,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let manifest = args.manifest_path.as_deref();
     let mut only: Option<Vec<String>> = None;
     let mut tagged = Vec::new();
+    let mut prepared = steps::prepare(manifest)?;
+    let vcs = GitCli::new(prepared.root());
     if let Some(number) = args.pr {
-        let root = steps::prepare(manifest)?.root().to_owned();
-        let (head, _) = release_pr::head(&root)?;
+        let (head, _) = release_pr::head(&vcs)?;
         let pr = client.pull_request(number)?;
         let recorded = releases::merged_plan(&pr, &args.branch, &head)?;
-        tagged = releases::tag_recorded(manifest, number, &recorded, &args.remote)?;
+        tagged = releases::tag_recorded(&vcs, &mut prepared, number, &recorded, &args.remote)?;
         let all = recorded.tags();
         output::status(
             "Tagged",
@@ -69,8 +71,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             return Ok(exit_code::SUCCESS);
         }
     }
-    let prepared = steps::prepare(manifest)?;
-    let wanted: Vec<_> = releases::wanted(&prepared)?
+    let wanted: Vec<_> = releases::wanted(&vcs, &prepared)?
         .into_iter()
         .filter(|w| only.as_ref().is_none_or(|tags| tags.contains(&w.tag)))
         .collect();

@@ -3,7 +3,6 @@
 //! test-tools installer and the filesystem scan of files a build reads.
 
 pub(crate) mod dep_info;
-pub(crate) mod git_cli;
 pub(crate) mod git_read;
 pub(crate) mod metadata;
 pub(crate) mod reads_scan;
@@ -12,6 +11,7 @@ pub(crate) mod release_history;
 pub(crate) mod rust_lex;
 pub(crate) mod test_run;
 pub(crate) mod test_tools;
+pub(crate) mod vcs;
 
 /// The `cargo` to run: `CARGO` when cargo started us (or the user chose one), else the one on
 /// PATH.

@@ -193,16 +193,15 @@ pub(crate) fn publish_with_backoff(
     sleep: &mut dyn FnMut(Duration),
     progress: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
-    let mut pause = backoff;
     for tried in 0..=retries {
         match attempt() {
             Ok(()) => return Ok(()),
             Err(Failure::RateLimited) if tried < retries => {
+                let pause = crate::backoff::delay(backoff, tried + 1);
                 progress(&format!(
                     "rate-limited by the registry (429); retrying in {pause:?}"
                 ));
                 sleep(pause);
-                pause *= 2;
             }
             Err(Failure::RateLimited) => {
                 return Err(format!("still rate-limited after {retries} retries"));

@@ -276,25 +276,21 @@ fn last_releases<'m>(
 
 /// Every tag with the commit it points at.
 fn tags(repo: &Repository) -> Result<Vec<(String, Oid)>, Error> {
-    let names = repo.tag_names(None).map_err(Error::git("listing tags"))?;
-    Ok(names
-        .iter()
-        .flatten()
-        .flatten()
+    Ok(names(repo)?
+        .into_iter()
         .filter_map(|name| {
             let commit = repo
                 .revparse_single(&format!("refs/tags/{name}"))
                 .ok()?
                 .peel_to_commit()
                 .ok()?;
-            Some((name.to_owned(), commit.id()))
+            Some((name, commit.id()))
         })
         .collect())
 }
 
-/// The names of every tag in the repository of `graph`.
-pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
-    let (repo, _) = git::open(graph.root())?;
+/// The names of every tag: the one listing of tags.
+fn names(repo: &Repository) -> Result<BTreeSet<String>, Error> {
     let names = repo.tag_names(None).map_err(Error::git("listing tags"))?;
     Ok(names
         .iter()
@@ -302,6 +298,16 @@ pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
         .flatten()
         .map(str::to_owned)
         .collect())
+}
+
+/// The names of every tag in the repository of `graph`.
+pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
+    tag_names_at(graph.root())
+}
+
+/// The names of every tag in the repository around `root`.
+pub(crate) fn tag_names_at(root: &Path) -> Result<BTreeSet<String>, Error> {
+    names(&git::open(root)?.0)
 }
 
 /// The commits reachable from `HEAD`, read once: their order, parents and messages. Every

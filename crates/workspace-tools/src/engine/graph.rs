@@ -282,33 +282,39 @@ impl WorkspaceGraph {
         let mut pending: Vec<PackageIx> =
             self.graph.node_indices().filter(|ix| local(*ix)).collect();
         pending.sort_by(|a, b| self.graph[*a].name.cmp(&self.graph[*b].name));
-        let mut placed = BTreeSet::new();
-        let mut order = Vec::with_capacity(pending.len());
-        // Kahn's algorithm over the sorted list; the graph is a DAG once dev edges are dropped,
-        // which cargo guarantees for normal and build edges.
-        while !pending.is_empty() {
-            let before = pending.len();
-            pending.retain(|ix| {
-                let ready = self.dependencies(*ix).all(|(dep, d)| {
-                    d.kind == DepKind::Dev || !local(dep) || dep == *ix || placed.contains(&dep)
-                });
-                if ready {
-                    order.push(*ix);
-                }
-                !ready
-            });
-            placed.extend(
-                order[order.len() - (before - pending.len())..]
-                    .iter()
-                    .copied(),
-            );
-            if pending.len() == before {
-                // A cycle cargo would reject; keep the rest in name order rather than loop.
-                order.append(&mut pending);
-            }
-        }
-        order
+        in_rounds(pending, |ix, placed| {
+            self.dependencies(ix).all(|(dep, d)| {
+                d.kind == DepKind::Dev || !local(dep) || dep == ix || placed.contains(&dep)
+            })
+        })
     }
+}
+
+/// `pending` in dependency order, the one topological sort: in rounds, each taking (in the
+/// given order, which breaks ties) every item `ready` to go after those already placed. A
+/// cycle, which cargo rejects for normal and build edges, keeps the rest in the given order
+/// rather than loop.
+pub(crate) fn in_rounds<T: Copy + Ord>(
+    mut pending: Vec<T>,
+    ready: impl Fn(T, &BTreeSet<T>) -> bool,
+) -> Vec<T> {
+    let mut placed = BTreeSet::new();
+    let mut order = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let round: Vec<T> = pending
+            .iter()
+            .copied()
+            .filter(|t| ready(*t, &placed))
+            .collect();
+        if round.is_empty() {
+            order.append(&mut pending);
+            break;
+        }
+        pending.retain(|t| !round.contains(t));
+        placed.extend(round.iter().copied());
+        order.extend(round);
+    }
+    order
 }
 
 #[cfg(test)]

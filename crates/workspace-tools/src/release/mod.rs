@@ -18,12 +18,12 @@ pub use plan::plan;
 pub use plan::version::{BumpSpec, Level};
 pub use plan::{
     CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
-    collect_bumps,
+    collect_bumps, commit_message,
 };
 pub use steps::{
-    Allow, FileChange, Pending, Prepared, check, commit_message, manifest_path, prepare,
-    prepare_from, prepare_with_registry, publish_all, publish_order, push, record, restore,
-    tagged_crates, today, write_files,
+    Allow, FileChange, Pending, Prepared, check, manifest_path, prepare, prepare_from,
+    prepare_with_registry, publish_all, publish_order, push, record, restore, tagged_crates, today,
+    write_files,
 };
 
 /// Reading and rewriting the members' manifests as text, for the manifest round-trip tests

@@ -89,6 +89,15 @@ fn parse(path: &str, text: &str) -> Result<DocumentMut, Error> {
         .map_err(|e| Error::manifest(path)(e.into()))
 }
 
+/// The manifest of a member, relative to the workspace root: the one place this path is
+/// derived.
+pub(crate) fn manifest_of(package: &crate::Package) -> String {
+    match package.root.as_deref().unwrap_or_default() {
+        "" => "Cargo.toml".to_owned(),
+        dir => format!("{dir}/Cargo.toml"),
+    }
+}
+
 /// A manifest the plan names but the release did not read: a caller's mistake, reported as the
 /// file missing.
 fn not_read(path: &str) -> Error {
@@ -128,12 +137,7 @@ pub fn read(
     let mut requirements = Vec::new();
     for ix in graph.members() {
         let package = graph.package(ix);
-        let dir = package.root.clone().unwrap_or_default();
-        let manifest = if dir.is_empty() {
-            "Cargo.toml".to_owned()
-        } else {
-            format!("{dir}/Cargo.toml")
-        };
+        let manifest = manifest_of(package);
         let text = texts.get(&manifest).ok_or_else(|| not_read(&manifest))?;
         let doc = if manifest == "Cargo.toml" {
             root.clone()

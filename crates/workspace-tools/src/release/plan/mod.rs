@@ -15,7 +15,7 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::{DepKind, ReleaseConfig};
-use commits::Commit;
+use commits::{Commit, RELEASE_TRAILER};
 use version::{BumpSpec, Level};
 
 /// A workspace member as the planner sees it.
@@ -742,27 +742,13 @@ pub(crate) fn publish_order(crates: &[CrateState], requirements: &[Requirement])
     {
         deps.entry(r.from.as_str()).or_default().push(r.to.as_str());
     }
-    let mut order: Vec<String> = Vec::with_capacity(pending.len());
-    let mut placed: BTreeSet<&str> = BTreeSet::new();
-    while !pending.is_empty() {
-        let ready: Vec<&str> = pending
-            .iter()
-            .copied()
-            .filter(|n| {
-                deps.get(n)
-                    .is_none_or(|ds| ds.iter().all(|d| placed.contains(d)))
-            })
-            .collect();
-        if ready.is_empty() {
-            // A cycle through normal or build edges, which cargo rejects; keep name order.
-            order.extend(pending.drain(..).map(str::to_owned));
-            break;
-        }
-        pending.retain(|n| !ready.contains(n));
-        placed.extend(ready.iter().copied());
-        order.extend(ready.into_iter().map(str::to_owned));
-    }
-    order
+    crate::engine::graph::in_rounds(pending, |name, placed| {
+        deps.get(name)
+            .is_none_or(|ds| ds.iter().all(|d| placed.contains(d)))
+    })
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
 }
 
 /// Requirements that no longer match their target's new version, and compatible normal and
@@ -795,4 +781,25 @@ fn requirement_edits(
         }
     }
     edits
+}
+
+/// The release commit's message: a summary line, one line per crate, and the trailer that
+/// keeps it out of the next release's changes.
+pub fn commit_message(plan: &ReleasePlan) -> String {
+    let names: Vec<String> = plan
+        .releases
+        .iter()
+        .map(|r| format!("{} {}", r.name, r.to))
+        .collect();
+    let summary = match &plan.train_tag {
+        Some(tag) => format!("chore(release): {tag}"),
+        None if names.len() <= 3 => format!("chore(release): {}", names.join(", ")),
+        None => format!("chore(release): {} crates", names.len()),
+    };
+    let lines: Vec<String> = plan
+        .releases
+        .iter()
+        .map(|r| format!("- {} {} → {}", r.name, r.from, r.to))
+        .collect();
+    format!("{summary}\n\n{}\n\n{RELEASE_TRAILER}\n", lines.join("\n"))
 }

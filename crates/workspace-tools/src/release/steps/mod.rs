@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use semver::Version;
 
 use super::plan::changelog;
-use super::plan::commits::RELEASE_TRAILER;
 use super::plan::manifests::{self, Member, Texts};
 use super::plan::version::BumpSpec;
 use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
 use crate::adapters::metadata::{self, Workspace};
 use crate::adapters::registry::{Outcome, Registry};
 use crate::adapters::release_history as history;
+use crate::adapters::vcs::{GitCli, Vcs};
 use crate::{Check, Error};
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
@@ -101,12 +101,7 @@ fn read_workspace(
     let root = workspace.graph.root().to_owned();
     let mut texts = Texts::new();
     for ix in workspace.graph.members() {
-        let dir = workspace.graph.package(ix).root.clone().unwrap_or_default();
-        let rel = if dir.is_empty() {
-            "Cargo.toml".to_owned()
-        } else {
-            format!("{dir}/Cargo.toml")
-        };
+        let rel = manifests::manifest_of(workspace.graph.package(ix));
         let text = read(&root, &rel)?.ok_or_else(|| Error::Io {
             path: root.join(&rel),
             source: std::io::ErrorKind::NotFound.into(),
@@ -139,6 +134,21 @@ impl Prepared {
     /// The workspace root.
     pub fn root(&self) -> &Path {
         self.workspace.graph.root()
+    }
+
+    /// Reads the history again after this run changed it (created tags), keeping the loaded
+    /// graph and manifests: cargo metadata and the manifests are read once per command.
+    pub fn reread_history(&mut self) -> Result<(), Error> {
+        let (states, unfinished) = history::crate_states(
+            &self.workspace.graph,
+            &self.workspace.rules,
+            &self.workspace.release,
+            &self.members,
+            None,
+        )?;
+        self.states = states;
+        self.unfinished = unfinished;
+        Ok(())
     }
 
     /// Plans a release with the explicit `bumps`. While an earlier release commit owes tags,
@@ -200,8 +210,8 @@ impl Prepared {
         normalized(&link_target(&path).unwrap_or(path))
     }
 
-    /// The changelog of a member, relative to the root.
-    fn changelog_path(&self, name: &str) -> Option<String> {
+    /// The changelog of a member, relative to the root: the one place this path is derived.
+    pub fn changelog_path(&self, name: &str) -> Option<String> {
         let member = self.members.iter().find(|m| m.name == name)?;
         let dir = member
             .manifest
@@ -529,37 +539,12 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
         })
 }
 
-/// Runs the user's `git ARGS` in `root` with `stdin`, returning its trimmed stdout.
-fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
-    crate::adapters::git_cli::run(root, args, stdin, &[])
-}
-
-/// The release commit's message: a summary line, one line per crate, and the trailer that
-/// keeps it out of the next release's changes.
-pub fn commit_message(plan: &ReleasePlan) -> String {
-    let names: Vec<String> = plan
-        .releases
-        .iter()
-        .map(|r| format!("{} {}", r.name, r.to))
-        .collect();
-    let summary = match &plan.train_tag {
-        Some(tag) => format!("chore(release): {tag}"),
-        None if names.len() <= 3 => format!("chore(release): {}", names.join(", ")),
-        None => format!("chore(release): {} crates", names.len()),
-    };
-    let lines: Vec<String> = plan
-        .releases
-        .iter()
-        .map(|r| format!("- {} {} → {}", r.name, r.from, r.to))
-        .collect();
-    format!("{summary}\n\n{}\n\n{RELEASE_TRAILER}\n", lines.join("\n"))
-}
-
 /// Creates the tags earlier release commits owe, then writes the files, checks that the
 /// workspace still resolves, commits only those files, and creates the annotated tags (each
 /// with its changelog section, byte for byte). A failure before the commit leaves every file as
 /// it was; a failure after it says that the commit exists and that a rerun finishes it.
 pub fn record(
+    vcs: &dyn Vcs,
     prepared: &Prepared,
     plan: &ReleasePlan,
     changes: &[FileChange],
@@ -567,10 +552,10 @@ pub fn record(
     allow: Allow,
 ) -> Result<Vec<String>, Error> {
     let root = prepared.root();
-    let existing = history::tag_names(&prepared.workspace.graph)?;
+    let existing = vcs.tags()?;
     let mut tags = Vec::new();
     for owed in &plan.unfinished {
-        annotated_tag(root, &owed.tag, &owed.commit, &owed.message)?;
+        vcs.tag(&owed.tag, &owed.commit, &owed.message)?;
         tags.push(owed.tag.clone());
     }
     if plan.releases.is_empty() {
@@ -584,69 +569,39 @@ pub fn record(
     write_files(root, changes)?;
     let committed_paths = committed_paths(root, changes)?;
     let paths: Vec<&str> = committed_paths.iter().map(|(p, _)| p.as_str()).collect();
-    // `--only` takes the paths' contents from the working tree through a temporary index:
-    // anything else the user staged stays staged, out of the commit, and what they staged in
-    // the release's own files is untouched unless the commit is made. A new file must be known
-    // to the index to be named, so it enters as an intent to add, undone on failure.
     let new: Vec<&str> = committed_paths
         .iter()
         .filter(|(_, new)| *new)
         .map(|(path, _)| path.as_str())
         .collect();
-    let committed = check_resolves(root)
-        .and_then(|()| match new.is_empty() {
-            true => Ok(String::new()),
-            false => git(
-                root,
-                &[&["add", "--intent-to-add", "--"][..], &new].concat(),
-                None,
-            ),
-        })
-        .and_then(|_| {
-            git(
-                root,
-                &[
-                    &["commit", "--quiet", "--file", "-", "--only", "--"][..],
-                    &paths,
-                ]
-                .concat(),
-                Some(&commit_message(plan)),
-            )
-        });
-    if let Err(e) = committed {
-        restore(root, &changes.iter().collect::<Vec<_>>());
-        if !new.is_empty() {
-            let _ = git(
-                root,
-                &[&["reset", "--quiet", "--"][..], &new].concat(),
-                None,
-            );
+    let commit = check_resolves(root)
+        .and_then(|()| vcs.commit(&paths, &new, &plan::commit_message(plan)))
+        .inspect_err(|_| restore(root, &changes.iter().collect::<Vec<_>>()))?;
+    for (name, message) in tag_messages(plan, &sections) {
+        if allow.existing_tags && existing.contains(&name) {
+            continue;
         }
-        return Err(e);
-    }
-    let commit = git(root, &["rev-parse", "HEAD"], None)?;
-    let mut tag = |name: &str, message: &str| -> Result<(), Error> {
-        if allow.existing_tags && existing.contains(name) {
-            return Ok(());
-        }
-        annotated_tag(root, name, &commit, message).map_err(|e| Error::Untagged {
-            commit: commit[..commit.len().min(10)].to_owned(),
-            source: Box::new(e),
-        })?;
-        tags.push(name.to_owned());
-        Ok(())
-    };
-    match &plan.train_tag {
-        Some(train) => tag(train, &train_message(plan, &sections))?,
-        None => {
-            for release in &plan.releases {
-                if let Some(name) = &release.tag {
-                    tag(name, &sections[&release.name])?;
-                }
-            }
-        }
+        vcs.tag(&name, &commit, &message)
+            .map_err(|e| Error::Untagged {
+                commit: commit[..commit.len().min(10)].to_owned(),
+                source: Box::new(e),
+            })?;
+        tags.push(name);
     }
     Ok(tags)
+}
+
+/// Each tag a release creates with its message: the train tag with every crate's section, or
+/// one tag per crate with its own.
+fn tag_messages(plan: &ReleasePlan, sections: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    match &plan.train_tag {
+        Some(train) => vec![(train.clone(), train_message(plan, sections))],
+        None => plan
+            .releases
+            .iter()
+            .filter_map(|r| Some((r.tag.clone()?, sections[&r.name].clone())))
+            .collect(),
+    }
 }
 
 /// The paths a release commits, each with whether it is new: each written file, or the target
@@ -695,39 +650,16 @@ fn train_message(plan: &ReleasePlan, sections: &BTreeMap<String, String>) -> Str
         .collect()
 }
 
-/// An annotated tag `name` on `commit` whose message is exactly `message`: `--cleanup=verbatim`
-/// keeps the changelog's `###` headings, which git's default cleanup strips as comments.
-fn annotated_tag(root: &Path, name: &str, commit: &str, message: &str) -> Result<(), Error> {
-    git(
-        root,
-        &[
-            "tag",
-            "--annotate",
-            "--cleanup=verbatim",
-            name,
-            commit,
-            "--file",
-            "-",
-        ],
-        Some(message),
-    )
-    .map(|_| ())
-}
-
 /// Pushes the current branch and `tags` in one atomic push to the branch's remote (default
 /// `origin`), through the user's `git` and credentials.
-pub fn push(root: &Path, tags: &[String]) -> Result<String, Error> {
-    let branch = git(root, &["symbolic-ref", "--short", "HEAD"], None)?
-        .trim()
-        .to_owned();
-    let remote = git(root, &["config", &format!("branch.{branch}.remote")], None)
-        .map(|r| r.trim().to_owned())
+pub fn push(vcs: &GitCli, tags: &[String]) -> Result<String, Error> {
+    let branch = vcs.git(&["symbolic-ref", "--short", "HEAD"], None)?;
+    let remote = vcs
+        .git(&["config", &format!("branch.{branch}.remote")], None)
         .unwrap_or_else(|_| "origin".to_owned());
-    let refspec = format!("HEAD:refs/heads/{branch}");
-    let mut args: Vec<&str> = vec!["push", "--atomic", "--quiet", &remote, &refspec];
-    let tag_refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
-    args.extend(tag_refs.iter().map(String::as_str));
-    git(root, &args, None).map_err(|e| match e {
+    let mut refs = vec![format!("HEAD:refs/heads/{branch}")];
+    refs.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
+    vcs.push(&remote, &refs).map_err(|e| match e {
         Error::Command { command, message } => Error::Command {
             message: format!(
                 "{message}; the release commit and tags are only local: push them with `{command}`, \

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::releases::changelog_section;
 use crate::{Error, Forge, PullRequest, PullRequestDraft, comment};
-use workspace_tools::git::{GitCli, Vcs};
+use workspace_tools::git::{GitCli, Lease, Vcs};
 use workspace_tools::release::ReleasePlan;
 use workspace_tools::release::{FileChange, Prepared, commit_message};
 use workspace_tools::release::{RELEASE_TRAILER, is_release_commit};
@@ -62,11 +62,10 @@ impl Recorded {
 
     /// Every tag the release creates.
     pub fn tags(&self) -> Vec<String> {
-        self.train_tag
-            .iter()
-            .cloned()
-            .chain(self.releases.iter().filter_map(|r| r.tag.clone()))
-            .collect()
+        workspace_tools::release::tags(
+            self.train_tag.as_ref(),
+            self.releases.iter().map(|r| r.tag.as_ref()),
+        )
     }
 }
 
@@ -273,7 +272,11 @@ pub fn push_branch(
         .map(|c| (c.path.as_str(), c.new.as_str()))
         .collect();
     let commit = vcs.commit_beside(&files, &commit_message(plan))?;
-    vcs.push_branch(remote, &commit, branch, found.tip.as_deref())?;
+    let lease = Lease {
+        branch,
+        expected: found.tip.as_deref(),
+    };
+    vcs.push_branch(remote, &commit, lease)?;
     Ok(commit)
 }
 
@@ -536,7 +539,11 @@ mod tests {
             "chore(release): x\n\nRelease-Tool: cargo-xtask-release",
         ]);
         let ours = git(&["rev-parse", "HEAD"]);
-        let err = vcs.push_branch("origin", &ours, "release", found.tip.as_deref());
+        let lease = Lease {
+            branch: "release",
+            expected: found.tip.as_deref(),
+        };
+        let err = vcs.push_branch("origin", &ours, lease);
         assert!(err.is_err(), "the stale lease was accepted");
         let remote = GitCli::new(&origin)
             .git(&["rev-parse", "release"], None)

@@ -28,17 +28,21 @@ pub trait Vcs {
     fn rollback(&self, tags: &[String]);
     /// Pushes `refs` to `remote` in one atomic push.
     fn push(&self, remote: &str, refs: &[String]) -> Result<(), Error>;
-    /// Force-pushes `commit` to `branch` on `remote`, only if the branch is still at
-    /// `expected` (absent, for `None`).
-    fn push_branch(
-        &self,
-        remote: &str,
-        commit: &str,
-        branch: &str,
-        expected: Option<&str>,
-    ) -> Result<(), Error>;
+    /// Force-pushes `commit` to the branch of `lease` on `remote`, only if it is still where
+    /// the lease expects.
+    fn push_branch(&self, remote: &str, commit: &str, lease: Lease<'_>) -> Result<(), Error>;
     /// Where `branch` is on `remote`, fetched so its history can be read; `None` when absent.
     fn fetch_branch(&self, remote: &str, branch: &str) -> Result<Option<String>, Error>;
+}
+
+/// A branch to overwrite only if it is still at `expected` (still absent, for `None`): the
+/// commit whose history was checked, so that a push made since is never lost.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// The branch.
+    pub branch: &'a str,
+    /// Where it was seen.
+    pub expected: Option<&'a str>,
 }
 
 /// [`Vcs`] over the user's `git`, run in the workspace root.
@@ -157,17 +161,11 @@ impl Vcs for GitCli {
         self.git(&args, None).map(|_| ())
     }
 
-    fn push_branch(
-        &self,
-        remote: &str,
-        commit: &str,
-        branch: &str,
-        expected: Option<&str>,
-    ) -> Result<(), Error> {
-        let refname = format!("refs/heads/{branch}");
+    fn push_branch(&self, remote: &str, commit: &str, lease: Lease<'_>) -> Result<(), Error> {
+        let refname = format!("refs/heads/{}", lease.branch);
         let lease = format!(
             "--force-with-lease={refname}:{}",
-            expected.unwrap_or_default()
+            lease.expected.unwrap_or_default()
         );
         let refspec = format!("{commit}:{refname}");
         self.git(&["push", "--quiet", &lease, remote, &refspec], None)

@@ -18,7 +18,7 @@ pub use plan::plan;
 pub use plan::version::{BumpSpec, Level};
 pub use plan::{
     CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
-    collect_bumps, commit_message,
+    collect_bumps, commit_message, tags,
 };
 pub use steps::{
     Allow, FileChange, Pending, Prepared, check, manifest_path, prepare, prepare_from,

@@ -148,6 +148,15 @@ pub struct UnfinishedTag {
     pub message: String,
 }
 
+/// The tags of a release, the train tag first: from a plan, or from the plan a release pull
+/// request recorded.
+pub fn tags<'t>(
+    train: Option<&'t String>,
+    crate_tags: impl Iterator<Item = Option<&'t String>>,
+) -> Vec<String> {
+    train.into_iter().chain(crate_tags.flatten()).cloned().collect()
+}
+
 impl ReleasePlan {
     /// Whether there is nothing to release.
     pub fn is_empty(&self) -> bool {
@@ -156,11 +165,7 @@ impl ReleasePlan {
 
     /// Every tag the release creates.
     pub fn tags(&self) -> Vec<String> {
-        self.train_tag
-            .iter()
-            .cloned()
-            .chain(self.releases.iter().filter_map(|r| r.tag.clone()))
-            .collect()
+        tags(self.train_tag.as_ref(), self.releases.iter().map(|r| r.tag.as_ref()))
     }
 }
 

@@ -102,37 +102,46 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     if plan.is_empty() {
         output::status("Finished", "nothing to release");
     } else {
-        let allow = Allow {
-            dirty: args.allow_dirty,
-            detached: args.allow_detached,
-            existing_tags: args.allow_existing_tags,
-        };
-        steps::check(&prepared, &plan, allow)?;
-        let vcs = GitCli::new(prepared.root());
-        let tags = steps::record(&vcs, &prepared, &plan, &changes, &date, allow)?;
-        let verb = if plan.releases.is_empty() {
-            "Finished"
-        } else {
-            "Committed"
-        };
-        let what = if plan.releases.is_empty() {
-            "the earlier release commit".to_owned()
-        } else {
-            format!("release of {} crate(s)", plan.releases.len())
-        };
-        output::status(verb, &format!("{what}, tagged {}", tags.join(", ")));
-        if !args.no_push {
-            let remote = steps::push(&vcs, &tags)?;
-            output::status(
-                "Pushed",
-                &format!("the release commit and {} tag(s) to {remote}", tags.len()),
-            );
-        }
+        record(&args, &prepared, &plan, &changes, &date)?;
     }
     if !args.no_publish {
         publish(&args, &prepared)?;
     }
     Ok(exit_code::SUCCESS)
+}
+
+/// Checks, commits and tags the release, then pushes it unless `--no-push`.
+fn record(
+    args: &Args,
+    prepared: &Prepared,
+    plan: &ReleasePlan,
+    changes: &[FileChange],
+    date: &str,
+) -> anyhow::Result<()> {
+    let allow = Allow {
+        dirty: args.allow_dirty,
+        detached: args.allow_detached,
+        existing_tags: args.allow_existing_tags,
+    };
+    steps::check(prepared, plan, allow)?;
+    let vcs = GitCli::new(prepared.root());
+    let tags = steps::record(&vcs, prepared, plan, changes, date, allow)?;
+    let (verb, what) = match plan.releases.is_empty() {
+        true => ("Finished", "the earlier release commit".to_owned()),
+        false => (
+            "Committed",
+            format!("release of {} crate(s)", plan.releases.len()),
+        ),
+    };
+    output::status(verb, &format!("{what}, tagged {}", tags.join(", ")));
+    if !args.no_push {
+        let remote = steps::push(&vcs, &tags)?;
+        output::status(
+            "Pushed",
+            &format!("the release commit and {} tag(s) to {remote}", tags.len()),
+        );
+    }
+    Ok(())
 }
 
 /// Publishes every tagged crate the registry lacks; after an interrupted run this resumes.

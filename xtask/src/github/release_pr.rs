@@ -74,38 +74,67 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         )?;
         return Ok(exit_code::SUCCESS);
     }
-    let done = if plan.is_empty() {
-        release_pr::sync(&client, &args.branch, &base_branch, None)?
-    } else {
-        let allow = Allow {
-            dirty: args.allow_dirty,
-            detached: true,
-            existing_tags: false,
-        };
-        steps::check(&prepared, &plan, allow)?;
-        let found = release_pr::inspect_branch(&vcs, &args.remote, &args.branch)?;
-        if found.foreign.is_empty() {
-            let changes = prepared.file_changes(&plan, &steps::today())?;
-            let commit =
-                release_pr::push_branch(&vcs, &plan, &changes, &args.remote, &args.branch, &found)?;
-            output::status(
-                "Pushed",
-                &format!(
-                    "release commit {} ({} file(s)) to {} {}",
-                    &commit[..10],
-                    changes.len(),
-                    args.remote,
-                    args.branch
-                ),
-            );
-            let changelogs = release_pr::changelogs(&prepared, &plan, &changes);
-            let proposal = release_pr::proposal(&plan, &head, &changelogs);
-            release_pr::sync(&client, &args.branch, &base_branch, Some(&proposal))?
-        } else {
-            release_pr::keep(&client, &args.branch, &base_branch, &head, &found.foreign)?
-        }
+    let done = match plan.is_empty() {
+        true => release_pr::sync(&client, &args.branch, &base_branch, None)?,
+        false => propose(&args, &client, &prepared, &plan, &head, &base_branch)?,
     };
-    match &done {
+    report(&args, &done);
+    print_json(args.format, &serde_json::to_value(&done)?)?;
+    Ok(exit_code::SUCCESS)
+}
+
+/// Pushes the release branch with the release commit of `plan` and opens or updates its pull
+/// request; a branch holding someone else's commits is kept, and the pull request says so.
+fn propose(
+    args: &Args,
+    client: &workspace_github::Client,
+    prepared: &steps::Prepared,
+    plan: &steps::ReleasePlan,
+    head: &str,
+    base_branch: &str,
+) -> anyhow::Result<Done> {
+    let allow = Allow {
+        dirty: args.allow_dirty,
+        detached: true,
+        existing_tags: false,
+    };
+    steps::check(prepared, plan, allow)?;
+    let vcs = GitCli::new(prepared.root());
+    let found = release_pr::inspect_branch(&vcs, &args.remote, &args.branch)?;
+    if !found.foreign.is_empty() {
+        return Ok(release_pr::keep(
+            client,
+            &args.branch,
+            base_branch,
+            head,
+            &found.foreign,
+        )?);
+    }
+    let changes = prepared.file_changes(plan, &steps::today())?;
+    let commit = release_pr::push_branch(&vcs, plan, &changes, &args.remote, &args.branch, &found)?;
+    output::status(
+        "Pushed",
+        &format!(
+            "release commit {} ({} file(s)) to {} {}",
+            &commit[..10],
+            changes.len(),
+            args.remote,
+            args.branch
+        ),
+    );
+    let changelogs = release_pr::changelogs(prepared, plan, &changes);
+    let proposal = release_pr::proposal(plan, head, &changelogs);
+    Ok(release_pr::sync(
+        client,
+        &args.branch,
+        base_branch,
+        Some(&proposal),
+    )?)
+}
+
+/// Says what happened to the release pull request.
+fn report(args: &Args, done: &Done) {
+    match done {
         Done::Opened { url, .. } => output::status("Opened", url),
         Done::Updated { url, .. } => output::status("Updated", url),
         Done::Closed { number } => output::status(
@@ -127,8 +156,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             ));
         }
     }
-    print_json(args.format, &serde_json::to_value(&done)?)?;
-    Ok(exit_code::SUCCESS)
 }
 
 fn print_json(format: Format, value: &serde_json::Value) -> anyhow::Result<()> {

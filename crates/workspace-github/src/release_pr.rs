@@ -91,9 +91,7 @@ pub fn changelogs(
     plan.releases
         .iter()
         .filter_map(|r| {
-            let member = prepared.members.iter().find(|m| m.name == r.name)?;
-            let dir = member.manifest.strip_suffix("Cargo.toml")?;
-            let path = format!("{dir}CHANGELOG.md");
+            let path = prepared.changelog_path(&r.name)?;
             let change = changes.iter().find(|c| c.path == path)?;
             let section = changelog_section(&change.new, &r.to.to_string())?;
             (!section.is_empty()).then(|| (r.name.clone(), section))

@@ -55,20 +55,8 @@ pub(crate) fn crate_states(
     let mut walks: HashMap<Option<Oid>, Vec<Oid>> = HashMap::new();
     let mut states = Vec::with_capacity(members.len());
     for member in members {
-        let mut last = last_releases.remove(member.name.as_str());
-        let above = last.as_ref().is_none_or(|(v, _)| member.version > *v);
-        if above && member.publish && registry.is_some_and(|has| has(&member.name, &member.version))
-        {
-            let set_by = commit_that_set_version(&repo, &prefix, head, member)?;
-            last = Some((member.version.clone(), set_by));
-        }
-        if !member.publish && last.is_none() {
-            // Never tagged nor published: its manifest version is as released as it gets, from
-            // the commit that set it (the release commit of its group, or the one that added
-            // it), so that only later changes move the group it belongs to.
-            let set_by = commit_that_set_version(&repo, &prefix, head, member)?;
-            last = Some((member.version.clone(), set_by));
-        }
+        let found = last_releases.remove(member.name.as_str());
+        let last = last_release(&repo, &prefix, head, member, found, registry)?;
         let baseline = last.as_ref().and_then(|(_, commit)| *commit);
         if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
             slot.insert(history.since(baseline));
@@ -94,6 +82,31 @@ pub(crate) fn crate_states(
         });
     }
     Ok((states, unfinished))
+}
+
+/// The last release of `member` and the commit it was made from: `found` in the tags and
+/// release commits, else its manifest version when `registry` has it (above what was found)
+/// or when it is never published and was never tagged.
+fn last_release(
+    repo: &Repository,
+    prefix: &Path,
+    head: Oid,
+    member: &Member,
+    found: Option<(semver::Version, Option<Oid>)>,
+    registry: Option<RegistryProbe<'_>>,
+) -> Result<Option<(semver::Version, Option<Oid>)>, Error> {
+    let above = found.as_ref().is_none_or(|(v, _)| member.version > *v);
+    let published =
+        above && member.publish && registry.is_some_and(|has| has(&member.name, &member.version));
+    // Never tagged nor published: its manifest version is as released as it gets, from the
+    // commit that set it (the release commit of its group, or the one that added it), so that
+    // only later changes move the group it belongs to.
+    let never_released = !member.publish && found.is_none();
+    if published || never_released {
+        let set_by = commit_that_set_version(repo, prefix, head, member)?;
+        return Ok(Some((member.version.clone(), set_by)));
+    }
+    Ok(found)
 }
 
 /// Release commits reachable from `head` whose tags are missing for versions above the crates'
@@ -163,11 +176,7 @@ fn changelog_section(
     member: &Member,
     version: &semver::Version,
 ) -> String {
-    let dir = member
-        .manifest
-        .strip_suffix("Cargo.toml")
-        .unwrap_or_default();
-    let path = prefix.join(format!("{dir}CHANGELOG.md"));
+    let path = prefix.join(member.changelog());
     let text = commit
         .tree()
         .ok()

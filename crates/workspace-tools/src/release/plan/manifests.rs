@@ -26,6 +26,15 @@ pub struct Member {
     pub repository: Option<String>,
 }
 
+impl Member {
+    /// Its changelog, relative to the workspace root, beside its manifest: the one place this
+    /// path is derived.
+    pub fn changelog(&self) -> String {
+        let dir = self.manifest.strip_suffix("Cargo.toml").unwrap_or_default();
+        format!("{dir}CHANGELOG.md")
+    }
+}
+
 /// The text of every manifest of a workspace, by path relative to its root (`Cargo.toml` is
 /// the root manifest).
 // Public only to the tests, through the `test-support` feature.

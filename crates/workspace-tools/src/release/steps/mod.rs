@@ -210,14 +210,10 @@ impl Prepared {
         normalized(&link_target(&path).unwrap_or(path))
     }
 
-    /// The changelog of a member, relative to the root: the one place this path is derived.
+    /// The changelog of a member, relative to the root.
     pub fn changelog_path(&self, name: &str) -> Option<String> {
         let member = self.members.iter().find(|m| m.name == name)?;
-        let dir = member
-            .manifest
-            .strip_suffix("Cargo.toml")
-            .unwrap_or_default();
-        Some(format!("{dir}CHANGELOG.md"))
+        Some(member.changelog())
     }
 
     /// The compare link of `release` in its changelog, when its repository is known.

@@ -1,6 +1,7 @@
 //! The git adapter of a release: each crate's last release from the tags, and the commits
 //! since then that changed the crate itself, judged by the same path rules as `affected`.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -38,6 +39,7 @@ pub(crate) fn crate_states(
     let all_tags = tags(&repo)?;
     let tag_names: BTreeSet<&str> = all_tags.iter().map(|(n, _)| n.as_str()).collect();
     let mut last_releases = last_releases(&history, &all_tags, config, members);
+    // The tags of the releases found in tags and release commits, before the registry's.
     let last_tags: HashMap<String, String> = last_releases
         .iter()
         .map(|(name, (v, _))| (name.to_string(), config.tag(name, v)))
@@ -51,26 +53,21 @@ pub(crate) fn crate_states(
         &tag_names,
         &mut last_releases,
     )?;
-    let mut touched_by: HashMap<Oid, BTreeSet<String>> = HashMap::new();
-    let mut walks: HashMap<Option<Oid>, Vec<Oid>> = HashMap::new();
+    let mut touches = Touches {
+        repo: &repo,
+        prefix: &prefix,
+        graph,
+        rules,
+        history: &history,
+        by_commit: HashMap::new(),
+        walks: HashMap::new(),
+    };
     let mut states = Vec::with_capacity(members.len());
     for member in members {
         let found = last_releases.remove(member.name.as_str());
         let last = last_release(&repo, &prefix, head, member, found, registry)?;
         let baseline = last.as_ref().and_then(|(_, commit)| *commit);
-        if let std::collections::hash_map::Entry::Vacant(slot) = walks.entry(baseline) {
-            slot.insert(history.since(baseline));
-        }
-        let mut commits = Vec::new();
-        for oid in &walks[&baseline] {
-            if !touched_by.contains_key(oid) {
-                touched_by.insert(*oid, touched(&repo, &prefix, graph, rules, *oid)?);
-            }
-            if touched_by[oid].contains(&member.name) {
-                let id = oid.to_string()[..7].to_owned();
-                commits.push(Commit::parse(&id, history.message(*oid)));
-            }
-        }
+        let commits = touches.since(baseline, &member.name)?;
         states.push(CrateState {
             name: member.name.clone(),
             version: member.version.clone(),
@@ -82,6 +79,46 @@ pub(crate) fn crate_states(
         });
     }
     Ok((states, unfinished))
+}
+
+/// Which commits touch which members, each commit read once, and the walks from each
+/// baseline, shared by the members released from it.
+struct Touches<'r> {
+    repo: &'r Repository,
+    prefix: &'r Path,
+    graph: &'r WorkspaceGraph,
+    rules: &'r Rules,
+    history: &'r History,
+    by_commit: HashMap<Oid, BTreeSet<String>>,
+    walks: HashMap<Option<Oid>, Vec<Oid>>,
+}
+
+impl Touches<'_> {
+    /// The commits after `baseline` (from the beginning, for `None`) that touch `member`.
+    fn since(&mut self, baseline: Option<Oid>, member: &str) -> Result<Vec<Commit>, Error> {
+        let history = self.history;
+        let walk = self
+            .walks
+            .entry(baseline)
+            .or_insert_with(|| history.since(baseline));
+        let mut commits = Vec::new();
+        for oid in walk.iter() {
+            let names = match self.by_commit.entry(*oid) {
+                Entry::Occupied(names) => names.into_mut(),
+                Entry::Vacant(slot) => slot.insert(touched(
+                    self.repo,
+                    self.prefix,
+                    self.graph,
+                    self.rules,
+                    *oid,
+                )?),
+            };
+            if names.contains(member) {
+                commits.push(Commit::parse(&oid.to_string()[..7], history.message(*oid)));
+            }
+        }
+        Ok(commits)
+    }
 }
 
 /// The last release of `member` and the commit it was made from: `found` in the tags and

@@ -154,7 +154,11 @@ pub fn tags<'t>(
     train: Option<&'t String>,
     crate_tags: impl Iterator<Item = Option<&'t String>>,
 ) -> Vec<String> {
-    train.into_iter().chain(crate_tags.flatten()).cloned().collect()
+    train
+        .into_iter()
+        .chain(crate_tags.flatten())
+        .cloned()
+        .collect()
 }
 
 impl ReleasePlan {
@@ -165,7 +169,10 @@ impl ReleasePlan {
 
     /// Every tag the release creates.
     pub fn tags(&self) -> Vec<String> {
-        tags(self.train_tag.as_ref(), self.releases.iter().map(|r| r.tag.as_ref()))
+        tags(
+            self.train_tag.as_ref(),
+            self.releases.iter().map(|r| r.tag.as_ref()),
+        )
     }
 }
 

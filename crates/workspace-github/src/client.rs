@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use octocrab::Octocrab;
 use serde_json::json;
 
-use crate::forge::{ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo};
+use crate::forge::{
+    ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit, ReleaseInfo,
+};
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 use crate::{Error, Repository};
 
@@ -449,22 +451,21 @@ impl Forge for Client {
             if pr.title == draft.title && pr.body.as_deref() == Some(draft.body.as_str()) {
                 return Ok(Some(pr));
             }
-            self.update_pull_request(pr.number, &draft.title, &draft.body, false)
-                .map(Some)
+            self.update_pull_request(PullRequestEdit {
+                number: pr.number,
+                title: &draft.title,
+                body: &draft.body,
+                close: false,
+            })
+            .map(Some)
         };
         self.create(&route, || self.octocrab.post(&route, Some(&payload)), &find)
     }
 
-    fn update_pull_request(
-        &self,
-        number: u64,
-        title: &str,
-        body: &str,
-        close: bool,
-    ) -> Result<PullRequest, Error> {
-        let route = self.route(&format!("pulls/{number}"));
-        let mut payload = json!({ "title": title, "body": body });
-        if close {
+    fn update_pull_request(&self, edit: PullRequestEdit<'_>) -> Result<PullRequest, Error> {
+        let route = self.route(&format!("pulls/{}", edit.number));
+        let mut payload = json!({ "title": edit.title, "body": edit.body });
+        if edit.close {
             payload["state"] = "closed".into();
         }
         self.send("PATCH", &route, || {

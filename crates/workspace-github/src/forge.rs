@@ -88,6 +88,19 @@ pub struct PullRequestDraft {
     pub body: String,
 }
 
+/// New title and body for pull request `number`; `close` also closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullRequestEdit<'a> {
+    /// The pull request.
+    pub number: u64,
+    /// Its title.
+    pub title: &'a str,
+    /// Its Markdown body.
+    pub body: &'a str,
+    /// Whether to close it.
+    pub close: bool,
+}
+
 /// A GitHub release.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ReleaseInfo {
@@ -118,14 +131,8 @@ pub trait Forge {
     fn open_pull_requests(&self, head: &str, base: &str) -> Result<Vec<PullRequest>, Error>;
     /// Opens a pull request.
     fn create_pull_request(&self, draft: &PullRequestDraft) -> Result<PullRequest, Error>;
-    /// Sets the title and body of pull request `number`; `close` also closes it.
-    fn update_pull_request(
-        &self,
-        number: u64,
-        title: &str,
-        body: &str,
-        close: bool,
-    ) -> Result<PullRequest, Error>;
+    /// Sets the title and body of a pull request, and closes it if asked.
+    fn update_pull_request(&self, edit: PullRequestEdit<'_>) -> Result<PullRequest, Error>;
     /// The release of `tag`, if there is one.
     fn release_by_tag(&self, tag: &str) -> Result<Option<ReleaseInfo>, Error>;
     /// Creates the release of an existing `tag`, named `name`, marked as a pre-release or not.

@@ -29,5 +29,6 @@ pub use client::{Client, ClientConfig, Token};
 pub use context::Repository;
 pub use error::Error;
 pub use forge::{
-    ACTIONS_BOT_LOGIN, Author, Comment, Forge, PullRequest, PullRequestDraft, ReleaseInfo,
+    ACTIONS_BOT_LOGIN, Author, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit,
+    ReleaseInfo,
 };

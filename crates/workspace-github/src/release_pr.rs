@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::releases::changelog_section;
-use crate::{Error, Forge, PullRequest, PullRequestDraft, comment};
+use crate::{Error, Forge, PullRequest, PullRequestDraft, PullRequestEdit, comment};
 use workspace_tools::git::{GitCli, Lease, Vcs};
 use workspace_tools::release::ReleasePlan;
 use workspace_tools::release::{FileChange, Prepared, commit_message};
@@ -333,7 +333,12 @@ pub fn keep(
     let old = pr.body.as_deref().unwrap_or_default();
     let body = format!("{}{}", kept_note(branch, head, foreign), without_note(old));
     if body != old {
-        forge.update_pull_request(pr.number, &pr.title, &body, false)?;
+        forge.update_pull_request(PullRequestEdit {
+            number: pr.number,
+            title: &pr.title,
+            body: &body,
+            close: false,
+        })?;
     }
     Ok(Done::Kept {
         number: Some(pr.number),
@@ -386,7 +391,12 @@ pub fn sync(
     let open: Vec<PullRequest> = forge.open_pull_requests(branch, base)?;
     Ok(match (open.first(), proposal) {
         (Some(pr), Some(p)) => {
-            let pr = forge.update_pull_request(pr.number, &p.title, &p.body, false)?;
+            let pr = forge.update_pull_request(PullRequestEdit {
+                number: pr.number,
+                title: &p.title,
+                body: &p.body,
+                close: false,
+            })?;
             Done::Updated {
                 number: pr.number,
                 url: pr.html_url,
@@ -406,7 +416,12 @@ pub fn sync(
         }
         (Some(pr), None) => {
             let body = "Nothing is left to release: closed by `cargo xtask release-pr`.";
-            forge.update_pull_request(pr.number, &pr.title, body, true)?;
+            forge.update_pull_request(PullRequestEdit {
+                number: pr.number,
+                title: &pr.title,
+                body,
+                close: true,
+            })?;
             Done::Closed { number: pr.number }
         }
         (None, None) => Done::Nothing,

@@ -10,7 +10,7 @@ use workspace_github::{self as gh, context};
 use workspace_tools::release as steps;
 use workspace_tools::{git, metadata};
 
-use super::{Connection, Format, env};
+use super::{Common, Format, env};
 use crate::{exit_code, output};
 
 /// Arguments of `pr-comment`.
@@ -44,10 +44,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SHA", requires = "from")]
     expect_head: Option<String>,
     #[command(flatten)]
-    connection: Connection,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    common: Common,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -73,19 +70,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             path: path.clone(),
             message: format!("not a saved comment: {e}"),
         })?;
-        let client = args.connection.client()?;
+        let client = args.common.connection.client()?;
         let done = comment::sync_saved(&client, &saved, args.expect_head.as_deref(), on_empty)?;
-        report(args.format, saved.pull_request, &done)?;
+        report(args.common.format, saved.pull_request, &done)?;
         return Ok(exit_code::SUCCESS);
     }
 
     let number = context::pull_request_number(args.pr, &env)?;
     let Some(path) = &args.save else {
         // Fail on a missing token or repository before the slow part.
-        let client = args.connection.client()?;
+        let client = args.common.connection.client()?;
         let (desired, _) = compute(&args, number)?;
         let done = comment::sync(&client, number, &desired, on_empty)?;
-        report(args.format, number, &done)?;
+        report(args.common.format, number, &done)?;
         return Ok(exit_code::SUCCESS);
     };
     let (desired, head) = compute(&args, number)?;

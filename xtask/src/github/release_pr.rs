@@ -8,7 +8,7 @@ use workspace_github::release_pr::{self, Done};
 use workspace_tools::git::GitCli;
 use workspace_tools::release::{self as steps, Allow};
 
-use super::{Connection, Format, env};
+use super::{Common, Format, env};
 use crate::{exit_code, output};
 
 /// Arguments of `release-pr`.
@@ -30,16 +30,13 @@ pub(crate) struct Args {
     #[arg(long)]
     allow_dirty: bool,
     #[command(flatten)]
-    connection: Connection,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    common: Common,
 }
 
 /// Plans the release at `HEAD`, pushes the release branch and opens, updates or closes the
 /// pull request.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
-    let client = args.connection.client()?;
+    let client = args.common.connection.client()?;
     let base_branch = args
         .base_branch
         .clone()
@@ -54,7 +51,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             "HEAD is a release commit: the release workflow tags and publishes it",
         );
         print_json(
-            args.format,
+            args.common.format,
             &serde_json::json!({ "action": "skipped", "head": head }),
         )?;
         return Ok(exit_code::SUCCESS);
@@ -69,7 +66,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
             ),
         );
         print_json(
-            args.format,
+            args.common.format,
             &serde_json::json!({ "action": "skipped", "head": head, "untagged": owed.tag }),
         )?;
         return Ok(exit_code::SUCCESS);
@@ -79,7 +76,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         false => propose(&args, &client, &prepared, &plan, &head, &base_branch)?,
     };
     report(&args, &done);
-    print_json(args.format, &serde_json::to_value(&done)?)?;
+    print_json(args.common.format, &serde_json::to_value(&done)?)?;
     Ok(exit_code::SUCCESS)
 }
 

@@ -9,7 +9,7 @@ use workspace_github::{Forge, release_pr};
 use workspace_tools::git::GitCli;
 use workspace_tools::release as steps;
 
-use super::{Connection, Format};
+use super::{Common, Format};
 use crate::{exit_code, output};
 
 /// Arguments of `github-release`.
@@ -33,15 +33,12 @@ pub(crate) struct Args {
     #[arg(long, requires = "pr")]
     tag_only: bool,
     #[command(flatten)]
-    connection: Connection,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    common: Common,
 }
 
 /// Tags (with `--pr`), then creates the missing GitHub releases.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
-    let client = args.connection.client()?;
+    let client = args.common.connection.client()?;
     let manifest = args.manifest_path.as_deref();
     let mut only: Option<Vec<String>> = None;
     let mut tagged = Vec::new();
@@ -64,7 +61,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         );
         only = Some(all);
         if args.tag_only {
-            if args.format == Format::Json {
+            if args.common.format == Format::Json {
                 let json = serde_json::json!({ "tagged": tagged, "releases": [] });
                 println!("{}", serde_json::to_string_pretty(&json)?);
             }
@@ -76,7 +73,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         .filter(|w| only.as_ref().is_none_or(|tags| tags.contains(&w.tag)))
         .collect();
     let done = releases::ensure(&client, &wanted)?;
-    if args.format == Format::Json {
+    if args.common.format == Format::Json {
         let json = serde_json::json!({ "tagged": tagged, "releases": done });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {

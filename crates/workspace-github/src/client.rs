@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::forge::{
     ACTIONS_BOT_LOGIN, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit, ReleaseInfo,
 };
+use crate::releases::Wanted;
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 use crate::{Error, Repository};
 
@@ -482,17 +483,16 @@ impl Forge for Client {
         }
     }
 
-    fn create_release(
-        &self,
-        tag: &str,
-        name: &str,
-        body: &str,
-        prerelease: bool,
-    ) -> Result<ReleaseInfo, Error> {
+    fn create_release(&self, release: &Wanted) -> Result<ReleaseInfo, Error> {
+        let Wanted {
+            tag,
+            body,
+            prerelease,
+        } = release;
         let route = self.route("releases");
         let payload = json!({
             "tag_name": tag,
-            "name": name,
+            "name": tag,
             "body": body,
             "draft": false,
             "prerelease": prerelease,

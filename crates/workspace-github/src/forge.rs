@@ -135,12 +135,6 @@ pub trait Forge {
     fn update_pull_request(&self, edit: PullRequestEdit<'_>) -> Result<PullRequest, Error>;
     /// The release of `tag`, if there is one.
     fn release_by_tag(&self, tag: &str) -> Result<Option<ReleaseInfo>, Error>;
-    /// Creates the release of an existing `tag`, named `name`, marked as a pre-release or not.
-    fn create_release(
-        &self,
-        tag: &str,
-        name: &str,
-        body: &str,
-        prerelease: bool,
-    ) -> Result<ReleaseInfo, Error>;
+    /// Creates the release of an existing tag, named after it.
+    fn create_release(&self, release: &crate::releases::Wanted) -> Result<ReleaseInfo, Error>;
 }

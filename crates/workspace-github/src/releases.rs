@@ -118,7 +118,7 @@ pub fn ensure(forge: &dyn Forge, wanted: &[Wanted]) -> Result<Vec<Done>, Error> 
                 url: existing.html_url,
             },
             None => {
-                let created = forge.create_release(&w.tag, &w.tag, &w.body, w.prerelease)?;
+                let created = forge.create_release(w)?;
                 Done::Created {
                     tag: w.tag.clone(),
                     url: created.html_url,

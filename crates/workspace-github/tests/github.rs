@@ -833,7 +833,13 @@ fn a_validation_failure_shows_githubs_reasons() {
             "github answered 422 to POST {REPO}/pulls: Validation Failed: No commits between main and release"
         )
     );
-    let err = client.create_release("v1", "v1", "", false).unwrap_err();
+    let err = client
+        .create_release(&workspace_github::releases::Wanted {
+            tag: "v1".into(),
+            body: String::new(),
+            prerelease: false,
+        })
+        .unwrap_err();
     assert!(
         err.to_string()
             .ends_with("Validation Failed: Release target_commitish invalid"),

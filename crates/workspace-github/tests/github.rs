@@ -834,7 +834,7 @@ fn a_validation_failure_shows_githubs_reasons() {
         )
     );
     let err = client
-        .create_release(&workspace_github::releases::Wanted {
+        .create_release(&Wanted {
             tag: "v1".into(),
             body: String::new(),
             prerelease: false,

@@ -117,6 +117,23 @@ impl<T: Transport> Client<T> {
         }
     }
 
+    /// Calls the actor `actor_id` with `data`; returns what it replied.
+    pub async fn call_actor(
+        &mut self,
+        actor_id: impl Into<String>,
+        data: Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
+        let command = Command::CallActor {
+            actor_id: actor_id.into(),
+            data,
+        };
+        let name = command.name();
+        match self.request(command).await? {
+            Reply::ActorReplied { data, .. } => Ok(data),
+            other => Err(unexpected(name, other)),
+        }
+    }
+
     /// Lists the host's running actors.
     pub async fn inventory(&mut self) -> Result<Vec<ActorDescription>, Error> {
         let command = Command::GetInventory;

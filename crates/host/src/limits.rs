@@ -1,6 +1,7 @@
 //! The bounds a host keeps under any client: how many connections, how much memory for request
-//! frames, how long a frame may take to arrive and a connection may stay silent, and how many
-//! modules are verified at once.
+//! frames, how long a frame may take to arrive and a connection may stay silent, how many
+//! modules are verified at once, and how long, in how much memory and how many at once actors
+//! run.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ use crate::HostError;
 /// Frames up to this size are read without taking from [`Limits::request_memory`]: every
 /// connection may hold one, so pings and stops go through while large uploads wait for memory.
 pub const SMALL_FRAME_LEN: usize = 64 * 1024;
+
+/// A webassembly page: the unit linear memory grows by, and the least an actor can run in.
+const WASM_PAGE: usize = 64 * 1024;
 
 /// The longest timeout accepted: longer ones are surely a typo, and would overflow deadlines.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -31,6 +35,12 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Large requests (module uploads) processed at once, off the async workers.
     pub verify_concurrency: usize,
+    /// Time one actor call may take, from waiting for a call slot to the actor's return.
+    pub call_timeout: Duration,
+    /// Bytes of linear memory one actor instance may hold, all its memories together.
+    pub actor_memory: usize,
+    /// Actor calls running at once; further calls wait for a slot within their timeout.
+    pub max_calls: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +54,9 @@ impl Default for Limits {
             frame_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(300),
             verify_concurrency: cores.div_ceil(2),
+            call_timeout: Duration::from_secs(2),
+            actor_memory: 64 * 1024 * 1024,
+            max_calls: 16,
         }
     }
 }
@@ -52,13 +65,22 @@ impl Limits {
     /// Checks that the limits can serve anybody at all.
     pub fn check(&self) -> Result<(), HostError> {
         let invalid = |reason: String| Err(HostError::InvalidLimits { reason });
-        if self.max_connections == 0 || self.verify_concurrency == 0 {
-            return invalid("connection and verification limits must be at least 1".to_owned());
+        if self.max_connections == 0 || self.verify_concurrency == 0 || self.max_calls == 0 {
+            return invalid(
+                "connection, verification and call limits must be at least 1".to_owned(),
+            );
+        }
+        if self.actor_memory < WASM_PAGE {
+            return invalid(format!(
+                "actor memory of {} bytes cannot hold one webassembly page of {WASM_PAGE} bytes",
+                self.actor_memory
+            ));
         }
         // Each count becomes a semaphore, which holds at most this many permits.
         for (what, value) in [
             ("connection limit", self.max_connections),
             ("verification limit", self.verify_concurrency),
+            ("call limit", self.max_calls),
             ("request memory", self.request_memory),
         ] {
             if value > Semaphore::MAX_PERMITS {
@@ -80,7 +102,7 @@ impl Limits {
                 self.max_frame_len
             ));
         }
-        for timeout in [self.frame_timeout, self.idle_timeout] {
+        for timeout in [self.frame_timeout, self.idle_timeout, self.call_timeout] {
             if timeout.is_zero() || timeout > MAX_TIMEOUT {
                 return invalid(format!(
                     "timeouts must be longer than zero and at most {} s, not {} s",
@@ -125,6 +147,18 @@ mod tests {
             },
             Limits {
                 request_memory: usize::MAX,
+                ..Limits::default()
+            },
+            Limits {
+                max_calls: 0,
+                ..Limits::default()
+            },
+            Limits {
+                call_timeout: Duration::ZERO,
+                ..Limits::default()
+            },
+            Limits {
+                actor_memory: 1024,
                 ..Limits::default()
             },
         ] {

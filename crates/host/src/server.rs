@@ -3,10 +3,10 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use control_interface::{Reply, Response, SignedRequest};
+use control_interface::{Command, Reply, Response, SignedRequest};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -14,9 +14,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::frames::{FrameReader, Incoming, ReadFailure, discard};
+use crate::handler::start_reply;
 use crate::limits::SMALL_FRAME_LEN;
 use crate::reason::reason;
-use crate::{Controllers, HostError, Inventory, Limits, TrustedIssuers, handle};
+use crate::{Actors, Controllers, HostError, Limits, TrustedIssuers, handle};
 
 /// How long connections get to finish the request in hand once shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -34,7 +35,7 @@ pub struct HostConfig {
     pub issuers: TrustedIssuers,
     /// User keys whose signed requests are carried out.
     pub controllers: Controllers,
-    /// Bounds on connections, memory, time and verification.
+    /// Bounds on connections, memory, time, verification and actor calls.
     pub limits: Limits,
 }
 
@@ -49,9 +50,8 @@ pub struct Host {
 /// What every connection of a host shares.
 #[derive(Debug)]
 struct Shared {
-    issuers: TrustedIssuers,
+    actors: Actors,
     controllers: Controllers,
-    inventory: Mutex<Inventory>,
     frames: FrameReader,
     connections: Arc<Semaphore>,
     verifiers: Arc<Semaphore>,
@@ -76,13 +76,13 @@ impl Host {
         let controllers = config
             .controllers
             .with_max_wait(limits.frame_timeout.saturating_mul(2));
+        let actors = Actors::new(config.issuers, &limits)?;
         Ok(Host {
             listener,
             local_addr,
             shared: Arc::new(Shared {
-                issuers: config.issuers,
+                actors,
                 controllers,
-                inventory: Mutex::default(),
                 connections: Arc::new(Semaphore::new(limits.max_connections)),
                 verifiers: Arc::new(Semaphore::new(limits.verify_concurrency)),
                 frames: FrameReader::new(limits),
@@ -253,31 +253,53 @@ fn closing_reason(failure: &ReadFailure, limits: &Limits) -> Option<String> {
 }
 
 impl Shared {
-    /// Answers one request frame. Small frames are answered on the async worker; large ones
-    /// (module uploads) on the blocking pool, a bounded number at a time, so parsing, hashing
-    /// and verifying megabytes never stalls other connections.
+    /// Answers one request frame. Small frames are read and admitted on the async worker;
+    /// large ones (module uploads) on the blocking pool, a bounded number at a time, so
+    /// parsing and checking megabytes never stalls other connections. Starts (compiling) go to
+    /// the blocking pool too; calls run on the async workers, which their actors yield every
+    /// epoch tick.
     async fn respond(self: &Arc<Self>, payload: Vec<u8>, arrived: Instant) -> Response {
-        if payload.len() <= SMALL_FRAME_LEN {
-            return self.answer(&payload, arrived);
-        }
-        let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
-            return refuse(0, "host is shutting down");
+        let admitted = if payload.len() <= SMALL_FRAME_LEN {
+            self.admit(&payload, arrived)
+        } else {
+            self.blocking(move |shared| shared.admit(&payload, arrived))
+                .await
+                .unwrap_or_else(|response| Err(response))
         };
-        let shared = Arc::clone(self);
-        let answered = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            shared.answer(&payload, arrived)
-        })
-        .await;
-        answered.unwrap_or_else(|_| refuse(0, "host failed while answering the request"))
+        let (id, command) = match admitted {
+            Ok(admitted) => admitted,
+            Err(response) => return response,
+        };
+        let reply = match command {
+            Command::StartActor { module } => self
+                .blocking(move |shared| start_reply(&shared.actors, &module))
+                .await
+                .unwrap_or_else(|refusal| refusal.reply),
+            command => handle(command, &self.actors).await,
+        };
+        Response::new(id, reply)
     }
 
-    /// Reads, admits and carries out one request whose first byte came at `arrived`.
-    fn answer(&self, payload: &[u8], arrived: Instant) -> Response {
-        let request = match SignedRequest::parse(payload) {
-            Ok(request) => request,
-            Err((id, err)) => return refuse(id, err),
+    /// Runs `work` on the blocking pool under a verifier permit.
+    async fn blocking<R: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Shared) -> R + Send + 'static,
+    ) -> Result<R, Response> {
+        let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
+            return Err(refuse(0, "host is shutting down"));
         };
+        let shared = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&shared)
+        })
+        .await
+        .map_err(|_| refuse(0, "host failed while answering the request"))
+    }
+
+    /// Reads and admits one request whose first byte came at `arrived`.
+    fn admit(&self, payload: &[u8], arrived: Instant) -> Result<(u64, Command), Response> {
+        let request = SignedRequest::parse(payload).map_err(|(id, err)| refuse(id, err))?;
         let id = request.id;
         let admitted = wascap::unix_now().map_err(reason).and_then(|now| {
             self.controllers
@@ -285,12 +307,12 @@ impl Shared {
                 .map_err(reason)
         });
         if let Err(reason) = admitted {
-            return refuse(id, reason);
+            return Err(refuse(id, reason));
         }
-        match request.command() {
-            Ok(command) => Response::new(id, handle(command, &self.issuers, &self.inventory)),
-            Err(err) => refuse(id, err),
-        }
+        request
+            .command()
+            .map(|command| (id, command))
+            .map_err(|err| refuse(id, err))
     }
 }
 
@@ -338,7 +360,8 @@ mod tests {
 
     use super::*;
     use crate::REQUEST_WINDOW;
-    use wascap::test_support::{answer_module, tamper};
+    use crate::test_actors;
+    use wascap::test_support::tamper;
 
     const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -431,7 +454,7 @@ mod tests {
     fn signed(issuer: &KeyPair) -> (String, Vec<u8>) {
         let subject = KeyKind::Module.generate().public_key();
         let request = SigningRequest::new(subject.clone(), "answer");
-        let module = wascap::embed(&answer_module(), &request, issuer).expect("signs");
+        let module = wascap::embed(&test_actors::reverse(), &request, issuer).expect("signs");
         (subject, module)
     }
 
@@ -461,8 +484,62 @@ mod tests {
         assert!(reason.contains("does not match"), "{reason}");
         let inventory = client.inventory().await.expect("inventory");
         assert_eq!(inventory, [actor]);
+        let reply = client.call_actor(&subject, b"stressed".to_vec()).await;
+        assert_eq!(reply.expect("replies"), b"desserts");
         client.stop_actor(&subject).await.expect("stops");
         assert!(client.inventory().await.expect("inventory").is_empty());
+        host.shut_down().await;
+    }
+
+    /// Starts `component`, signed by `issuer`, on `host`; returns its actor id.
+    async fn start_actor(host: &Running, issuer: &KeyPair, component: &[u8]) -> String {
+        let subject = KeyKind::Module.generate().public_key();
+        let request = SigningRequest::new(subject.clone(), "actor");
+        let module = wascap::embed(component, &request, issuer).expect("signs");
+        let mut client = host.client().await;
+        client.start_actor(module).await.expect("starts");
+        subject
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_looping_actor_leaves_the_one_worker_free_for_pings_and_calls_are_bounded() {
+        let issuer = KeyKind::Account.generate();
+        let limits = Limits {
+            call_timeout: Duration::from_secs(2),
+            max_calls: 1,
+            ..Limits::default()
+        };
+        let host = start_host_with(&issuer, limits).await;
+        let looping = start_actor(&host, &issuer, &test_actors::looping()).await;
+        let reverse = start_actor(&host, &issuer, &test_actors::reverse()).await;
+        let mut caller = host.client().await;
+        let call = tokio::spawn(async move { caller.call_actor(looping, vec![1]).await });
+        // Let the call take the only slot, then ping on the same worker while it runs.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut pinger = host.client().await;
+        for _ in 0..5 {
+            pinger
+                .ping()
+                .await
+                .expect("pings are answered while the actor loops");
+        }
+        let mut queued = host.client().await;
+        let waiting = tokio::spawn(async move { queued.call_actor(reverse, b"ab".to_vec()).await });
+        pinger
+            .ping()
+            .await
+            .expect("pings are answered while a call waits for a slot");
+        assert!(!call.is_finished(), "the looping call still runs");
+        assert!(
+            !waiting.is_finished(),
+            "the second call waits for the only slot"
+        );
+        let Err(Error::Refused { reason }) = call.await.expect("call task") else {
+            panic!("a looping actor gets an error reply");
+        };
+        assert!(reason.contains("call timeout"), "{reason}");
+        let reply = waiting.await.expect("call task");
+        assert_eq!(reply.expect("the slot freed in time"), b"ba");
         host.shut_down().await;
     }
 
@@ -474,7 +551,7 @@ mod tests {
             ..Limits::default()
         };
         let host = start_host_with(&issuer, limits).await;
-        let large = wascap::test_support::padded_module(SMALL_FRAME_LEN * 4);
+        let large = test_actors::padded(SMALL_FRAME_LEN * 4);
         let subject = KeyKind::Module.generate().public_key();
         let trusted = wascap::embed(
             &large,

@@ -1,0 +1,145 @@
+//! Actors for tests and benchmarks, written in the component text format (no wasm target is
+//! needed to build them). Each exports `handle: func(request: list<u8>) -> list<u8>`.
+//! Compiled for this crate's tests and with the `test-support` feature.
+
+/// Reverses the request's bytes: proof that the reply was computed by the actor. Its code holds
+/// one `i32.const 42`, so `wascap::test_support::tamper` can change it.
+pub fn reverse() -> Vec<u8> {
+    actor(
+        "",
+        "",
+        r#"
+        (local $i i32) (local $j i32) (local $byte i32)
+        (drop (i32.const 42))
+        (local.set $i (local.get $ptr))
+        (local.set $j (i32.sub (i32.add (local.get $ptr) (local.get $len)) (i32.const 1)))
+        (block $done
+          (loop $swap
+            (br_if $done (i32.ge_s (local.get $i) (local.get $j)))
+            (local.set $byte (i32.load8_u (local.get $i)))
+            (i32.store8 (local.get $i) (i32.load8_u (local.get $j)))
+            (i32.store8 (local.get $j) (local.get $byte))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+            (br $swap)))
+        (i32.store (i32.const 8) (local.get $ptr))
+        (i32.store (i32.const 12) (local.get $len))
+        (i32.const 8)
+        "#,
+    )
+}
+
+/// Traps on every call.
+pub fn trapping() -> Vec<u8> {
+    actor("", "", "unreachable")
+}
+
+/// Never returns.
+pub fn looping() -> Vec<u8> {
+    actor("", "", "(loop $forever (br $forever)) unreachable")
+}
+
+/// Grows its memory a page at a time until the host stops it.
+pub fn memory_hungry() -> Vec<u8> {
+    actor(
+        "",
+        "",
+        r#"
+        (loop $more
+          (br_if $more (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+        unreachable
+        "#,
+    )
+}
+
+/// Replies with 8 random bytes from `wasi:random/random`, which needs the numbergen capability.
+pub fn random() -> Vec<u8> {
+    actor(
+        r#"
+        (import "wasi:random/random@0.2.0" (instance $random
+          (export "get-random-u64" (func (result u64)))))
+        (core func $get (canon lower (func $random "get-random-u64")))
+        (core instance $random_core (export "get-random-u64" (func $get)))
+        "#,
+        r#"(import "random" "get-random-u64" (func $get_random (result i64)))"#,
+        r#"
+        (i64.store (i32.const 16) (call $get_random))
+        (i32.store (i32.const 8) (i32.const 16))
+        (i32.store (i32.const 12) (i32.const 8))
+        (i32.const 8)
+        "#,
+    )
+}
+
+/// [`reverse`] grown to at least `size` bytes by a custom section of filler: a large actor
+/// whose upload, verification and compilation cost grows with its size.
+pub fn padded(size: usize) -> Vec<u8> {
+    let mut component = reverse();
+    let name = b"padding";
+    let filler = size.saturating_sub(component.len());
+    let contents = 1 + name.len() + filler;
+    component.push(0);
+    leb128(&mut component, contents);
+    leb128(&mut component, name.len());
+    component.extend_from_slice(name);
+    component.resize(component.len() + filler, 0x5a);
+    component
+}
+
+/// Appends `value` as unsigned LEB128, the encoding of sizes in a webassembly binary.
+fn leb128(bytes: &mut Vec<u8>, mut value: usize) {
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            bytes.push(low);
+            return;
+        }
+        bytes.push(low | 0x80);
+    }
+}
+
+/// A component that exports no `handle`.
+pub fn without_handle() -> Vec<u8> {
+    wat::parse_str("(component)").expect("valid component text")
+}
+
+/// The component around a core module whose `handle` runs `body` with locals `$ptr` and `$len`
+/// (the request, in the module's memory) and returns the address of the reply's pointer and
+/// length. `imports` are component-level imports lowered into a core instance `$random_core`,
+/// which `core_imports` (core module imports from "random") may use.
+fn actor(imports: &str, core_imports: &str, body: &str) -> Vec<u8> {
+    let instantiate = if imports.is_empty() {
+        "(core instance $i (instantiate $m))"
+    } else {
+        r#"(core instance $i (instantiate $m (with "random" (instance $random_core))))"#
+    };
+    let text = format!(
+        r#"
+        (component
+          {imports}
+          (core module $m
+            {core_imports}
+            (memory (export "memory") 1)
+            ;; The first 1 KiB holds the reply's pointer and length; requests go above.
+            (global $heap (mut i32) (i32.const 1024))
+            (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+              (local $at i32) (local $end i32)
+              (local.set $at (i32.and (i32.add (global.get $heap) (i32.const 7)) (i32.const -8)))
+              (local.set $end (i32.add (local.get $at) (local.get 3)))
+              (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+                (then (drop (memory.grow (i32.sub
+                  (i32.add (i32.shr_u (local.get $end) (i32.const 16)) (i32.const 1))
+                  (memory.size))))))
+              (global.set $heap (local.get $end))
+              (local.get $at))
+            (func (export "handle") (param $ptr i32) (param $len i32) (result i32)
+              {body}))
+          {instantiate}
+          (func (export "handle") (param "request" (list u8)) (result (list u8))
+            (canon lift (core func $i "handle") (memory (core memory $i "memory"))
+              (realloc (core func $i "cabi_realloc")))))
+        "#
+    );
+    wat::parse_str(text).expect("valid component text")
+}

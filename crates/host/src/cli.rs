@@ -35,6 +35,15 @@ pub struct Args {
     /// Module uploads verified at once [default: half the cores, at least 1].
     #[arg(long, value_name = "N")]
     pub verify_concurrency: Option<usize>,
+    /// Milliseconds one actor call may take, waiting for a call slot included [default: 2000].
+    #[arg(long, value_name = "MS")]
+    pub call_timeout_ms: Option<u64>,
+    /// MiB of linear memory one actor instance may hold [default: 64].
+    #[arg(long, value_name = "MIB")]
+    pub actor_memory: Option<usize>,
+    /// Actor calls run at once; further calls wait for a slot [default: 16].
+    #[arg(long, value_name = "N")]
+    pub max_calls: Option<usize>,
 }
 
 impl Args {
@@ -55,6 +64,13 @@ impl Args {
             verify_concurrency: self
                 .verify_concurrency
                 .unwrap_or(defaults.verify_concurrency),
+            call_timeout: self
+                .call_timeout_ms
+                .map_or(defaults.call_timeout, Duration::from_millis),
+            actor_memory: self
+                .actor_memory
+                .map_or(defaults.actor_memory, |mib| mib.saturating_mul(1024 * 1024)),
+            max_calls: self.max_calls.unwrap_or(defaults.max_calls),
             ..defaults
         }
     }

@@ -514,8 +514,9 @@ mod tests {
         let reverse = start_actor(&host, &issuer, &test_actors::reverse()).await;
         let mut caller = host.client().await;
         let call = tokio::spawn(async move { caller.call_actor(looping, vec![1]).await });
-        // Let the call take the only slot, then ping on the same worker while it runs.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Let the call take the only slot, then ping on the same worker while it runs; the
+        // call queued later must still have time left when the slot frees.
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let mut pinger = host.client().await;
         for _ in 0..5 {
             pinger

@@ -26,6 +26,8 @@ pub enum TopCommand {
     Claims(ClaimsCommand),
     /// Talk to a host's control plane.
     Ctl(CtlCommand),
+    /// Call a running actor: its reply's bytes go to standard output as they are.
+    Call(CallArgs),
 }
 
 /// `wash keys`.
@@ -123,6 +125,37 @@ pub struct SignArgs {
 /// `wash ctl`.
 #[derive(Debug, Args)]
 pub struct CtlCommand {
+    /// Which host, and how to sign for it.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The request.
+    #[command(subcommand)]
+    pub action: CtlAction,
+}
+
+/// `wash call`: the request's bytes come from `--data`, `--data-file` or standard input.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The actor's id (its module public key).
+    pub actor_id: String,
+    /// The request, as text.
+    #[arg(long, conflicts_with = "data_file")]
+    pub data: Option<String>,
+    /// File holding the request's bytes (`-` for standard input, the default).
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Output format: `text` writes the reply's bytes as they are; `json` an object with the
+    /// actor id, the bytes in base64 and, when they are UTF-8, as text.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Which host, and how to sign for it.
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// The host to talk to and the key that signs the requests.
+#[derive(Debug, Args)]
+pub struct Connection {
     /// The host's control-plane address.
     #[arg(long, global = true, default_value = "127.0.0.1:4000")]
     pub host: String,
@@ -138,9 +171,6 @@ pub struct CtlCommand {
         default_value = "env:WASH_CTL_SEED"
     )]
     pub seed: SeedSource,
-    /// The request.
-    #[command(subcommand)]
-    pub action: CtlAction,
 }
 
 /// The `wash ctl` requests.
@@ -199,7 +229,7 @@ mod tests {
         let TopCommand::Ctl(ctl) = cli.command else {
             panic!("ctl command");
         };
-        assert_eq!(ctl.host, "127.0.0.1:9");
+        assert_eq!(ctl.connection.host, "127.0.0.1:9");
         assert!(matches!(ctl.action, CtlAction::Ping));
     }
 
@@ -214,6 +244,23 @@ mod tests {
         let TopCommand::Ctl(ctl) = cli.command else {
             panic!("ctl command");
         };
-        assert_eq!(ctl.seed, SeedSource::Env("WASH_CTL_SEED".into()));
+        assert_eq!(ctl.connection.seed, SeedSource::Env("WASH_CTL_SEED".into()));
+    }
+
+    #[test]
+    fn call_takes_data_or_a_file_but_not_both() {
+        let cli = Cli::try_parse_from(["wash", "call", "MACTOR", "--data", "hi", "--timeout", "9"])
+            .expect("parses");
+        let TopCommand::Call(call) = cli.command else {
+            panic!("call command");
+        };
+        assert_eq!(
+            (call.actor_id.as_str(), call.data.as_deref()),
+            ("MACTOR", Some("hi"))
+        );
+        assert_eq!(call.connection.timeout, 9);
+        assert!(
+            Cli::try_parse_from(["wash", "call", "M", "--data", "a", "--data-file", "f"]).is_err()
+        );
     }
 }

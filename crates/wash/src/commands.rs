@@ -1,14 +1,17 @@
 //! What each `wash` subcommand does.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use control_interface::{Client, TcpTransport};
 use wascap::{KeyKind, SigningRequest};
 
-use crate::cli::{ClaimsCommand, Cli, CtlAction, CtlCommand, KeysCommand, SignArgs, TopCommand};
+use crate::cli::{
+    CallArgs, ClaimsCommand, Cli, Connection, CtlAction, CtlCommand, KeysCommand, SignArgs,
+    TopCommand,
+};
 use crate::{OutputFormat, WashError, render};
 
 /// Carries out `cli`, writing results for the user to `out`.
@@ -38,15 +41,64 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<(), WashError> {
             }
             Ok(())
         }
-        TopCommand::Ctl(ctl) => {
-            // Only `ctl` talks to the network, so only it pays for a runtime.
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(WashError::Runtime)?;
-            runtime.block_on(control(ctl, out))
+        TopCommand::Ctl(ctl) => network(control(ctl, out)),
+        TopCommand::Call(args) => {
+            let data = call_data(&args)?;
+            network(call(args, data, out))
         }
     }
+}
+
+/// Runs a command that talks to a host; only these pay for an async runtime.
+fn network(command: impl Future<Output = Result<(), WashError>>) -> Result<(), WashError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(WashError::Runtime)?
+        .block_on(command)
+}
+
+/// The request of `wash call`: `--data`, else `--data-file`, else standard input.
+fn call_data(args: &CallArgs) -> Result<Vec<u8>, WashError> {
+    if let Some(data) = &args.data {
+        return Ok(data.clone().into_bytes());
+    }
+    match &args.data_file {
+        Some(path) if path.as_os_str() != "-" => read(path),
+        _ => {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut data)
+                .map_err(|source| WashError::Read {
+                    path: PathBuf::from("standard input"),
+                    source,
+                })?;
+            Ok(data)
+        }
+    }
+}
+
+async fn connect(connection: &Connection) -> Result<Client<TcpTransport>, WashError> {
+    let timeout = Duration::from_secs(connection.timeout);
+    let key = connection.seed.read(KeyKind::User)?;
+    Ok(Client::connect(connection.host.as_str(), timeout, key).await?)
+}
+
+async fn call(args: CallArgs, data: Vec<u8>, out: &mut impl Write) -> Result<(), WashError> {
+    let mut client = connect(&args.connection).await?;
+    let reply = client.call_actor(args.actor_id.as_str(), data).await?;
+    match args.format {
+        OutputFormat::Text => out.write_all(&reply)?,
+        OutputFormat::Json => {
+            let json = serde_json::json!({
+                "actor_id": args.actor_id,
+                "data": data_encoding::BASE64.encode(&reply),
+                "text": std::str::from_utf8(&reply).ok(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+    }
+    Ok(())
 }
 
 fn generate_key(
@@ -153,16 +205,14 @@ fn signed_path(module: &Path) -> PathBuf {
 }
 
 async fn control(ctl: CtlCommand, out: &mut impl Write) -> Result<(), WashError> {
-    let timeout = Duration::from_secs(ctl.timeout);
-    let key = ctl.seed.read(KeyKind::User)?;
-    let mut client: Client<TcpTransport> = Client::connect(ctl.host.as_str(), timeout, key).await?;
+    let mut client = connect(&ctl.connection).await?;
     match ctl.action {
         CtlAction::Ping => {
             let (version, actors) = client.ping().await?;
             writeln!(
                 out,
                 "host {} is up: version {version}, {actors} actor(s)",
-                ctl.host
+                ctl.connection.host
             )?;
         }
         CtlAction::Start { module } => {

@@ -13,8 +13,8 @@ mod render;
 mod seed;
 
 pub use cli::{
-    ClaimsCommand, Cli, CtlAction, CtlCommand, KeyKindArg, KeysCommand, OutputFormat, SignArgs,
-    TopCommand,
+    CallArgs, ClaimsCommand, Cli, Connection, CtlAction, CtlCommand, KeyKindArg, KeysCommand,
+    OutputFormat, SignArgs, TopCommand,
 };
 pub use commands::run;
 pub use error::WashError;

@@ -172,7 +172,12 @@ impl Runtime {
             if std::time::Instant::now() >= deadline {
                 Ok(UpdateDeadline::Interrupt)
             } else {
-                Ok(UpdateDeadline::Yield(1))
+                // Tokio's yield lets the worker poll its timers and sockets before the guest
+                // resumes; a plain yield would run it again at once.
+                Ok(UpdateDeadline::YieldCustom(
+                    1,
+                    Box::pin(tokio::task::yield_now()),
+                ))
             }
         });
         store

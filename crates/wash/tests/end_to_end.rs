@@ -106,7 +106,7 @@ fn signed_module_starts_through_wash_and_a_tampered_copy_is_refused() {
     let seed = std::fs::read_to_string(&seed_file).expect("seed written");
 
     let module = dir.path().join("answer.wasm");
-    std::fs::write(&module, answer_module()).expect("module written");
+    std::fs::write(&module, host::test_actors::reverse()).expect("component written");
     let sign = wash(&[
         "claims",
         "sign",

@@ -7,8 +7,8 @@ use std::process::Command;
 /// Arguments of `bench-host`: passed on to the benchmark.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Options for the benchmark, e.g. `--clients 1000 --requests 20 --idle 1000 --uploaders 4
-    /// --upload-mib 10 --upload-seconds 10`; `-- --help` lists them
+    /// Options for the benchmark, e.g. `--clients 1000 --requests 20 --idle 1000 --callers 8
+    /// --calls 500 --uploaders 4 --upload-mib 10 --upload-seconds 10`; `-- --help` lists them
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     options: Vec<String>,
 }

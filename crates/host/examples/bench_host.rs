@@ -5,7 +5,10 @@
 //! - **idle**: N connections opened and left silent; the host's resident and virtual memory.
 //! - **requests**: N clients each connect and send R signed pings one after another;
 //!   connections, requests/s, p50/p99 latency, and the host's resident memory afterwards.
-//! - **uploads**: U clients upload a module of M MiB again and again (unsigned, then signed by a
+//! - **calls**: a trivial actor (it reverses its request) is started once; C clients each call
+//!   it K times one after another; calls/s and p50/p99 latency of a whole signed call (a fresh
+//!   instance each time), and the host's resident memory afterwards.
+//! - **uploads**: U clients upload an actor of M MiB again and again (unsigned, then signed by a
 //!   trusted account so it is fully verified) while one client pings every 5 ms; ping
 //!   p50/p99/max and uploads answered. A first row pings with no uploads: on a shared machine
 //!   it shows what scheduling alone costs.
@@ -31,6 +34,12 @@ struct Args {
     /// Idle connections in the idle scenario
     #[arg(long, default_value_t = 1000)]
     idle: usize,
+    /// Clients calling the trivial actor at once in the call scenario
+    #[arg(long, default_value_t = 8)]
+    callers: usize,
+    /// Calls each caller makes, one after another
+    #[arg(long, default_value_t = 500)]
+    calls: usize,
     /// Clients uploading at once in the upload scenario
     #[arg(long, default_value_t = 4)]
     uploaders: usize,
@@ -171,7 +180,54 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     // Idle first, on a fresh host, so its memory figure is not the previous scenario's.
     idle(&host, &args).await?;
     requests(&host, &args).await?;
+    calls(&host, &args).await?;
     uploads(&host, &args).await
+}
+
+async fn calls(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
+    let subject = KeyKind::Module.generate().public_key();
+    let request = SigningRequest::new(subject.clone(), "reverse");
+    let actor = wascap::embed(&host::test_actors::reverse(), &request, &host.issuer)?;
+    host.client().await?.start_actor(actor).await?;
+    let mut callers = Vec::with_capacity(args.callers);
+    for _ in 0..args.callers {
+        callers.push(host.client().await?);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut client in callers {
+        let (calls, subject) = (args.calls, subject.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(calls);
+            for _ in 0..calls {
+                let sent = Instant::now();
+                let reply = client
+                    .call_actor(subject.as_str(), b"ping".to_vec())
+                    .await?;
+                anyhow::ensure!(reply == b"gnip", "unexpected reply {reply:?}");
+                latencies.push(sent.elapsed());
+            }
+            anyhow::Ok(latencies)
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        latencies.append(&mut done??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    println!("| callers | calls | calls/s | p50 | p99 | host resident memory |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.1} MiB |\n",
+        args.callers,
+        latencies.len(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        quantile_ms(&latencies, 0.5),
+        quantile_ms(&latencies, 0.99),
+        host.memory_mib("VmRSS")?,
+    );
+    Ok(())
 }
 
 async fn requests(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
@@ -313,7 +369,7 @@ fn start_uploader(host: &HostProcess, args: &Args, signed: bool) -> anyhow::Resu
     Ok(command.spawn()?)
 }
 
-/// `upload ADDR MIB SECONDS`: uploads a module of MIB MiB again and again for SECONDS, signed
+/// `upload ADDR MIB SECONDS`: uploads an actor of MIB MiB again and again for SECONDS, signed
 /// when `BENCH_HOST_ISSUER_SEED` is set; prints a line when ready, then the uploads answered.
 fn upload(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let mut next = || {
@@ -322,7 +378,7 @@ fn upload(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
     };
     let (addr, mib, seconds) = (next()?, next()?.parse::<usize>()?, next()?.parse::<u64>()?);
     let controller = KeyPair::from_seed(&std::env::var("BENCH_HOST_CONTROLLER_SEED")?)?;
-    let mut module = wascap::test_support::padded_module(mib * 1024 * 1024);
+    let mut module = host::test_actors::padded(mib * 1024 * 1024);
     if let Ok(seed) = std::env::var("BENCH_HOST_ISSUER_SEED") {
         let request = SigningRequest::new(KeyKind::Module.generate().public_key(), "padded");
         module = wascap::embed(&module, &request, &KeyPair::from_seed(&seed)?)?;

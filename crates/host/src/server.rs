@@ -264,17 +264,19 @@ impl Shared {
         } else {
             self.blocking(move |shared| shared.admit(&payload, arrived))
                 .await
-                .unwrap_or_else(|response| Err(response))
+                .and_then(|admitted| admitted)
         };
         let (id, command) = match admitted {
             Ok(admitted) => admitted,
-            Err(response) => return response,
+            Err(refusal) => return refuse(refusal.id, refusal.reason),
         };
         let reply = match command {
             Command::StartActor { module } => self
                 .blocking(move |shared| start_reply(&shared.actors, &module))
                 .await
-                .unwrap_or_else(|refusal| refusal.reply),
+                .unwrap_or_else(|refusal| Reply::Error {
+                    reason: refusal.reason,
+                }),
             command => handle(command, &self.actors).await,
         };
         Response::new(id, reply)
@@ -284,9 +286,9 @@ impl Shared {
     async fn blocking<R: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&Shared) -> R + Send + 'static,
-    ) -> Result<R, Response> {
+    ) -> Result<R, Refusal> {
         let Ok(permit) = Arc::clone(&self.verifiers).acquire_owned().await else {
-            return Err(refuse(0, "host is shutting down"));
+            return Err(Refusal::new(0, "host is shutting down"));
         };
         let shared = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
@@ -294,25 +296,39 @@ impl Shared {
             work(&shared)
         })
         .await
-        .map_err(|_| refuse(0, "host failed while answering the request"))
+        .map_err(|_| Refusal::new(0, "host failed while answering the request"))
     }
 
     /// Reads and admits one request whose first byte came at `arrived`.
-    fn admit(&self, payload: &[u8], arrived: Instant) -> Result<(u64, Command), Response> {
-        let request = SignedRequest::parse(payload).map_err(|(id, err)| refuse(id, err))?;
+    fn admit(&self, payload: &[u8], arrived: Instant) -> Result<(u64, Command), Refusal> {
+        let request = SignedRequest::parse(payload).map_err(|(id, err)| Refusal::new(id, err))?;
         let id = request.id;
-        let admitted = wascap::unix_now().map_err(reason).and_then(|now| {
-            self.controllers
-                .admit(&request, now, arrived.elapsed())
-                .map_err(reason)
-        });
-        if let Err(reason) = admitted {
-            return Err(refuse(id, reason));
-        }
+        wascap::unix_now()
+            .map_err(|err| Refusal::new(id, err))
+            .and_then(|now| {
+                self.controllers
+                    .admit(&request, now, arrived.elapsed())
+                    .map_err(|err| Refusal::new(id, err))
+            })?;
         request
             .command()
             .map(|command| (id, command))
-            .map_err(|err| refuse(id, err))
+            .map_err(|err| Refusal::new(id, err))
+    }
+}
+
+/// A request refused before its command ran: the id to answer, and why (already cut short).
+struct Refusal {
+    id: u64,
+    reason: String,
+}
+
+impl Refusal {
+    fn new(id: u64, why: impl std::fmt::Display) -> Self {
+        Refusal {
+            id,
+            reason: reason(why),
+        }
     }
 }
 

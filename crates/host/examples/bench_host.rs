@@ -118,6 +118,15 @@ impl HostProcess {
     async fn client(&self) -> anyhow::Result<Client<TcpTransport>> {
         Ok(Client::connect(self.addr.as_str(), TIMEOUT, self.controller.clone()).await?)
     }
+
+    /// `n` connected clients, connected before any sends, so the load starts all at once.
+    async fn clients(&self, n: usize) -> anyhow::Result<Vec<Client<TcpTransport>>> {
+        let mut clients = Vec::with_capacity(n);
+        for _ in 0..n {
+            clients.push(self.client().await?);
+        }
+        Ok(clients)
+    }
 }
 
 impl Drop for HostProcess {
@@ -189,10 +198,7 @@ async fn calls(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
     let request = SigningRequest::new(subject.clone(), "reverse");
     let actor = wascap::embed(&host::test_actors::reverse(), &request, &host.issuer)?;
     host.client().await?.start_actor(actor).await?;
-    let mut callers = Vec::with_capacity(args.callers);
-    for _ in 0..args.callers {
-        callers.push(host.client().await?);
-    }
+    let callers = host.clients(args.callers).await?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for mut client in callers {
@@ -231,10 +237,7 @@ async fn calls(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
 }
 
 async fn requests(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
-    let mut clients = Vec::with_capacity(args.clients);
-    for _ in 0..args.clients {
-        clients.push(host.client().await?);
-    }
+    let clients = host.clients(args.clients).await?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for mut client in clients {

@@ -240,6 +240,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn call_actor_returns_the_actors_bytes_and_refusals_keep_their_reason() {
+        let replied = Reply::ActorReplied {
+            actor_id: "MACTOR".into(),
+            data: vec![0, 255],
+        };
+        let refusal = Reply::Error {
+            reason: "call to actor MACTOR failed: actor failed: wasm trap".into(),
+        };
+        let script = [(None, replied), (None, refusal), (None, pong())];
+        let mut client = scripted(script, Duration::from_secs(5));
+        assert_eq!(
+            client.call_actor("MACTOR", vec![1]).await.expect("reply"),
+            [0, 255]
+        );
+        assert!(matches!(
+            client.call_actor("MACTOR", vec![1]).await,
+            Err(Error::Refused { reason }) if reason.ends_with("wasm trap")
+        ));
+        assert!(matches!(
+            client.call_actor("MACTOR", vec![]).await,
+            Err(Error::UnexpectedReply {
+                command: "call_actor",
+                got: "pong"
+            })
+        ));
+    }
+
+    #[tokio::test]
     async fn refusals_and_wrong_replies_are_errors() {
         let refusal = Reply::Error {
             reason: "issuer is not trusted".into(),

@@ -325,7 +325,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn traps_loops_and_memory_hunger_end_the_call_with_a_reason() {
+    async fn traps_loops_waits_and_memory_hunger_end_the_call_with_a_reason() {
         let limits = Limits {
             call_timeout: Duration::from_millis(300),
             actor_memory: 4 * 1024 * 1024,
@@ -346,6 +346,9 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+        let sleeping = call(&runtime, &test_actors::sleeping(), b"x").await;
+        let sleeping = sleeping.expect_err("waits on the host");
+        assert!(matches!(sleeping, CallError::Timeout { .. }), "{sleeping}");
         let hungry = call(&runtime, &test_actors::memory_hungry(), b"x")
             .await
             .expect_err("grows");

@@ -59,9 +59,9 @@ pub fn random() -> Vec<u8> {
         (import "wasi:random/random@0.2.0" (instance $random
           (export "get-random-u64" (func (result u64)))))
         (core func $get (canon lower (func $random "get-random-u64")))
-        (core instance $random_core (export "get-random-u64" (func $get)))
+        (core instance $host (export "get-random-u64" (func $get)))
         "#,
-        r#"(import "random" "get-random-u64" (func $get_random (result i64)))"#,
+        r#"(import "host" "get-random-u64" (func $get_random (result i64)))"#,
         r#"
         (i64.store (i32.const 16) (call $get_random))
         (i32.store (i32.const 8) (i32.const 16))
@@ -99,6 +99,33 @@ fn leb128(bytes: &mut Vec<u8>, mut value: usize) {
     }
 }
 
+/// Waits an hour on a `wasi:clocks` pollable: the guest is blocked in the host, where no epoch
+/// check runs.
+pub fn sleeping() -> Vec<u8> {
+    actor(
+        r#"
+        (import "wasi:io/poll@0.2.0" (instance $poll
+          (export "pollable" (type (sub resource)))
+          (export "[method]pollable.block" (func (param "self" (borrow 0))))))
+        (alias export $poll "pollable" (type $pollable))
+        (import "wasi:clocks/monotonic-clock@0.2.0" (instance $clock
+          (alias outer $actor $pollable (type $outer))
+          (export "pollable" (type $own (eq $outer)))
+          (export "subscribe-duration" (func (param "when" u64) (result (own $own))))))
+        (core func $block (canon lower (func $poll "[method]pollable.block")))
+        (core func $subscribe (canon lower (func $clock "subscribe-duration")))
+        (core instance $host
+          (export "block" (func $block))
+          (export "subscribe-duration" (func $subscribe)))
+        "#,
+        r#"
+        (import "host" "block" (func $block (param i32)))
+        (import "host" "subscribe-duration" (func $subscribe (param i64) (result i32)))
+        "#,
+        "(call $block (call $subscribe (i64.const 3600000000000))) unreachable",
+    )
+}
+
 /// A component that exports no `handle`.
 pub fn without_handle() -> Vec<u8> {
     wat::parse_str("(component)").expect("valid component text")
@@ -106,17 +133,17 @@ pub fn without_handle() -> Vec<u8> {
 
 /// The component around a core module whose `handle` runs `body` with locals `$ptr` and `$len`
 /// (the request, in the module's memory) and returns the address of the reply's pointer and
-/// length. `imports` are component-level imports lowered into a core instance `$random_core`,
-/// which `core_imports` (core module imports from "random") may use.
+/// length. `imports` are component-level imports lowered into a core instance `$host`, which
+/// `core_imports` (core module imports from "host") may use.
 fn actor(imports: &str, core_imports: &str, body: &str) -> Vec<u8> {
     let instantiate = if imports.is_empty() {
         "(core instance $i (instantiate $m))"
     } else {
-        r#"(core instance $i (instantiate $m (with "random" (instance $random_core))))"#
+        r#"(core instance $i (instantiate $m (with "host" (instance $host))))"#
     };
     let text = format!(
         r#"
-        (component
+        (component $actor
           {imports}
           (core module $m
             {core_imports}

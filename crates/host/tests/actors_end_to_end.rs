@@ -173,6 +173,7 @@ fn signed_actors_answer_calls_and_hostile_ones_get_errors_while_the_host_goes_on
     for (name, component, expected) in [
         ("trapping", test_actors::trapping(), "unreachable"),
         ("looping", test_actors::looping(), "call timeout of 1s"),
+        ("sleeping", test_actors::sleeping(), "call timeout of 1s"),
         (
             "hungry",
             test_actors::memory_hungry(),

@@ -190,6 +190,23 @@ mod tests {
     }
 
     #[test]
+    fn only_granted_interfaces_are_linked() {
+        use wasmtime::component::Component;
+        let engine = wasmtime::Engine::default();
+        let random = Component::new(&engine, crate::test_actors::random()).expect("compiles");
+        let link = |grant: Grant| {
+            let mut linker = Linker::<crate::runtime::CallState>::new(&engine);
+            grant.link(&mut linker).expect("links");
+            linker.instantiate_pre(&random).map(drop)
+        };
+        let baseline = Grant::check(["wasi:io/streams@0.2.0", "wasi:clocks/wall-clock"], &[]);
+        let err = link(baseline.expect("baseline")).expect_err("random is not linked");
+        assert!(format!("{err:#}").contains("wasi:random/random"), "{err:#}");
+        let granted = Grant::check(["wasi:random/random@0.2.0"], &caps(&[NUMBERGEN]));
+        link(granted.expect("granted")).expect("random is linked");
+    }
+
+    #[test]
     fn interfaces_the_host_does_not_provide_are_refused_by_name() {
         for import in [
             "wasi:sockets/tcp@0.2.0",

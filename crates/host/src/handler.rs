@@ -27,11 +27,6 @@ impl Actors {
         })
     }
 
-    /// The accounts whose modules may start.
-    pub fn issuers(&self) -> &TrustedIssuers {
-        &self.issuers
-    }
-
     /// Verifies `module`'s claims, compiles it and links the interfaces its claims grant, and
     /// keeps it ready for calls. Compiling is CPU-bound: async callers run this on a blocking
     /// thread, as [`Host`](crate::Host) does.

@@ -193,6 +193,27 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     uploads(&host, &args).await
 }
 
+/// Prints a load scenario's table: its clients, operations, operations per second, p50 and
+/// p99 latency, and the host's resident memory.
+fn print_load(
+    (clients, operations): (&str, &str),
+    count: usize,
+    mut latencies: Vec<Duration>,
+    elapsed: Duration,
+    resident: f64,
+) {
+    latencies.sort();
+    println!("| {clients} | {operations} | {operations}/s | p50 | p99 | host resident memory |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {count} | {} | {:.0} | {:.2} ms | {:.2} ms | {resident:.1} MiB |\n",
+        latencies.len(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        quantile_ms(&latencies, 0.5),
+        quantile_ms(&latencies, 0.99),
+    );
+}
+
 async fn calls(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
     let subject = KeyKind::Module.generate().public_key();
     let request = SigningRequest::new(subject.clone(), "reverse");
@@ -221,17 +242,13 @@ async fn calls(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
         latencies.append(&mut done??);
     }
     let elapsed = started.elapsed();
-    latencies.sort();
-    println!("| callers | calls | calls/s | p50 | p99 | host resident memory |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    println!(
-        "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.1} MiB |\n",
+    let resident = host.memory_mib("VmRSS")?;
+    print_load(
+        ("callers", "calls"),
         args.callers,
-        latencies.len(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        quantile_ms(&latencies, 0.5),
-        quantile_ms(&latencies, 0.99),
-        host.memory_mib("VmRSS")?,
+        latencies,
+        elapsed,
+        resident,
     );
     Ok(())
 }
@@ -264,16 +281,12 @@ async fn requests(host: &HostProcess, args: &Args) -> anyhow::Result<()> {
     drop(open);
     // Let the host see these connections close before the next scenario.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    latencies.sort();
-    println!("| connections | requests | requests/s | p50 | p99 | host resident memory |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    println!(
-        "| {} | {} | {:.0} | {:.1} ms | {:.1} ms | {resident:.1} MiB |\n",
+    print_load(
+        ("connections", "requests"),
         args.clients,
-        latencies.len(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        quantile_ms(&latencies, 0.5),
-        quantile_ms(&latencies, 0.99),
+        latencies,
+        elapsed,
+        resident,
     );
     Ok(())
 }

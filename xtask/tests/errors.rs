@@ -240,3 +240,31 @@ fn a_head_revision_without_a_workspace_is_a_workspace_error_not_an_unexpected_on
         .unwrap();
     assert_error(&out, 13, "revision `empty` has no Cargo.toml");
 }
+
+#[test]
+fn a_failed_cargo_fetch_before_the_tests_has_its_own_code_not_the_unexpected_one() {
+    let f = Fixture::new();
+    let tools = tempfile::tempdir().unwrap();
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let script = tools.path().join("cargo");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = fetch ]; then\n  echo 'error: failed to download' >&2\n  exit 101\nfi\nexec \"{real}\" \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["test", "--manifest-path"])
+        .arg(f.manifest())
+        .current_dir(f.path())
+        .env("NO_COLOR", "1")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO", &script)
+        .output()
+        .unwrap();
+    assert_error(&out, 29, "could not fetch the dependencies of ");
+    assert!(stderr(&out).contains("Cargo.toml"), "{}", stderr(&out));
+}

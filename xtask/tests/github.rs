@@ -894,3 +894,80 @@ fn pr_comment_edits_only_the_comment_of_the_login_it_is_given() {
     assert!(api.bodies("POST").is_empty() && api.bodies("DELETE").is_empty());
     api.verify_and_reset();
 }
+
+/// The single `error:` line of `out`, which must exit with `code`.
+fn error_line(out: &Output, code: i32) -> String {
+    let text = text(out);
+    assert_eq!(out.status.code(), Some(code), "{text}");
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    errors[0].to_owned()
+}
+
+#[test]
+fn a_saved_comment_that_cannot_be_read_or_written_is_an_io_error_not_a_missing_context() {
+    let repo = Repo::new();
+    let api = Api::start();
+    let missing = repo.work().join("no-such-dir/comment.json");
+    let missing_arg = missing.to_str().unwrap();
+    // Reading: the file is not there.
+    let out = repo.xtask(&api, &["pr-comment", "--from", missing_arg]);
+    assert!(error_line(&out, 16).contains("no-such-dir/comment.json"));
+    assert!(text(&out).contains("Caused by:"), "{}", text(&out));
+    // Writing: its folder is not there.
+    let out = repo.xtask(
+        &api,
+        &[
+            "pr-comment",
+            "--base",
+            "HEAD~1",
+            "--pr",
+            "5",
+            "--save",
+            missing_arg,
+        ],
+    );
+    assert!(error_line(&out, 16).contains("no-such-dir/comment.json"));
+    // A file that is there but holds no saved comment is named, with the parser's complaint
+    // as its cause.
+    let garbage = repo.work().join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let out = repo.xtask(&api, &["pr-comment", "--from", garbage.to_str().unwrap()]);
+    assert!(error_line(&out, 16).contains("garbage.json is not a saved comment"));
+    assert!(text(&out).contains("Caused by:"), "{}", text(&out));
+}
+
+#[test]
+fn an_api_url_that_is_not_an_http_address_is_a_context_error_not_a_github_failure() {
+    let repo = Repo::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "release-pr",
+            "--repo",
+            "acme/platform",
+            "--api-url",
+            "ftp://example.invalid",
+        ])
+        .current_dir(repo.work())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(error_line(&out, 23).contains("ftp://example.invalid"));
+}
+
+#[test]
+fn a_missing_context_names_what_is_missing_and_the_flag_that_gives_it() {
+    let repo = Repo::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["pr-comment", "--save", "-"])
+        .current_dir(repo.work())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_REPOSITORY")
+        .output()
+        .unwrap();
+    let line = error_line(&out, 23);
+    assert!(line.contains("no pull request number"), "{line}");
+    assert!(line.contains("--pr N"), "{line}");
+}

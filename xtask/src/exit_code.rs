@@ -1,11 +1,11 @@
 //! Every exit code `cargo xtask` can return, in one place (documented in docs/affected.md).
 //!
 //! A wrong command line exits with 2, clap's own code. Codes 10 to 19 (20 to 24 for the GitHub
-//! bots, 25 to 28 for the test runner, the lock file, test tools and manifests) are ours; they never collide with a
-//! test runner's (`cargo test` exits 101 on failure, nextest uses 4 and 92 to 106), which
-//! `affected-test` passes through unchanged.
+//! bots, 25 to 29 for the test runner, the lock file, test tools, manifests and fetching) are
+//! ours; they never collide with a test runner's (`cargo test` exits 101 on failure, nextest
+//! uses 4 and 92 to 106), which `affected-test` passes through unchanged.
 
-use workspace_tools::Error;
+use workspace_tools::{Error, TestError};
 
 /// Success.
 pub(crate) const SUCCESS: i32 = 0;
@@ -25,7 +25,7 @@ pub(crate) const METADATA: i32 = 13;
 pub(crate) const CARGO_NOT_FOUND: i32 = 14;
 /// The `[workspace.metadata.workspace-tools]` configuration is invalid.
 pub(crate) const CONFIG: i32 = 15;
-/// Another git or I/O failure.
+/// Another git or I/O failure (also a saved comment that cannot be read, parsed or written).
 pub(crate) const GIT_OR_IO: i32 = 16;
 
 /// A release safety check refused (dirty tree, detached HEAD, existing tag).
@@ -39,6 +39,8 @@ pub(crate) const PUBLISH: i32 = 19;
 
 /// A pinned test tool (`[workspace.metadata.workspace-tools.test-tools]`) could not be installed.
 pub(crate) const TOOL_INSTALL: i32 = 27;
+/// `cargo fetch` could not download the dependencies the tests need (`test`).
+pub(crate) const FETCH: i32 = 29;
 /// A manifest or `Cargo.lock` that cargo accepted does not parse when the tool reads it itself
 /// (it changed in between), or a requirement a release rewrites is not where it was read.
 pub(crate) const MANIFEST: i32 = 28;
@@ -52,7 +54,9 @@ pub(crate) const GITHUB_NOT_FOUND: i32 = 21;
 /// GitHub kept failing (5xx, rate limits past the retries, no connection) or refused the request.
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
 pub(crate) const GITHUB_API: i32 = 22;
-/// No repository, pull request or API address could be found in the flags or the environment.
+/// No repository or pull request could be found in the flags or the environment, or what they
+/// give is not usable (a repository not `OWNER/NAME`, an API address not http(s), an event file
+/// that is not JSON).
 #[cfg_attr(not(feature = "github"), allow(dead_code))]
 pub(crate) const GITHUB_CONTEXT: i32 = 23;
 /// The pull request moved on, or the merged release does not match its recorded plan.
@@ -73,14 +77,16 @@ pub(crate) fn for_github_error(error: &workspace_github::Error) -> i32 {
             GITHUB_AUTH
         }
         E::NotFound { .. } => GITHUB_NOT_FOUND,
-        E::Status { .. }
-        | E::Exhausted { .. }
-        | E::WaitRefused { .. }
-        | E::Response { .. }
-        | E::ApiUrl { .. } => GITHUB_API,
-        E::Repository { .. } | E::Context { .. } | E::File { .. } => GITHUB_CONTEXT,
+        E::Status { .. } | E::Exhausted { .. } | E::WaitRefused { .. } | E::Response { .. } => {
+            GITHUB_API
+        }
+        E::Repository { .. } | E::Context { .. } | E::ApiUrl { .. } | E::Event { .. } => {
+            GITHUB_CONTEXT
+        }
+        E::Io { .. } | E::SavedComment { .. } => GIT_OR_IO,
         E::HeadMoved { .. } | E::ReleaseMismatch { .. } => GITHUB_MISMATCH,
         E::Engine(engine) => for_error(engine),
+        _ => FAILURE,
     }
 }
 
@@ -94,14 +100,17 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Manifest { .. } | Error::RequirementNotFound { .. } => MANIFEST,
         Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
         Error::Config { .. } => CONFIG,
-        Error::Git { .. } | Error::Io { .. } | Error::Command { .. } | Error::Untagged { .. } => {
-            GIT_OR_IO
-        }
+        Error::Git { .. }
+        | Error::Io { .. }
+        | Error::Command { .. }
+        | Error::Untagged { .. }
+        | Error::Unpushed { .. } => GIT_OR_IO,
         Error::Refused { .. } => REFUSED,
         Error::Plan(_) => PLAN,
         Error::Publish { .. } => PUBLISH,
-        Error::ToolInstall { .. } => TOOL_INSTALL,
-        Error::RunnerNotFound { .. } => RUNNER_NOT_FOUND,
+        Error::Test(TestError::ToolInstall { .. }) => TOOL_INSTALL,
+        Error::Test(TestError::RunnerNotFound { .. }) => RUNNER_NOT_FOUND,
+        Error::Test(TestError::Fetch { .. }) => FETCH,
         Error::StaleLock { .. } => STALE_LOCK,
         _ => FAILURE,
     }

@@ -3,7 +3,8 @@
 //! the documented exit code. The library's errors name what went wrong; this module alone
 //! knows the flags and commands.
 
-use workspace_tools::{Check, Error, RevisionProblem};
+use workspace_tools::release::PlanError;
+use workspace_tools::{Check, Error, RevisionProblem, TestError};
 
 use crate::{exit_code, output};
 
@@ -13,7 +14,10 @@ pub(crate) fn report(error: &anyhow::Error) -> i32 {
         return exit_code::SUCCESS;
     }
     let engine = engine_error(error);
-    let hint = engine.map(hint).unwrap_or_default();
+    let hint = match engine {
+        Some(engine) => hint(engine),
+        None => github_hint(error),
+    };
     let mut text = format!("{error}{hint}");
     let causes: Vec<String> = error.chain().skip(1).map(|c| c.to_string()).collect();
     if !causes.is_empty() {
@@ -43,7 +47,6 @@ fn code(error: &anyhow::Error, engine: Option<&Error>) -> i32 {
     if let Some(github) = error.downcast_ref::<workspace_github::Error>() {
         return exit_code::for_github_error(github);
     }
-    let _ = error;
     engine.map_or(exit_code::FAILURE, exit_code::for_error)
 }
 
@@ -66,7 +69,7 @@ fn hint(error: &Error) -> String {
                 "update --workspace"
             }
         ),
-        Error::RunnerNotFound { .. } => {
+        Error::Test(TestError::RunnerNotFound { .. }) => {
             " (install cargo-nextest, or pass --runner cargo)".to_owned()
         }
         Error::Refused { check, .. } => {
@@ -78,6 +81,16 @@ fn hint(error: &Error) -> String {
             };
             format!(" (pass {flag} to release anyway)")
         }
+        Error::Plan(PlanError::Unfinished { .. }) => {
+            "; rerun without --bump to finish it first".to_owned()
+        }
+        Error::Unpushed { source } => match source.as_ref() {
+            Error::Command { command, .. } => format!(
+                "; push them with `{command}`, then rerun `cargo xtask release --execute` to \
+                 publish"
+            ),
+            _ => String::new(),
+        },
         Error::Untagged { .. } => {
             "; rerun `cargo xtask release --execute` to create its missing tags".to_owned()
         }
@@ -86,4 +99,33 @@ fn hint(error: &Error) -> String {
             .to_owned(),
         _ => String::new(),
     }
+}
+
+/// The advice that follows a GitHub error's message on its line.
+#[cfg(feature = "github")]
+fn github_hint(error: &anyhow::Error) -> String {
+    use workspace_github::{Error as E, Missing};
+    let Some(error) = error.downcast_ref::<E>() else {
+        return String::new();
+    };
+    match error {
+        E::Unauthorized { .. } => "; check that GITHUB_TOKEN holds a valid token",
+        E::NotFound { .. } => "; check the repository and the number",
+        E::WaitRefused { .. } => "; not waiting: rerun later",
+        E::MissingToken => ": set GITHUB_TOKEN",
+        E::InvalidToken => "; set GITHUB_TOKEN to the token alone",
+        E::Context {
+            missing: Missing::Repository,
+        } => "; pass --repo OWNER/NAME, or run in GitHub Actions (GITHUB_REPOSITORY)",
+        E::Context {
+            missing: Missing::PullRequest { .. },
+        } => "; pass --pr N, or run on a pull_request event",
+        _ => "",
+    }
+    .to_owned()
+}
+
+#[cfg(not(feature = "github"))]
+fn github_hint(_: &anyhow::Error) -> String {
+    String::new()
 }

@@ -112,6 +112,7 @@ mod tests {
             RUNNER_NOT_FOUND,
             STALE_LOCK,
             MANIFEST,
+            FETCH,
         ];
         let mut all = ours.to_vec();
         all.extend([SUCCESS, FAILURE, USAGE]);

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use workspace_tools::metadata::{self, Workspace};
 use workspace_tools::test_run;
-use workspace_tools::test_tools;
+use workspace_tools::{Error, test_tools};
 
 use crate::affected::RunnerArg;
 use crate::{exit_code, output};
@@ -34,7 +34,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     let manifest = args
         .manifest_path
         .unwrap_or_else(|| workspace.graph.root().join("Cargo.toml"));
-    fetch(&manifest)?;
+    test_tools::fetch(&manifest)?;
     let mut extra: Vec<OsString> = vec!["--workspace".into(), "--all-features".into()];
     extra.extend(args.args);
     let mut command = test_run::command(args.runner.runner(), &manifest, &[], &extra);
@@ -42,23 +42,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     // it offline keeps it that way.
     command.env("PATH", path).env("CARGO_NET_OFFLINE", "true");
     run_runner(command)
-}
-
-/// `cargo fetch`: downloads every dependency (for all targets), so the tests can run offline.
-fn fetch(manifest: &std::path::Path) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .arg("fetch")
-        .arg("--manifest-path")
-        .arg(manifest)
-        .status()
-        .map_err(|e| anyhow::anyhow!("could not run cargo fetch: {e}"))?;
-    anyhow::ensure!(
-        status.success(),
-        "cargo fetch failed for {}: the dependencies could not be downloaded",
-        manifest.display()
-    );
-    Ok(())
 }
 
 /// Installs the workspace's pinned test tools that are missing, showing progress, and returns
@@ -92,6 +75,6 @@ pub(crate) fn run_runner(mut command: Command) -> anyhow::Result<i32> {
     output::status("Running", &shown.join(" "));
     let status = command
         .status()
-        .map_err(|e| anyhow::anyhow!("could not start {}: {e}", shown[0]))?;
+        .map_err(|e| Error::starting_cargo(command.get_program(), e))?;
     Ok(status.code().unwrap_or(exit_code::FAILURE))
 }

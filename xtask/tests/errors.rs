@@ -250,7 +250,7 @@ fn a_failed_cargo_fetch_before_the_tests_has_its_own_code_not_the_unexpected_one
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nif [ \"$1\" = fetch ]; then\n  echo 'error: failed to download' >&2\n  exit 101\nfi\nexec \"{real}\" \"$@\"\n"
+            "#!/bin/sh\nif [ \"$1\" = fetch ]; then\n  echo 'network unreachable' >&2\n  exit 101\nfi\nexec \"{real}\" \"$@\"\n"
         ),
     )
     .unwrap();

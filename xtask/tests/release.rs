@@ -372,6 +372,11 @@ fn an_interrupted_publish_resumes_without_republishing() {
         log.contains("rerun `cargo xtask release --execute` to resume"),
         "{log}"
     );
+    // Cargo's complaint is the cause, below the error, not part of its line.
+    assert!(
+        log.contains("\nCaused by:\n  `cargo publish` failed: "),
+        "{log}"
+    );
 
     // Back up on the same address and storage: the rerun skips core and finishes the rest.
     // Without --registry, it publishes to cargo's default registry, `local` here.

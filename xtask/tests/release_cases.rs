@@ -349,11 +349,11 @@ fn bumps_that_cannot_apply_or_conflict_are_errors() {
         ),
         (
             &["--bump", "a=minor", "--bump", "a=major"],
-            "conflicting --bump a=minor and --bump a=major",
+            "conflicting bumps a=minor, a=major",
         ),
         (
             &["--bump", "a=minor", "--bump", "b=major"],
-            "conflicting --bump a=0.2.0, b=1.0.0",
+            "conflicting bumps a=0.2.0, b=1.0.0",
         ),
     ] {
         let out = ws.release(args);

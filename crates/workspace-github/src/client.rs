@@ -549,7 +549,7 @@ mod tests {
         ));
         assert_eq!(
             give_up(endpoint(), 1, status(404, "Not Found")).to_string(),
-            "github has no GET /repos/o/r/pulls/5 (404 not found): check the repository and the number, and that the token can read the repository"
+            "github has no GET /repos/o/r/pulls/5 (404 not found), or the token cannot read it"
         );
     }
 

@@ -1,13 +1,13 @@
 //! Errors of the GitHub adapter: each names the endpoint, repository or pull request at fault,
 //! and none ever contains the token.
 
-/// Everything that can go wrong while talking to GitHub or preparing what to send.
+/// Everything that can go wrong while talking to GitHub or preparing what to send. The command
+/// line phrases the advice (which flag or variable to set, when to rerun).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// 401: the token is missing, expired or invalid.
-    #[error(
-        "github rejected the token (401 unauthorized) for {endpoint}: check that GITHUB_TOKEN holds a valid token"
-    )]
+    #[error("github rejected the token (401 unauthorized) for {endpoint}")]
     Unauthorized {
         /// The refused request, such as `GET /repos/o/r/pulls/5`.
         endpoint: String,
@@ -23,9 +23,7 @@ pub enum Error {
         message: String,
     },
     /// 404: the repository, pull request or release does not exist, or the token cannot see it.
-    #[error(
-        "github has no {endpoint} (404 not found): check the repository and the number, and that the token can read the repository"
-    )]
+    #[error("github has no {endpoint} (404 not found), or the token cannot read it")]
     NotFound {
         /// The request.
         endpoint: String,
@@ -52,7 +50,7 @@ pub enum Error {
     },
     /// GitHub asked to wait longer before retrying than the retry policy allows.
     #[error(
-        "github asked to wait {wait_secs} s before retrying {endpoint}, longer than the {max_secs} s allowed; not waiting: rerun later"
+        "github asked to wait {wait_secs} s before retrying {endpoint}, longer than the {max_secs} s allowed"
     )]
     WaitRefused {
         /// The request.
@@ -70,7 +68,7 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// `--api-url` or `GITHUB_API_URL` is not a usable address.
+    /// The API address given is not a usable address.
     #[error("invalid github api url `{url}`: {message}")]
     ApiUrl {
         /// The address.
@@ -79,28 +77,24 @@ pub enum Error {
         message: String,
     },
     /// No token in the environment.
-    #[error("no github token: set GITHUB_TOKEN")]
+    #[error("no github token")]
     MissingToken,
     /// The token holds a character no HTTP header can carry (its value is never shown).
-    #[error(
-        "invalid github token in GITHUB_TOKEN: it holds a line break or control character; set it to the token alone"
-    )]
+    #[error("invalid github token: it holds a line break or control character")]
     InvalidToken,
     /// The repository is not `OWNER/NAME`.
     #[error("invalid repository `{value}` (from {origin}): expected OWNER/NAME")]
     Repository {
         /// What was given.
         value: String,
-        /// Where it came from: `--repo` or `GITHUB_REPOSITORY`.
+        /// Where it came from: the flag, or `GITHUB_REPOSITORY`.
         origin: &'static str,
     },
-    /// Neither a flag nor the environment names the repository, pull request or API address.
-    #[error("no {what}: {hint}")]
+    /// Neither a flag nor the environment names the repository or the pull request.
+    #[error("no {missing}")]
     Context {
-        /// What is missing, such as `pull request number`.
-        what: &'static str,
-        /// How to provide it.
-        hint: String,
+        /// What is missing.
+        missing: Missing,
     },
     /// The pull request's head is not the commit the comment was computed for.
     #[error(
@@ -122,15 +116,56 @@ pub enum Error {
         /// What differs.
         message: String,
     },
-    /// A saved comment or an event file could not be read.
-    #[error("{path}: {message}")]
-    File {
+    /// A file (a saved comment, the event) could not be read or written.
+    #[error("could not access {path}")]
+    Io {
         /// The file.
         path: std::path::PathBuf,
-        /// What was wrong.
-        message: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A saved comment that does not parse.
+    #[error("{path} is not a saved comment")]
+    SavedComment {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The webhook event file of the environment is not JSON.
+    #[error("{path} is not a JSON event")]
+    Event {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's complaint.
+        #[source]
+        source: serde_json::Error,
     },
     /// The workspace, its history or a git command failed.
     #[error(transparent)]
     Engine(#[from] workspace_tools::Error),
+}
+
+/// What neither a flag nor the environment names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Missing {
+    /// The repository.
+    Repository,
+    /// The pull request's number.
+    PullRequest {
+        /// Why the environment does not give it, such as `GITHUB_EVENT_PATH is not set`.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Repository => f.write_str("repository"),
+            Missing::PullRequest { why } => write!(f, "pull request number ({why})"),
+        }
+    }
 }

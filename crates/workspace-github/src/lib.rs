@@ -27,7 +27,7 @@ pub mod test_support;
 
 pub use client::{Client, ClientConfig, Token};
 pub use context::Repository;
-pub use error::Error;
+pub use error::{Error, Missing};
 pub use forge::{
     ACTIONS_BOT_LOGIN, Author, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit,
     ReleaseInfo,

@@ -91,12 +91,6 @@ pub enum Error {
         /// Whether there is no lock file at all.
         missing: bool,
     },
-    /// The test runner is not installed.
-    #[error("the test runner `{runner}` is not installed")]
-    RunnerNotFound {
-        /// The runner's command, e.g. `cargo nextest`.
-        runner: String,
-    },
     /// The tool's configuration in the root manifest is invalid.
     #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
     Config {
@@ -134,32 +128,32 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// The release commit and tags were made, but pushing them failed: they are only local.
+    #[error("the release commit and tags are only local: pushing them failed")]
+    Unpushed {
+        /// Why the push failed (the `git push` that failed).
+        #[source]
+        source: Box<Error>,
+    },
     /// Publishing stopped; what was published stays published, and a rerun resumes.
-    #[error("publishing {name} {version} failed: {message}\n{published}")]
+    #[error(
+        "publishing {name} {version} failed; {}",
+        published_sentence(published)
+    )]
     Publish {
         /// The crate that failed.
         name: String,
         /// Its version.
         version: String,
+        /// What this run published before it, as `name version`.
+        published: Vec<String>,
         /// Why.
-        message: String,
-        /// What was published before it, as a sentence.
-        published: String,
+        #[source]
+        source: PublishError,
     },
-    /// A pinned test tool could not be installed.
-    #[error(
-        "could not install {tool} {version} for the tests (`{command}` failed; its output is above){hint}"
-    )]
-    ToolInstall {
-        /// The tool's crate.
-        tool: String,
-        /// Its pinned version.
-        version: String,
-        /// The install command.
-        command: String,
-        /// Why it may have failed, starting with `; `, or empty.
-        hint: String,
-    },
+    /// The tests cannot be run.
+    #[error(transparent)]
+    Test(#[from] TestError),
     /// A file could not be read or written.
     #[error("could not access {path}")]
     Io {
@@ -168,6 +162,73 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why a crate could not be published.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// `cargo publish` failed.
+    #[error("`cargo publish` failed: {output}")]
+    Cargo {
+        /// Cargo's error lines.
+        output: String,
+    },
+    /// The registry kept answering 429.
+    #[error("still rate-limited by the registry after {retries} retries")]
+    RateLimited {
+        /// How many retries were made.
+        retries: u32,
+    },
+    /// The crate was published but the index did not list it in time.
+    #[error("it was published, but the index did not list it within {waited:?}")]
+    NotIndexed {
+        /// How long the index was polled.
+        waited: std::time::Duration,
+    },
+    /// Cargo could not be run.
+    #[error("could not run cargo")]
+    Run(#[source] Box<Error>),
+}
+
+fn published_sentence(published: &[String]) -> String {
+    match published.is_empty() {
+        true => "nothing was published in this run".to_owned(),
+        false => format!("published in this run: {}", published.join(", ")),
+    }
+}
+
+/// Why the tests cannot be run: the runner, the pinned tools or the dependencies are missing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestError {
+    /// The test runner is not installed.
+    #[error("the test runner `{runner}` is not installed")]
+    RunnerNotFound {
+        /// The runner's command, e.g. `cargo nextest`.
+        runner: String,
+    },
+    /// A pinned test tool could not be installed.
+    #[error(
+        "could not install {tool} {version} for the tests (`{command}` failed; its output is above){}",
+        if *offline { "; network access is off (CARGO_NET_OFFLINE=true), and the first run downloads the tools" } else { "" }
+    )]
+    ToolInstall {
+        /// The tool's crate.
+        tool: String,
+        /// Its pinned version.
+        version: String,
+        /// The install command.
+        command: String,
+        /// Whether cargo ran offline, where only a tool already in its cache can be built.
+        offline: bool,
+    },
+    /// `cargo fetch` could not download the dependencies the tests need.
+    #[error("could not fetch the dependencies of {manifest} (cargo's output is above)")]
+    Fetch {
+        /// The workspace's manifest.
+        manifest: PathBuf,
     },
 }
 
@@ -268,7 +329,7 @@ impl Error {
     }
 
     /// A failure to start `cargo`: not on PATH, or another I/O error.
-    pub(crate) fn starting_cargo(cargo: &std::ffi::OsStr, error: std::io::Error) -> Error {
+    pub fn starting_cargo(cargo: &std::ffi::OsStr, error: std::io::Error) -> Error {
         match error.kind() {
             std::io::ErrorKind::NotFound => Error::CargoNotFound {
                 cargo: cargo.to_string_lossy().into_owned(),

@@ -46,7 +46,7 @@ pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, Wo
 pub use engine::reads::{Read, UnknownRead};
 pub use engine::rules::{Effect, Rule, Rules};
 
-pub use error::{Check, Error, ManifestError, RevisionProblem};
+pub use error::{Check, Error, ManifestError, PublishError, RevisionProblem, TestError};
 
 /// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.
 pub mod metadata {
@@ -76,7 +76,7 @@ pub mod test_run {
 
 /// The pinned tools the tests need, installed into the target directory.
 pub mod test_tools {
-    pub use crate::adapters::test_tools::{TestTool, install, missing, path_with, root};
+    pub use crate::adapters::test_tools::{TestTool, fetch, install, missing, path_with, root};
 }
 
 /// The graph and the affected set as text, JSON, Graphviz and Mermaid.

@@ -62,14 +62,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         OnEmptyArg::Update => OnEmpty::Update,
     };
     if let Some(path) = &args.from {
-        let text = std::fs::read_to_string(path).map_err(|e| gh::Error::File {
+        let text = std::fs::read_to_string(path).map_err(|source| gh::Error::Io {
             path: path.clone(),
-            message: e.to_string(),
+            source,
         })?;
-        let saved: Saved = serde_json::from_str(&text).map_err(|e| gh::Error::File {
-            path: path.clone(),
-            message: format!("not a saved comment: {e}"),
-        })?;
+        let saved: Saved =
+            serde_json::from_str(&text).map_err(|source| gh::Error::SavedComment {
+                path: path.clone(),
+                source,
+            })?;
         let client = args.common.connection.client()?;
         let done = comment::sync_saved(&client, &saved, args.expect_head.as_deref(), on_empty)?;
         report(args.common.format, saved.pull_request, &done)?;
@@ -95,9 +96,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
     if path.as_os_str() == "-" {
         println!("{json}");
     } else {
-        std::fs::write(path, json + "\n").map_err(|e| gh::Error::File {
+        std::fs::write(path, json + "\n").map_err(|source| gh::Error::Io {
             path: path.clone(),
-            message: e.to_string(),
+            source,
         })?;
         output::status("Saved", &path.display().to_string());
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use semver::Version;
 
-use crate::Error;
+use crate::{Error, PublishError};
 
 /// Where and how to publish.
 #[derive(Debug, Clone)]
@@ -30,12 +30,12 @@ pub struct Registry {
 }
 
 /// How one publish attempt failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Failure {
     /// The registry answered 429 Too Many Requests.
     RateLimited,
-    /// Anything else, with cargo's error.
-    Other(String),
+    /// Anything else.
+    Other(PublishError),
 }
 
 /// What happened to one crate.
@@ -92,7 +92,12 @@ impl Registry {
             .args(self.allow_dirty.then_some("--allow-dirty"))
             .args(self.no_verify.then_some("--no-verify"))
             .output()
-            .map_err(|e| Failure::Other(e.to_string()))?;
+            .map_err(|e| {
+                Failure::Other(PublishError::Run(Box::new(Error::starting_cargo(
+                    &super::cargo_program(),
+                    e,
+                ))))
+            })?;
         if output.status.success() {
             return Ok(());
         }
@@ -107,9 +112,9 @@ impl Registry {
             .take(6)
             .collect::<Vec<_>>()
             .join(" ");
-        Err(Failure::Other(
-            message.split_whitespace().collect::<Vec<_>>().join(" "),
-        ))
+        Err(Failure::Other(PublishError::Cargo {
+            output: message.split_whitespace().collect::<Vec<_>>().join(" "),
+        }))
     }
 
     /// Publishes `name` at `version` unless the registry has it, retrying with exponential
@@ -119,8 +124,12 @@ impl Registry {
         name: &str,
         version: &Version,
         progress: &mut dyn FnMut(&str),
-    ) -> Result<Outcome, String> {
-        if self.has_version(name, version).map_err(|e| e.to_string())? {
+    ) -> Result<Outcome, PublishError> {
+        let listed = || {
+            self.has_version(name, version)
+                .map_err(|e| PublishError::Run(Box::new(e)))
+        };
+        if listed()? {
             return Ok(Outcome::Skipped);
         }
         publish_with_backoff(
@@ -132,12 +141,11 @@ impl Registry {
         )?;
         progress(&format!("waiting for {name} {version} in the index"));
         let deadline = Instant::now() + self.index_timeout;
-        while !self.has_version(name, version).map_err(|e| e.to_string())? {
+        while !listed()? {
             if Instant::now() >= deadline {
-                return Err(format!(
-                    "{name} {version} was published but the index did not list it within {:?}",
-                    self.index_timeout
-                ));
+                return Err(PublishError::NotIndexed {
+                    waited: self.index_timeout,
+                });
             }
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -192,7 +200,7 @@ pub(crate) fn publish_with_backoff(
     backoff: Duration,
     sleep: &mut dyn FnMut(Duration),
     progress: &mut dyn FnMut(&str),
-) -> Result<(), String> {
+) -> Result<(), PublishError> {
     for tried in 0..=retries {
         match attempt() {
             Ok(()) => return Ok(()),
@@ -203,10 +211,8 @@ pub(crate) fn publish_with_backoff(
                 ));
                 sleep(pause);
             }
-            Err(Failure::RateLimited) => {
-                return Err(format!("still rate-limited after {retries} retries"));
-            }
-            Err(Failure::Other(message)) => return Err(message),
+            Err(Failure::RateLimited) => return Err(PublishError::RateLimited { retries }),
+            Err(Failure::Other(error)) => return Err(error),
         }
     }
     unreachable!("the loop returns on its last try")
@@ -229,7 +235,7 @@ mod tests {
             &mut |d| pauses.push(d),
             &mut |l| lines.push(l.to_owned()),
         );
-        assert_eq!(result, Ok(()));
+        assert!(result.is_ok());
         assert_eq!(pauses, [Duration::from_secs(1), Duration::from_secs(2)]);
         assert_eq!(lines.len(), 2);
     }
@@ -240,7 +246,9 @@ mod tests {
         let result = publish_with_backoff(
             || {
                 calls += 1;
-                Err(Failure::Other("500 Internal Server Error".into()))
+                Err(Failure::Other(PublishError::Cargo {
+                    output: "500 Internal Server Error".into(),
+                }))
             },
             5,
             Duration::ZERO,
@@ -248,8 +256,11 @@ mod tests {
             &mut |_| {},
         );
         assert_eq!(
-            (result, calls),
-            (Err("500 Internal Server Error".to_owned()), 1)
+            (result.unwrap_err().to_string(), calls),
+            (
+                "`cargo publish` failed: 500 Internal Server Error".to_owned(),
+                1
+            )
         );
         let result = publish_with_backoff(
             || Err(Failure::RateLimited),
@@ -258,6 +269,9 @@ mod tests {
             &mut |_| {},
             &mut |_| {},
         );
-        assert_eq!(result, Err("still rate-limited after 2 retries".to_owned()));
+        assert!(matches!(
+            result,
+            Err(PublishError::RateLimited { retries: 2 })
+        ));
     }
 }

@@ -79,7 +79,7 @@ pub fn package_spec(dir: &Path, name: &str, version: &str) -> String {
     format!("path+file://{path}#{name}@{version}")
 }
 
-/// Fails with [`Error::RunnerNotFound`] when `runner` is not installed under the `PATH` it will
+/// Fails with [`TestError::RunnerNotFound`](crate::TestError::RunnerNotFound) when `runner` is not installed under the `PATH` it will
 /// run with, so that a missing tool is never mistaken for failing tests.
 pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Error> {
     if runner == Runner::Cargo {
@@ -95,9 +95,10 @@ pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Err
         .is_ok_and(|s| s.success());
     match installed {
         true => Ok(()),
-        false => Err(Error::RunnerNotFound {
+        false => Err(crate::TestError::RunnerNotFound {
             runner: "cargo nextest".to_owned(),
-        }),
+        }
+        .into()),
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Error, TestError};
 
 /// One pinned tool: the crate `cargo install` builds, at exactly this version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,17 +130,13 @@ pub fn install(tool: &TestTool, root: &Path) -> Result<(), Error> {
     } else {
         // Offline, cargo says only that it could not find the crate.
         let offline = std::env::var_os("CARGO_NET_OFFLINE").is_some_and(|v| v == "true");
-        Err(Error::ToolInstall {
+        Err(TestError::ToolInstall {
             tool: tool.name.clone(),
             version: tool.version.to_string(),
             command: shown,
-            hint: match offline {
-                true => "; network access is off (CARGO_NET_OFFLINE=true), and the first run \
-                         downloads the tools"
-                    .to_owned(),
-                false => String::new(),
-            },
-        })
+            offline,
+        }
+        .into())
     }
 }
 
@@ -189,6 +185,24 @@ fn answers_with_version(tool: &TestTool, path: &OsString) -> bool {
         .lines()
         .next()
         .is_some_and(|line| line.split_whitespace().any(|w| w == version))
+}
+
+/// `cargo fetch`: downloads every dependency (for all targets), so the tests can run offline.
+pub fn fetch(manifest: &Path) -> Result<(), Error> {
+    let cargo = super::cargo_program();
+    let status = Command::new(&cargo)
+        .arg("fetch")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .status()
+        .map_err(|e| Error::starting_cargo(&cargo, e))?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(TestError::Fetch {
+            manifest: manifest.to_owned(),
+        }
+        .into()),
+    }
 }
 
 #[cfg(test)]

@@ -178,8 +178,9 @@ impl ReleasePlan {
 
 /// Why no plan can be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
-    /// A `--bump` or a group names a crate that is not a member.
+    /// A bump or a group names a crate that is not a member.
     #[error("`{name}` is not a workspace member ({context})")]
     UnknownCrate {
         /// The name.
@@ -187,13 +188,32 @@ pub enum PlanError {
         /// Where it was named.
         context: String,
     },
-    /// A `--bump` cannot be applied.
+    /// A bump cannot be applied.
     #[error("cannot bump {name}: {message}")]
     Bump {
         /// The crate.
         name: String,
         /// Why.
         message: String,
+    },
+    /// Two different bumps were asked for one crate, or for one lockstep group.
+    #[error("cannot bump {name}: conflicting bumps {} for one version", asked.join(", "))]
+    ConflictingBumps {
+        /// The crate or the group.
+        name: String,
+        /// The bumps asked, as `crate=bump`.
+        asked: Vec<String>,
+    },
+    /// A bump was asked while an earlier release commit still owes a tag: that release is
+    /// finished first.
+    #[error("cannot bump {name}: release commit {commit} still owes tag {tag}")]
+    Unfinished {
+        /// The crate asked to bump.
+        name: String,
+        /// The release commit, abbreviated.
+        commit: String,
+        /// The tag it owes.
+        tag: String,
     },
     /// A crate's tag is above its manifest version: releasing would go backwards.
     #[error(
@@ -256,17 +276,15 @@ struct Want {
     pre: Option<String>,
 }
 
-/// Collects `--bump` flags, refusing two different ones for one crate.
+/// Collects the bumps asked, refusing two different ones for one crate.
 pub fn collect_bumps(list: &[(String, BumpSpec)]) -> Result<BTreeMap<String, BumpSpec>, PlanError> {
     let mut bumps: BTreeMap<String, BumpSpec> = BTreeMap::new();
     for (name, spec) in list {
         match bumps.get(name) {
             Some(earlier) if earlier != spec => {
-                return Err(PlanError::Bump {
+                return Err(PlanError::ConflictingBumps {
                     name: name.clone(),
-                    message: format!(
-                        "conflicting --bump {name}={earlier} and --bump {name}={spec}"
-                    ),
+                    asked: vec![format!("{name}={earlier}"), format!("{name}={spec}")],
                 });
             }
             _ => {
@@ -497,7 +515,7 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// The exact version `--bump spec` asks of `c`.
+/// The exact version the bump `spec` asks of `c`.
 fn bump_want(c: &CrateState, spec: &BumpSpec) -> Result<Want, PlanError> {
     let exact = match spec {
         // An unreleased manifest version can be released as it is.
@@ -547,7 +565,7 @@ fn commits_want(c: &CrateState) -> Option<Want> {
     })
 }
 
-/// Refuses two different `--bump` versions within one release group.
+/// Refuses two different exact versions asked within one release group.
 fn check_group_bumps(
     groups: &[(String, BTreeSet<&str>)],
     wants: &BTreeMap<&str, Want>,
@@ -558,10 +576,9 @@ fn check_group_bumps(
             .filter_map(|m| wants.get(m).and_then(|w| w.exact.as_ref()).map(|v| (v, *m)))
             .collect();
         if asked.len() > 1 {
-            let list: Vec<String> = asked.iter().map(|(v, m)| format!("{m}={v}")).collect();
-            return Err(PlanError::Bump {
+            return Err(PlanError::ConflictingBumps {
                 name: label.clone(),
-                message: format!("conflicting --bump {} for one version", list.join(", ")),
+                asked: asked.iter().map(|(v, m)| format!("{m}={v}")).collect(),
             });
         }
     }

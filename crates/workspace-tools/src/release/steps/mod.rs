@@ -155,13 +155,10 @@ impl Prepared {
     /// the plan is only to create them: a new release waits for the next run.
     pub fn plan(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<ReleasePlan, Error> {
         if let (Some(owed), Some(name)) = (self.unfinished.first(), bumps.keys().next()) {
-            return Err(plan::PlanError::Bump {
+            return Err(plan::PlanError::Unfinished {
                 name: name.clone(),
-                message: format!(
-                    "release commit {} still owes tag {}; rerun without --bump to finish it first",
-                    &owed.commit[..owed.commit.len().min(10)],
-                    owed.tag
-                ),
+                commit: owed.commit[..owed.commit.len().min(10)].to_owned(),
+                tag: owed.tag.clone(),
             }
             .into());
         }
@@ -655,15 +652,8 @@ pub fn push(vcs: &GitCli, tags: &[String]) -> Result<String, Error> {
         .unwrap_or_else(|_| "origin".to_owned());
     let mut refs = vec![format!("HEAD:refs/heads/{branch}")];
     refs.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
-    vcs.push(&remote, &refs).map_err(|e| match e {
-        Error::Command { command, message } => Error::Command {
-            message: format!(
-                "{message}; the release commit and tags are only local: push them with `{command}`, \
-                 then rerun to publish"
-            ),
-            command,
-        },
-        other => other,
+    vcs.push(&remote, &refs).map_err(|source| Error::Unpushed {
+        source: Box::new(source),
     })?;
     Ok(remote)
 }
@@ -771,21 +761,16 @@ pub fn publish_all(
                 progress(verb, &format!("{} {}{note}", crate_.name, crate_.version));
                 done.push((crate_.clone(), outcome));
             }
-            Err(message) => {
-                let published: Vec<String> = done
-                    .iter()
-                    .filter(|(_, o)| *o == Outcome::Published)
-                    .map(|(p, _)| format!("{} {}", p.name, p.version))
-                    .collect();
-                let published = match published.is_empty() {
-                    true => "nothing was published in this run".to_owned(),
-                    false => format!("published in this run: {}", published.join(", ")),
-                };
+            Err(source) => {
                 return Err(Error::Publish {
                     name: crate_.name.clone(),
                     version: crate_.version.to_string(),
-                    message,
-                    published,
+                    published: done
+                        .iter()
+                        .filter(|(_, o)| *o == Outcome::Published)
+                        .map(|(p, _)| format!("{} {}", p.name, p.version))
+                        .collect(),
+                    source,
                 });
             }
         }

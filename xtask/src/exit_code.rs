@@ -5,7 +5,7 @@
 //! ours; they never collide with a test runner's (`cargo test` exits 101 on failure, nextest
 //! uses 4 and 92 to 106), which `affected-test` passes through unchanged.
 
-use workspace_tools::{Error, TestError};
+use workspace_tools::{Error, GitError, TestError};
 
 /// Success.
 pub(crate) const SUCCESS: i32 = 0;
@@ -93,14 +93,14 @@ pub(crate) fn for_github_error(error: &workspace_github::Error) -> i32 {
 /// The exit code for an engine error.
 pub(crate) fn for_error(error: &Error) -> i32 {
     match error {
-        Error::NotARepository { .. } => NOT_A_REPOSITORY,
-        Error::UnknownRevision { .. } => UNKNOWN_REVISION,
-        Error::ShallowClone { .. } => SHALLOW_CLONE,
+        Error::Git(GitError::NotARepository { .. }) => NOT_A_REPOSITORY,
+        Error::Git(GitError::UnknownRevision { .. }) => UNKNOWN_REVISION,
+        Error::Git(GitError::ShallowClone { .. }) => SHALLOW_CLONE,
         Error::Metadata { .. } | Error::NoWorkspace { .. } => METADATA,
         Error::Manifest { .. } | Error::RequirementNotFound { .. } => MANIFEST,
         Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
         Error::Config { .. } => CONFIG,
-        Error::Git { .. }
+        Error::Git(_)
         | Error::Io { .. }
         | Error::Command { .. }
         | Error::Untagged { .. }

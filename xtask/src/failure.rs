@@ -4,7 +4,7 @@
 //! knows the flags and commands.
 
 use workspace_tools::release::PlanError;
-use workspace_tools::{Check, Error, RevisionProblem, TestError};
+use workspace_tools::{Check, Error, GitError, RevisionProblem, TestError};
 
 use crate::{exit_code, output};
 
@@ -53,13 +53,15 @@ fn code(error: &anyhow::Error, engine: Option<&Error>) -> i32 {
 /// The advice that follows an engine error's message on its line.
 fn hint(error: &Error) -> String {
     match error {
-        Error::UnknownRevision {
+        Error::Git(GitError::UnknownRevision {
             problem: RevisionProblem::NoDefaultBase,
             ..
-        } => "; pass --base REV".to_owned(),
-        Error::ShallowClone { .. } => "; fetch more history (`git fetch --unshallow`, or \
+        }) => "; pass --base REV".to_owned(),
+        Error::Git(GitError::ShallowClone { .. }) => {
+            "; fetch more history (`git fetch --unshallow`, or \
                                        `fetch-depth: 0` in actions/checkout)"
-            .to_owned(),
+                .to_owned()
+        }
         Error::CargoNotFound { .. } => " (install Rust, or set CARGO)".to_owned(),
         Error::StaleLock { missing, .. } => format!(
             "; run `cargo {}` and commit the lock file",

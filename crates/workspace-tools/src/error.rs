@@ -9,35 +9,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The workspace is not inside a git work tree.
-    #[error("{path} is not inside a git repository (affected needs the history to compare)")]
-    NotARepository {
-        /// Where the repository was looked for.
-        path: PathBuf,
-    },
-    /// A revision does not name a commit.
-    #[error("unknown revision `{rev}`{problem}")]
-    UnknownRevision {
-        /// The revision as the user wrote it.
-        rev: String,
-        /// Why it names no commit.
-        problem: RevisionProblem,
-    },
-    /// The clone is shallow and lacks the history needed to compare revisions.
-    #[error("this is a shallow clone and it lacks the history of `{rev}`")]
-    ShallowClone {
-        /// The revision whose history is missing.
-        rev: String,
-    },
-    /// Another git failure.
-    #[error("git: {context}")]
-    Git {
-        /// What was being done.
-        context: String,
-        /// The libgit2 error.
-        #[source]
-        source: git2::Error,
-    },
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
     /// `cargo` could not be started.
     #[error("could not run `{cargo}`: it is not on PATH")]
     CargoNotFound {
@@ -162,6 +136,42 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why the repository's history cannot be read: the layer under `affected` and the release
+/// history.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GitError {
+    /// The workspace is not inside a git work tree.
+    #[error("{path} is not inside a git repository (affected needs the history to compare)")]
+    NotARepository {
+        /// Where the repository was looked for.
+        path: PathBuf,
+    },
+    /// A revision does not name a commit.
+    #[error("unknown revision `{rev}`{problem}")]
+    UnknownRevision {
+        /// The revision as the user wrote it.
+        rev: String,
+        /// Why it names no commit.
+        problem: RevisionProblem,
+    },
+    /// The clone is shallow and lacks the history needed to compare revisions.
+    #[error("this is a shallow clone and it lacks the history of `{rev}`")]
+    ShallowClone {
+        /// The revision whose history is missing.
+        rev: String,
+    },
+    /// Another libgit2 failure.
+    #[error("git: {context}")]
+    Read {
+        /// What was being done.
+        context: String,
+        /// The libgit2 error.
+        #[source]
+        source: git2::Error,
     },
 }
 
@@ -325,7 +335,7 @@ impl Error {
 
     pub(crate) fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
         let context = context.into();
-        move |source| Error::Git { context, source }
+        move |source| GitError::Read { context, source }.into()
     }
 
     /// A failure to start `cargo`: not on PATH, or another I/O error.

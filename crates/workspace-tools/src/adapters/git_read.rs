@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Commit, Delta, DiffOptions, Oid, Repository, Tree};
 
-use crate::{ChangeSet, ChangedFile, Error, FileStatus, FileVersions, RevisionProblem};
+use crate::{ChangeSet, ChangedFile, Error, FileStatus, FileVersions, GitError, RevisionProblem};
 
 /// Which revisions to compare.
 #[derive(Debug, Clone, Default)]
@@ -56,10 +56,10 @@ fn diff_in(repo: &Repository, prefix: &Path, range: &Range) -> Result<Diff, Erro
     let merge_base =
         repo.merge_base(base.id(), head.id())
             .map_err(|source| match repo.is_shallow() {
-                true => Error::ShallowClone {
+                true => GitError::ShallowClone {
                     rev: base_name.clone(),
                 },
-                false => Error::Git {
+                false => GitError::Read {
                     context: format!("no common ancestor of `{base_name}` and `{head_name}`"),
                     source,
                 },
@@ -129,11 +129,11 @@ impl Checkout {
             Some(copy) => canonical(workspace_root)?
                 .strip_prefix(canonical(copy)?)
                 .map(Path::to_owned)
-                .map_err(|_| Error::NotARepository {
+                .map_err(|_| GitError::NotARepository {
                     path: workspace_root.to_owned(),
                 })?,
             None => {
-                let workdir = repo.workdir().ok_or_else(|| Error::NotARepository {
+                let workdir = repo.workdir().ok_or_else(|| GitError::NotARepository {
                     path: workspace_root.to_owned(),
                 })?;
                 workspace_prefix(workdir, workspace_root)?
@@ -268,7 +268,7 @@ fn checkout_tree_into(
 /// The repository that holds `workspace_root`, and where the workspace root sits in its work
 /// tree.
 pub(crate) fn open(workspace_root: &Path) -> Result<(Repository, PathBuf), Error> {
-    let not_a_repository = || Error::NotARepository {
+    let not_a_repository = || GitError::NotARepository {
         path: workspace_root.to_owned(),
     };
     let repo = Repository::discover(workspace_root).map_err(|_| not_a_repository())?;
@@ -338,19 +338,22 @@ pub(crate) fn change_set(
 pub(crate) fn resolve<'r>(repo: &'r Repository, rev: &str) -> Result<Commit<'r>, Error> {
     let object = repo.revparse_single(rev).map_err(|_| {
         match repo.is_shallow() && beyond_shallow_history(repo, rev) {
-            true => Error::ShallowClone {
+            true => GitError::ShallowClone {
                 rev: rev.to_owned(),
             },
-            false => Error::UnknownRevision {
+            false => GitError::UnknownRevision {
                 rev: rev.to_owned(),
                 problem: problem(repo, rev),
             },
         }
     })?;
-    object.peel_to_commit().map_err(|_| Error::UnknownRevision {
-        rev: rev.to_owned(),
-        problem: RevisionProblem::NotACommit,
-    })
+    object
+        .peel_to_commit()
+        .map_err(|_| GitError::UnknownRevision {
+            rev: rev.to_owned(),
+            problem: RevisionProblem::NotACommit,
+        })
+        .map_err(Error::from)
 }
 
 /// Whether `rev`, which does not resolve in a shallow clone, may name history the clone lacks:
@@ -376,10 +379,11 @@ fn default_base(repo: &Repository) -> Result<(String, Commit<'_>), Error> {
             return Ok((name.to_owned(), commit));
         }
     }
-    Err(Error::UnknownRevision {
+    Err(GitError::UnknownRevision {
         rev: "origin/main".to_owned(),
         problem: RevisionProblem::NoDefaultBase,
-    })
+    }
+    .into())
 }
 
 fn tree(repo: &Repository, commit: Oid) -> Result<Tree<'_>, Error> {
@@ -406,8 +410,11 @@ fn workspace_prefix(workdir: &Path, workspace_root: &Path) -> Result<PathBuf, Er
     let (workdir, root) = (canonical(workdir)?, canonical(workspace_root)?);
     root.strip_prefix(&workdir)
         .map(Path::to_owned)
-        .map_err(|_| Error::NotARepository {
-            path: workspace_root.to_owned(),
+        .map_err(|_| {
+            GitError::NotARepository {
+                path: workspace_root.to_owned(),
+            }
+            .into()
         })
 }
 

@@ -5,7 +5,7 @@
 //! ours; they never collide with a test runner's (`cargo test` exits 101 on failure, nextest
 //! uses 4 and 92 to 106), which `affected-test` passes through unchanged.
 
-use workspace_tools::{Error, GitError, TestError};
+use workspace_tools::{Error, GitError, ReleaseError, TestError};
 
 /// Success.
 pub(crate) const SUCCESS: i32 = 0;
@@ -103,11 +103,12 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Git(_)
         | Error::Io { .. }
         | Error::Command { .. }
-        | Error::Untagged { .. }
-        | Error::Unpushed { .. } => GIT_OR_IO,
-        Error::Refused { .. } => REFUSED,
+        | Error::Release(ReleaseError::Untagged { .. } | ReleaseError::Unpushed { .. }) => {
+            GIT_OR_IO
+        }
+        Error::Release(ReleaseError::Refused { .. }) => REFUSED,
         Error::Plan(_) => PLAN,
-        Error::Publish { .. } => PUBLISH,
+        Error::Release(ReleaseError::Publish { .. }) => PUBLISH,
         Error::Test(TestError::ToolInstall { .. }) => TOOL_INSTALL,
         Error::Test(TestError::RunnerNotFound { .. }) => RUNNER_NOT_FOUND,
         Error::Test(TestError::Fetch { .. }) => FETCH,

@@ -4,7 +4,7 @@
 //! knows the flags and commands.
 
 use workspace_tools::release::PlanError;
-use workspace_tools::{Check, Error, GitError, RevisionProblem, TestError};
+use workspace_tools::{Check, Error, GitError, ReleaseError, RevisionProblem, TestError};
 
 use crate::{exit_code, output};
 
@@ -74,7 +74,7 @@ fn hint(error: &Error) -> String {
         Error::Test(TestError::RunnerNotFound { .. }) => {
             " (install cargo-nextest, or pass --runner cargo)".to_owned()
         }
-        Error::Refused { check, .. } => {
+        Error::Release(ReleaseError::Refused { check, .. }) => {
             let flag = match check {
                 Check::Clean => "--allow-dirty",
                 Check::OnBranch => "--allow-detached",
@@ -86,19 +86,21 @@ fn hint(error: &Error) -> String {
         Error::Plan(PlanError::Unfinished { .. }) => {
             "; rerun without --bump to finish it first".to_owned()
         }
-        Error::Unpushed { source } => match source.as_ref() {
+        Error::Release(ReleaseError::Unpushed { source }) => match source.as_ref() {
             Error::Command { command, .. } => format!(
                 "; push them with `{command}`, then rerun `cargo xtask release --execute` to \
                  publish"
             ),
             _ => String::new(),
         },
-        Error::Untagged { .. } => {
+        Error::Release(ReleaseError::Untagged { .. }) => {
             "; rerun `cargo xtask release --execute` to create its missing tags".to_owned()
         }
-        Error::Publish { .. } => "\nrerun `cargo xtask release --execute` to resume: versions \
+        Error::Release(ReleaseError::Publish { .. }) => {
+            "\nrerun `cargo xtask release --execute` to resume: versions \
                                   already in the registry are skipped"
-            .to_owned(),
+                .to_owned()
+        }
         _ => String::new(),
     }
 }

@@ -556,3 +556,27 @@ fn versioned_dev_dependencies_order_publishing_and_cycles_are_refused_up_front()
     );
     assert!(registry::has(ws.root(), ws.cargo_home.path(), "x2@0.1.0"));
 }
+
+#[test]
+fn a_push_that_fails_leaves_the_release_local_and_says_how_to_push_it() {
+    let ws = Ws::new(&[
+        ("Cargo.toml", ROOT.to_owned()),
+        ("crates/a/Cargo.toml", manifest("a", "0.1.0", "")),
+    ]);
+    ws.git(&["tag", "a-v0.1.0"]);
+    ws.commit("crates/a/src/lib.rs", "fix: a fix");
+    // No `origin` to push to.
+    let out = ws.release(&["--execute", "--no-publish"]);
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(16), "{log}");
+    let error = log.lines().find(|l| l.starts_with("error: ")).unwrap();
+    assert!(
+        error.contains("the release commit and tags are only local")
+            && error.contains("push them with `git push")
+            && error.contains("then rerun `cargo xtask release --execute` to publish"),
+        "{log}"
+    );
+    // The failed `git push` is the cause, not part of the message.
+    assert!(log.contains("\nCaused by:\n  `git push"), "{log}");
+    assert_eq!(ws.git(&["tag", "-l", "a-v0.1.1"]).trim(), "a-v0.1.1");
+}

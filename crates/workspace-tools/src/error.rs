@@ -73,14 +73,6 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A release safety check failed.
-    #[error("refusing to release: {reason}")]
-    Refused {
-        /// What is wrong.
-        reason: String,
-        /// The check that refused, which the user may skip.
-        check: Check,
-    },
     /// The release cannot be planned.
     #[error(transparent)]
     Plan(#[from] crate::release::PlanError),
@@ -92,39 +84,9 @@ pub enum Error {
         /// Its error output.
         message: String,
     },
-    /// The release commit was made, but a tag it owes could not be created; running the
-    /// release again creates the missing tags.
-    #[error("the release commit {commit} exists, but not all its tags")]
-    Untagged {
-        /// The release commit, abbreviated.
-        commit: String,
-        /// Why the tag failed.
-        #[source]
-        source: Box<Error>,
-    },
-    /// The release commit and tags were made, but pushing them failed: they are only local.
-    #[error("the release commit and tags are only local: pushing them failed")]
-    Unpushed {
-        /// Why the push failed (the `git push` that failed).
-        #[source]
-        source: Box<Error>,
-    },
-    /// Publishing stopped; what was published stays published, and a rerun resumes.
-    #[error(
-        "publishing {name} {version} failed; {}",
-        published_sentence(published)
-    )]
-    Publish {
-        /// The crate that failed.
-        name: String,
-        /// Its version.
-        version: String,
-        /// What this run published before it, as `name version`.
-        published: Vec<String>,
-        /// Why.
-        #[source]
-        source: PublishError,
-    },
+    /// Carrying out the release stopped.
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// The tests cannot be run.
     #[error(transparent)]
     Test(#[from] TestError),
@@ -172,6 +134,54 @@ pub enum GitError {
         /// The libgit2 error.
         #[source]
         source: git2::Error,
+    },
+}
+
+/// Why carrying out a release stopped: a safety check refused, or a step after the release
+/// commit failed (each says what is left, and a rerun resumes).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// A release safety check failed.
+    #[error("refusing to release: {reason}")]
+    Refused {
+        /// What is wrong.
+        reason: String,
+        /// The check that refused, which the user may skip.
+        check: Check,
+    },
+    /// The release commit was made, but a tag it owes could not be created; running the
+    /// release again creates the missing tags.
+    #[error("the release commit {commit} exists, but not all its tags")]
+    Untagged {
+        /// The release commit, abbreviated.
+        commit: String,
+        /// Why the tag failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The release commit and tags were made, but pushing them failed: they are only local.
+    #[error("the release commit and tags are only local: pushing them failed")]
+    Unpushed {
+        /// Why the push failed (the `git push` that failed).
+        #[source]
+        source: Box<Error>,
+    },
+    /// Publishing stopped; what was published stays published, and a rerun resumes.
+    #[error(
+        "publishing {name} {version} failed; {}",
+        published_sentence(published)
+    )]
+    Publish {
+        /// The crate that failed.
+        name: String,
+        /// Its version.
+        version: String,
+        /// What this run published before it, as `name version`.
+        published: Vec<String>,
+        /// Why.
+        #[source]
+        source: PublishError,
     },
 }
 

@@ -46,7 +46,9 @@ pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, Wo
 pub use engine::reads::{Read, UnknownRead};
 pub use engine::rules::{Effect, Rule, Rules};
 
-pub use error::{Check, Error, GitError, ManifestError, PublishError, RevisionProblem, TestError};
+pub use error::{
+    Check, Error, GitError, ManifestError, PublishError, ReleaseError, RevisionProblem, TestError,
+};
 
 /// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.
 pub mod metadata {

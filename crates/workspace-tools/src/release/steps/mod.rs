@@ -14,7 +14,7 @@ use crate::adapters::metadata::{self, Workspace};
 use crate::adapters::registry::{Outcome, Registry};
 use crate::adapters::release_history as history;
 use crate::adapters::vcs::{GitCli, Vcs};
-use crate::{Check, Error};
+use crate::{Check, Error, ReleaseError};
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
 #[derive(Debug, Clone)]
@@ -378,10 +378,11 @@ pub struct Allow {
 pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<(), Error> {
     let (repo, _) = crate::adapters::git_read::open(prepared.root())?;
     if !allow.detached && repo.head_detached().unwrap_or(false) {
-        return Err(Error::Refused {
+        return Err(ReleaseError::Refused {
             reason: "HEAD is detached; check out a branch".to_owned(),
             check: Check::OnBranch,
-        });
+        }
+        .into());
     }
     if !allow.dirty {
         let mut options = git2::StatusOptions::new();
@@ -391,20 +392,22 @@ pub fn check(prepared: &Prepared, plan: &ReleasePlan, allow: Allow) -> Result<()
             .map_err(Error::git("reading the status"))?;
         if let Some(entry) = statuses.iter().next() {
             let path = entry.path().unwrap_or("?").to_owned();
-            return Err(Error::Refused {
+            return Err(ReleaseError::Refused {
                 reason: format!("the working tree has uncommitted changes ({path})"),
                 check: Check::Clean,
-            });
+            }
+            .into());
         }
     }
     if !allow.existing_tags {
         let existing = history::tag_names(&prepared.workspace.graph)?;
         for tag in plan.tags() {
             if existing.contains(&tag) {
-                return Err(Error::Refused {
+                return Err(ReleaseError::Refused {
                     reason: format!("tag {tag} already exists"),
                     check: Check::NewTags,
-                });
+                }
+                .into());
             }
         }
     }
@@ -575,7 +578,7 @@ pub fn record(
             continue;
         }
         vcs.tag(&name, &commit, &message)
-            .map_err(|e| Error::Untagged {
+            .map_err(|e| ReleaseError::Untagged {
                 commit: commit[..commit.len().min(10)].to_owned(),
                 source: Box::new(e),
             })?;
@@ -652,9 +655,10 @@ pub fn push(vcs: &GitCli, tags: &[String]) -> Result<String, Error> {
         .unwrap_or_else(|_| "origin".to_owned());
     let mut refs = vec![format!("HEAD:refs/heads/{branch}")];
     refs.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
-    vcs.push(&remote, &refs).map_err(|source| Error::Unpushed {
-        source: Box::new(source),
-    })?;
+    vcs.push(&remote, &refs)
+        .map_err(|source| ReleaseError::Unpushed {
+            source: Box::new(source),
+        })?;
     Ok(remote)
 }
 
@@ -762,7 +766,7 @@ pub fn publish_all(
                 done.push((crate_.clone(), outcome));
             }
             Err(source) => {
-                return Err(Error::Publish {
+                return Err(ReleaseError::Publish {
                     name: crate_.name.clone(),
                     version: crate_.version.to_string(),
                     published: done
@@ -771,7 +775,8 @@ pub fn publish_all(
                         .map(|(p, _)| format!("{} {}", p.name, p.version))
                         .collect(),
                     source,
-                });
+                }
+                .into());
             }
         }
     }

@@ -47,6 +47,7 @@ fn code(error: &anyhow::Error, engine: Option<&Error>) -> i32 {
     if let Some(github) = error.downcast_ref::<workspace_github::Error>() {
         return exit_code::for_github_error(github);
     }
+    let _ = error;
     engine.map_or(exit_code::FAILURE, exit_code::for_error)
 }
 

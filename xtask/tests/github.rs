@@ -971,3 +971,22 @@ fn a_missing_context_names_what_is_missing_and_the_flag_that_gives_it() {
     assert!(line.contains("no pull request number"), "{line}");
     assert!(line.contains("--pr N"), "{line}");
 }
+
+#[test]
+fn an_event_file_that_is_not_json_is_unusable_context_and_a_missing_one_is_io() {
+    let repo = Repo::new();
+    let run = |event: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["pr-comment", "--save", "-"])
+            .current_dir(repo.work())
+            .env("NO_COLOR", "1")
+            .env("GITHUB_EVENT_PATH", event)
+            .output()
+            .unwrap()
+    };
+    let event = repo.work().join("event.json");
+    std::fs::write(&event, "not json").unwrap();
+    assert!(error_line(&run(&event), 23).contains("event.json is not a JSON event"));
+    let gone = repo.work().join("gone.json");
+    assert!(error_line(&run(&gone), 16).contains("could not access"));
+}

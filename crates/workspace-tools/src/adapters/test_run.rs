@@ -106,7 +106,9 @@ pub fn check_installed(runner: Runner, path: &std::ffi::OsStr) -> Result<(), Err
 /// `manifest_path`, with `extra` arguments appended (test filters, `--`, runner flags).
 ///
 /// Snapshot tests run with `INSTA_UPDATE=no`, whatever the caller's environment says: a
-/// missing or changed snapshot fails the run instead of being written, as in CI.
+/// missing or changed snapshot fails the run instead of being written, as in CI. insta has
+/// other ways to pass such a test (`INSTA_FORCE_PASS=1`, and `INSTA_FORCE_UPDATE=1`, which it
+/// turns into `INSTA_UPDATE=force`); they are pinned off too.
 pub fn command(
     runner: Runner,
     manifest_path: &Path,
@@ -124,6 +126,13 @@ pub fn command(
     }
     command.args(extra);
     command.env("INSTA_UPDATE", "no");
+    for passes_anyway in [
+        "INSTA_FORCE_PASS",
+        "INSTA_FORCE_UPDATE",
+        "INSTA_FORCE_UPDATE_SNAPSHOTS",
+    ] {
+        command.env(passes_anyway, "0");
+    }
     command
 }
 
@@ -195,12 +204,27 @@ mod tests {
     fn both_runners_run_snapshot_tests_without_writing_snapshots() {
         for runner in [Runner::Cargo, Runner::Nextest] {
             let cmd = command(runner, Path::new("w/Cargo.toml"), &[], &[]);
-            let insta: Vec<_> = cmd
+            let insta: std::collections::BTreeMap<_, _> = cmd
                 .get_envs()
-                .filter(|(name, _)| *name == "INSTA_UPDATE")
-                .map(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()))
+                .filter(|(name, _)| name.to_string_lossy().starts_with("INSTA_"))
+                .map(|(name, value)| {
+                    let value = value.map(|v| v.to_string_lossy().into_owned());
+                    (name.to_string_lossy().into_owned(), value)
+                })
                 .collect();
-            assert_eq!(insta, [Some("no".to_owned())]);
+            // Each variable by which a caller's environment could make a missing or changed
+            // snapshot pass (insta turns `INSTA_FORCE_UPDATE=1` into `INSTA_UPDATE=force`,
+            // which writes the snapshot and passes) is set to the value that fails.
+            let failing = |name: &str, value: &str| (name.to_owned(), Some(value.to_owned()));
+            assert_eq!(
+                insta,
+                std::collections::BTreeMap::from([
+                    failing("INSTA_FORCE_PASS", "0"),
+                    failing("INSTA_FORCE_UPDATE", "0"),
+                    failing("INSTA_FORCE_UPDATE_SNAPSHOTS", "0"),
+                    failing("INSTA_UPDATE", "no"),
+                ])
+            );
         }
     }
 }

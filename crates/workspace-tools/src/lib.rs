@@ -38,9 +38,8 @@ pub mod release;
 pub mod test_support;
 
 pub use config::{CrateConfig, ReleaseConfig};
-pub use engine::affected::{
-    AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected, changed_members,
-};
+pub(crate) use engine::affected::changed_members;
+pub use engine::affected::{AffectedPackage, AffectedSet, Hop, Reason, ReasonDetail, affected};
 pub use engine::changes::{ChangeSet, ChangedFile, FileStatus, FileVersions};
 pub use engine::graph::{DepKind, Dependency, Package, PackageIx, PackageKind, WorkspaceGraph};
 pub use engine::reads::{Read, UnknownRead};
@@ -89,4 +88,4 @@ pub mod render {
 }
 
 /// The table under `[workspace.metadata]` that configures this tool.
-pub const CONFIG_TABLE: &str = "workspace-tools";
+pub(crate) const CONFIG_TABLE: &str = "workspace-tools";

@@ -247,7 +247,7 @@ pub fn affected(graph: &WorkspaceGraph, changes: &ChangeSet, rules: &Rules) -> A
 /// that ship a binary and build it, since a library's lock file never reaches its users. Changes
 /// that only alter how packages are tested (toolchain, CI, files outside every package) do
 /// not count, and neither do changes of dependencies: a release propagates those itself.
-pub fn changed_members(
+pub(crate) fn changed_members(
     graph: &WorkspaceGraph,
     changes: &ChangeSet,
     rules: &Rules,

@@ -12,7 +12,7 @@ use workspace_tools::release::ReleasePlan;
 use workspace_tools::{AffectedSet, ReasonDetail, WorkspaceGraph, render};
 
 /// The hidden first line that marks the bot's own comment.
-pub const MARKER: &str = "<!-- workspace-tools:pr-comment -->";
+pub(crate) const MARKER: &str = "<!-- workspace-tools:pr-comment -->";
 
 /// GitHub refuses comments longer than 65,536 characters; stay below.
 const MAX_BODY: usize = 60_000;
@@ -38,7 +38,7 @@ pub struct Report<'a> {
 /// The comment to have on the pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Desired {
-    /// Its body, starting with [`MARKER`].
+    /// Its body, starting with the hidden marker `<!-- workspace-tools:pr-comment -->`.
     pub body: String,
     /// Whether anything is affected; when not, the comment is deleted or kept as a note.
     pub affected: bool,
@@ -220,7 +220,7 @@ pub(crate) fn plan_table(plan: &ReleasePlan) -> String {
 }
 
 /// The steps from the `existing` comments to the `desired` one. Only comments that `login`
-/// wrote and that start with [`MARKER`] are the bot's: anyone else's is left alone.
+/// wrote and that start with the hidden marker are the bot's: anyone else's is left alone.
 pub(crate) fn decide(
     existing: &[Comment],
     login: &str,

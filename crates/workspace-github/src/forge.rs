@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::Error;
 
 /// The login of GitHub Actions' `GITHUB_TOKEN`, which cannot read its own identity.
-pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
+pub(crate) const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 
 /// The account that wrote something.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -115,7 +115,7 @@ pub struct ReleaseInfo {
 /// What the bots need from a forge, for one repository.
 pub trait Forge {
     /// The login the token acts as: what `GET /user` says, else (for `GITHUB_TOKEN`, which may
-    /// not read it) [`ACTIONS_BOT_LOGIN`], unless the client was told the login.
+    /// not read it) `github-actions[bot]`, unless the client was told the login.
     fn login(&self) -> Result<String, Error>;
     /// Every comment on issue or pull request `number`, oldest first.
     fn comments(&self, number: u64) -> Result<Vec<Comment>, Error>;

@@ -29,6 +29,5 @@ pub use client::{Client, ClientConfig, Token};
 pub use context::Repository;
 pub use error::{Error, Missing};
 pub use forge::{
-    ACTIONS_BOT_LOGIN, Author, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit,
-    ReleaseInfo,
+    Author, Comment, Forge, PullRequest, PullRequestDraft, PullRequestEdit, ReleaseInfo,
 };

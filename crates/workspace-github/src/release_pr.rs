@@ -15,7 +15,7 @@ use workspace_tools::release::{FileChange, Prepared, commit_message};
 use workspace_tools::release::{RELEASE_TRAILER, is_release_commit};
 
 /// The hidden marker in front of the recorded plan.
-pub const MARKER: &str = "<!-- workspace-tools:release-plan ";
+pub(crate) const MARKER: &str = "<!-- workspace-tools:release-plan ";
 
 /// The plan as the pull request records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,7 +157,7 @@ pub fn proposal(plan: &ReleasePlan, base: &str, changelogs: &BTreeMap<String, St
 }
 
 /// The plan recorded in a pull request's body.
-pub fn recorded(body: &str) -> Option<Recorded> {
+pub(crate) fn recorded(body: &str) -> Option<Recorded> {
     // The last marker: a changelog quoted above it could hold the marker's text.
     let start = body.rfind(MARKER)? + MARKER.len();
     let end = start + body[start..].find("-->")?;

@@ -7,6 +7,9 @@ use tokio::runtime::Runtime;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+/// The hidden first line of the bot's pull-request comment, for tests that seed one.
+pub const COMMENT_MARKER: &str = crate::comment::MARKER;
+
 /// A loopback server and the runtime it runs on.
 pub struct FakeGitHub {
     runtime: Runtime,

@@ -10,7 +10,7 @@ use workspace_github::comment::{self, Desired, OnEmpty};
 use workspace_github::release_pr::{self, Proposal};
 use workspace_github::releases::{self, Wanted};
 use workspace_github::retry::RetryPolicy;
-use workspace_github::test_support::FakeGitHub as Api;
+use workspace_github::test_support::{COMMENT_MARKER, FakeGitHub as Api};
 use workspace_github::{Client, ClientConfig, Error, Forge, Token};
 
 const TOKEN: &str = "ghs_test0123456789secret";
@@ -113,7 +113,7 @@ fn not_found() -> ResponseTemplate {
 
 fn desired(text: &str, affected: bool) -> Desired {
     Desired {
-        body: format!("{}\n{text}", comment::MARKER),
+        body: format!("{}\n{text}", COMMENT_MARKER),
         affected,
     }
 }
@@ -214,7 +214,7 @@ fn comments_are_read_across_pages() {
             .and(query_param("page", "1"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!(page))),
     );
-    let ours = comment_json(500, &format!("{}\nold", comment::MARKER));
+    let ours = comment_json(500, &format!("{}\nold", COMMENT_MARKER));
     api.mount(
         Mock::given(method("GET"))
             .and(path(&comments))
@@ -514,7 +514,7 @@ fn count(api: &Api, verb: &str, route: &str) -> usize {
 fn only_comments_the_tokens_own_identity_wrote_are_the_bots() {
     let api = Api::start();
     let comments = format!("{REPO}/issues/5/comments");
-    let marked = |text: &str| format!("{}\n{text}", comment::MARKER);
+    let marked = |text: &str| format!("{}\n{text}", COMMENT_MARKER);
     // A person quoting the bot, another bot with the same marker, then the token's own comment.
     let existing = json!([
         comment_by("octocat", 21, &marked("I copied the bot's comment")),

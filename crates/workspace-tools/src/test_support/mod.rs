@@ -12,8 +12,10 @@ use crate::DepKind;
 use crate::release::{Commit, CrateState, ReqLocation, Requirement};
 
 mod fixture;
+mod surface;
 
 pub use fixture::{Fixture, MEMBERS, standard_files};
+pub use surface::unused_exports;
 
 /// Writes each `(path, text)` under `root`, creating folders.
 pub fn write_files(root: &Path, files: &[(String, String)]) {

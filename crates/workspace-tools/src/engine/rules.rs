@@ -82,6 +82,22 @@ impl Rule {
     }
 }
 
+/// Why a user rule with these globs could never apply, if so: changed paths are relative to
+/// the workspace root (`../` for the folders above it), name files, and never start with `./`
+/// or `/`, so such a glob would show in the configuration while matching nothing.
+fn unmatchable(paths: &[&str]) -> Option<String> {
+    if paths.is_empty() {
+        return Some("no paths".to_owned());
+    }
+    let never =
+        |p: &&&str| p.is_empty() || p.starts_with("./") || p.starts_with('/') || p.ends_with('/');
+    paths.iter().find(never).map(|p| {
+        format!(
+            "`{p}` can match no changed path (globs are relative to the workspace root and name files, as in `wit/**`)"
+        )
+    })
+}
+
 fn glob(pattern: &str) -> Result<Glob, globset::Error> {
     GlobBuilder::new(pattern).literal_separator(true).build()
 }
@@ -153,6 +169,8 @@ impl Rules {
                 }
             };
             let paths: Vec<&str> = rule.paths.iter().map(String::as_str).collect();
+            unmatchable(&paths)
+                .map_or(Ok(()), |why| Err(fail(format!("rule {}: {why}", i + 1))))?;
             let rule =
                 Rule::new(&paths, effect).map_err(|e| fail(format!("rule {}: {e}", i + 1)))?;
             rules.user.push(rule);
@@ -253,6 +271,44 @@ rules = [{ paths = ["wit/*.wit"], affects = ["host"] }, { paths = ["x/**"], affe
         );
         let bad = text.replace("\"none\"", "\"some\"");
         assert!(from_manifest(&bad).is_err());
+    }
+
+    /// A glob that no changed path can match would show in the configuration as a rule that
+    /// holds, while never applying: changed paths are relative to the workspace root, name
+    /// files, and never start with `./` or `/`.
+    #[test]
+    fn a_rule_that_can_match_no_changed_path_is_refused() {
+        let cases = [
+            (r#"[]"#, "rule 2: no paths"),
+            (r#"[""]"#, "rule 2: `` can match no changed path"),
+            (
+                r#"["wit/**", "./proto/**"]"#,
+                "rule 2: `./proto/**` can match no changed path",
+            ),
+            (
+                r#"["/wit/**"]"#,
+                "rule 2: `/wit/**` can match no changed path",
+            ),
+            (r#"["wit/"]"#, "rule 2: `wit/` can match no changed path"),
+        ];
+        for (paths, expected) in cases {
+            let text = format!(
+                "[workspace.metadata.workspace-tools.affected]\n\
+                 rules = [{{ paths = [\"x/**\"], affects = \"all\" }}, \
+                 {{ paths = {paths}, affects = \"none\" }}]\n"
+            );
+            let err = from_manifest(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{paths}: {err}");
+        }
+        // A path above the workspace root can change (the workspace is a folder of the
+        // repository), so `../` stays allowed.
+        let text = "[workspace.metadata.workspace-tools.affected]\n\
+                    rules = [{ paths = [\"../shared/**\"], affects = \"all\" }]\n";
+        let r = from_manifest(text).unwrap();
+        assert_eq!(
+            r.user_rule("../shared/a.txt").unwrap().effect(),
+            &Effect::All
+        );
     }
 
     /// Paths that tell the globs below apart: depth, extensions, dot files, braces, classes.

@@ -291,8 +291,15 @@ fn resolve(module: &[String], path: &[String]) -> Vec<String> {
     base
 }
 
-/// The standard library's modules that reach the outside world.
-const STD_IO: [&str; 8] = ["fs", "process", "net", "env", "io", "time", "thread", "os"];
+/// The standard library's modules that reach the outside world. `std::io` is not one of them
+/// as a whole: its errors and traits are values (a plan may build an `io::Error`); only its
+/// handles on the standard streams are I/O, see [`STD_STREAMS`].
+const STD_IO: [&str; 7] = ["fs", "process", "net", "env", "time", "thread", "os"];
+
+/// The items of `std::io` that reach the outside world, and the glob that imports them.
+const STD_STREAMS: [&str; 7] = [
+    "stdin", "stdout", "stderr", "Stdin", "Stdout", "Stderr", "*",
+];
 
 /// The dependencies the pure layers may name: each works on values only. Any other dependency
 /// of the crate (git2, guppy, tempfile, or one added later) is I/O until shown otherwise.
@@ -345,6 +352,9 @@ fn io_in_pure_layer(path: &[String], dependencies: &[String]) -> Option<String> 
         "std" | "core" | "alloc" => match seg(1) {
             None => "the standard library under another name",
             Some(module) if STD_IO.contains(&module) => "the standard library's I/O",
+            Some("io") if seg(2).is_some_and(|item| STD_STREAMS.contains(&item)) => {
+                "the standard streams"
+            }
             _ => return None,
         },
         "crate" => match (seg(1), seg(2), seg(3)) {
@@ -373,6 +383,13 @@ fn io_uses(module: &[String], source: &str, dependencies: &[String]) -> Vec<Stri
         .iter()
         .filter_map(|p| io_in_pure_layer(&resolve(module, p), dependencies))
         .collect();
+    // `io::stdin()` after `use std::io;`: the streams by their module's short name.
+    found.extend(
+        paths(&toks)
+            .iter()
+            .filter(|p| p.windows(2).any(|w| w[0] == "io" && w[1] == "stdin"))
+            .map(|p| p.join("::")),
+    );
     found.extend(printing(source));
     found.sort();
     found.dedup();
@@ -526,6 +543,12 @@ fn io_is_found_however_it_is_written() {
         (&rules, "fn f() { let out: Stdout = todo!(); }"),
         (&rules, "fn f() { dbg!(1); }"),
         (&rules, "use tokio::io::{stdout as out};"),
+        (&rules, "use std::io::*;"),
+        (
+            &rules,
+            "use std::io::{self, BufRead};\nfn f() { io::stdin().lock(); }",
+        ),
+        (&rules, "use std::io::{Stdin, Write};"),
         (&rules, "fn f() { stderr().write_all(b\"x\"); }"),
     ];
     for (module, source) in io {
@@ -545,6 +568,8 @@ fn io_is_found_however_it_is_written() {
         "use crate::engine::graph::WorkspaceGraph;\nuse crate::{Error, config::ReleaseConfig};",
         "use super::rules::Rule;\nuse semver::Version;\nuse toml_edit::DocumentMut;",
         "fn f() { let x = a != b; }",
+        "fn f() -> std::io::Error { std::io::ErrorKind::NotFound.into() }",
+        "use std::io::{self, Write};\nfn f(out: &mut Vec<u8>) -> io::Result<()> { out.write_all(b\"x\") }",
         "fn f() { let stderr = String::from_utf8_lossy(&out.stderr); }",
         "fn f() { cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()); }",
         "pub(crate) fn f() -> crate::Error { todo!() }",

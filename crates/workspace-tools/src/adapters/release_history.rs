@@ -347,7 +347,7 @@ fn names(repo: &Repository) -> Result<BTreeSet<String>, Error> {
 }
 
 /// The names of every tag in the repository of `graph`.
-pub fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
+pub(crate) fn tag_names(graph: &WorkspaceGraph) -> Result<BTreeSet<String>, Error> {
     tag_names_at(graph.root())
 }
 

@@ -9,7 +9,6 @@ pub(crate) mod plan;
 pub(crate) mod steps;
 
 pub use crate::adapters::registry::{Outcome, Registry};
-pub use crate::adapters::release_history::tag_names;
 pub use plan::commits::{Commit, RELEASE_TRAILER, is_release_commit};
 /// The planner itself, over values: the commands plan through [`Prepared::plan`], the planner's
 /// tests call it directly (feature `test-support`).

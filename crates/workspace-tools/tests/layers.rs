@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+use workspace_tools::test_support::rust_files;
+
 /// A token of Rust source; comments, whitespace and literals are dropped.
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -432,25 +434,18 @@ fn printing(source: &str) -> Vec<String> {
 /// Every `.rs` file under `dir`, with its module path (`["crate", "engine", "rules"]`) from
 /// the crate's `src`.
 fn sources(src_dir: &Path, dir: &Path) -> Vec<(PathBuf, Vec<String>, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let relative = path.strip_prefix(src_dir).unwrap().with_extension("");
-                let mut module = vec!["crate".to_owned()];
-                module.extend(relative.iter().map(|p| p.to_string_lossy().into_owned()));
-                if module.last().is_some_and(|m| m == "mod" || m == "lib") {
-                    module.pop();
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                out.push((path, module, text));
+    let out: Vec<_> = rust_files(dir)
+        .into_iter()
+        .map(|(path, text)| {
+            let relative = path.strip_prefix(src_dir).unwrap().with_extension("");
+            let mut module = vec!["crate".to_owned()];
+            module.extend(relative.iter().map(|p| p.to_string_lossy().into_owned()));
+            if module.last().is_some_and(|m| m == "mod" || m == "lib") {
+                module.pop();
             }
-        }
-    }
+            (path, module, text)
+        })
+        .collect();
     assert!(!out.is_empty(), "no sources under {}", dir.display());
     out
 }

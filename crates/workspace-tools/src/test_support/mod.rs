@@ -15,7 +15,7 @@ mod fixture;
 mod surface;
 
 pub use fixture::{Fixture, MEMBERS, standard_files};
-pub use surface::unused_exports;
+pub use surface::{rust_files, unused_exports};
 
 /// Writes each `(path, text)` under `root`, creating folders.
 pub fn write_files(root: &Path, files: &[(String, String)]) {

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 /// The `.rs` files under `dir`, with their text.
-fn rust_files(dir: &Path) -> Vec<(PathBuf, String)> {
+pub fn rust_files(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {

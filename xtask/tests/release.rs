@@ -179,10 +179,13 @@ fn dry_run_shows_the_plan_and_changes_nothing() {
     // The human plan: the table, then the diff it would write, whole. The changelogs carry
     // today's date and the commits' short ids, which change on every run: they are written
     // as `[date]` and `[commit]` so the snapshot holds.
+    // The date is read on both sides of the run, which may cross midnight (UTC).
+    let before = workspace_tools::release::today();
     let text = r.xtask(&[]);
     assert!(text.status.success(), "{}", stderr(&text));
-    let mut shown =
-        String::from_utf8_lossy(&text.stdout).replace(&workspace_tools::release::today(), "[date]");
+    let mut shown = String::from_utf8_lossy(&text.stdout)
+        .replace(&before, "[date]")
+        .replace(&workspace_tools::release::today(), "[date]");
     for id in git(r.root(), &["rev-list", "--all"]).lines() {
         shown = shown.replace(&id[..7], "[commit]");
     }

@@ -33,7 +33,7 @@ type Median<'a, T> = dyn Fn(&dyn Fn(&T) -> Duration) -> String + 'a;
 fn table<T>(
     args: &Args,
     header: &str,
-    setup: fn(&Path, usize, u64, usize) -> std::io::Result<()>,
+    setup: fn(&Path, usize, u64) -> std::io::Result<()>,
     measure: fn(&Path) -> Result<T, workspace_tools::Error>,
     row: fn(&[T], &Median<'_, T>) -> String,
 ) -> anyhow::Result<i32> {
@@ -48,7 +48,7 @@ fn table<T>(
             "Generating",
             &format!("{crates} crates in {}", dir.path().display()),
         );
-        setup(dir.path(), *crates, args.seed, 0)?;
+        setup(dir.path(), *crates, args.seed)?;
         measure(dir.path())?;
         let runs: Vec<T> = (0..args.runs.max(1))
             .map(|_| measure(dir.path()))
@@ -73,10 +73,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         synthetic::measure,
         |runs: &[Timings], median| {
             let cells = [
-                median(&|t: &Timings| t.cargo_metadata),
+                median(&|t: &Timings| t.load.cargo_metadata),
                 median(&|t: &Timings| t.git),
-                median(&|t: &Timings| t.graph),
-                median(&|t: &Timings| t.reads),
+                median(&|t: &Timings| t.load.graph),
+                median(&|t: &Timings| t.load.reads),
                 median(&|t: &Timings| t.affected),
                 median(&|t: &Timings| t.own_code()),
             ];
@@ -130,7 +130,7 @@ pub(crate) fn run_release(args: Args) -> anyhow::Result<i32> {
         synthetic::measure_release,
         |runs: &[ReleaseTimings], median| {
             let cells = [
-                median(&|t: &ReleaseTimings| t.cargo_metadata),
+                median(&|t: &ReleaseTimings| t.load.cargo_metadata),
                 median(&|t: &ReleaseTimings| t.prepare),
                 median(&|t: &ReleaseTimings| t.plan),
                 median(&|t: &ReleaseTimings| t.apply),
@@ -179,7 +179,7 @@ fn run_history(args: &Args) -> anyhow::Result<i32> {
         println!(
             "| {label} | {} | {} | {} | {} | {} | {} |",
             runs[0].released,
-            median(&|t| t.cargo_metadata),
+            median(&|t| t.load.cargo_metadata),
             median(&|t| t.prepare),
             median(&|t| t.plan),
             median(&|t| t.apply),

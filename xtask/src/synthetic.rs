@@ -143,18 +143,16 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> std::io::Result<()> {
     }
 }
 
+/// The crate the generated changes touch: the first, which every other crate depends on.
+const CHANGED: usize = 0;
+
 /// Generates a workspace in `dir`, commits it on `main`, then commits one change to the source
-/// of `changed` crate.
-pub(crate) fn repository(
-    dir: &Path,
-    crates: usize,
-    seed: u64,
-    changed: usize,
-) -> std::io::Result<()> {
+/// of its most depended-on crate.
+pub(crate) fn repository(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     initial_commit(dir, crates, seed)?;
     git(dir, &["checkout", "-q", "-b", "change"])?;
-    let lib = format!("pub fn id() -> usize {{ {changed} + 0 }}\n");
-    commit_change(dir, changed, &lib, "change")
+    let lib = format!("pub fn id() -> usize {{ {CHANGED} + 0 }}\n");
+    commit_change(dir, CHANGED, &lib, "change")
 }
 
 /// Generates a workspace of `crates` crates in `dir` with its lock file, and commits it on
@@ -178,13 +176,9 @@ fn commit_change(dir: &Path, changed: usize, lib: &str, message: &str) -> std::i
 }
 
 /// Generates a workspace in `dir`, commits it on `main` with every crate tagged as released at
-/// 0.1.0, then commits a breaking change (`feat!:`) to `changed`: the input of a release.
-pub(crate) fn release_repository(
-    dir: &Path,
-    crates: usize,
-    seed: u64,
-    changed: usize,
-) -> std::io::Result<()> {
+/// 0.1.0, then commits a breaking change (`feat!:`) to its most depended-on crate: the input
+/// of a release.
+pub(crate) fn release_repository(dir: &Path, crates: usize, seed: u64) -> std::io::Result<()> {
     initial_commit(dir, crates, seed)?;
     let tags: String = (0..crates)
         .map(|i| format!("create refs/tags/{}-v0.1.0 HEAD\n", crate_name(i)))
@@ -198,16 +192,16 @@ pub(crate) fn release_repository(
     if !child.wait()?.success() {
         return Err(std::io::Error::other("git update-ref failed"));
     }
-    let lib = format!("pub fn id() -> u64 {{ {changed} }}\n");
-    commit_change(dir, changed, &lib, "feat!: ids are u64")
+    let lib = format!("pub fn id() -> u64 {{ {CHANGED} }}\n");
+    commit_change(dir, CHANGED, &lib, "feat!: ids are u64")
 }
 
 /// Time spent in each phase of planning and applying one release.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct ReleaseTimings {
-    /// Running `cargo metadata`.
-    pub(crate) cargo_metadata: Duration,
-    /// Building the graph, reading the manifests, the tags and the history.
+    /// Loading the workspace.
+    pub(crate) load: LoadTimes,
+    /// Building the graph and reading the manifests, the tags and the history.
     pub(crate) prepare: Duration,
     /// Planning.
     pub(crate) plan: Duration,
@@ -240,11 +234,14 @@ fn load_timed(dir: &Path) -> Result<(metadata::Workspace, LoadTimes), Error> {
 }
 
 /// How long each phase of loading a workspace took.
-#[derive(Debug, Default)]
-struct LoadTimes {
-    cargo_metadata: Duration,
-    graph: Duration,
-    reads: Duration,
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LoadTimes {
+    /// Running `cargo metadata`.
+    pub(crate) cargo_metadata: Duration,
+    /// Building the graph from the metadata (guppy and ours) and reading the rules.
+    pub(crate) graph: Duration,
+    /// Scanning the packages' sources for the files they read.
+    pub(crate) reads: Duration,
 }
 
 /// Plans and applies a release of the workspace at `dir` once, timing each phase, then puts
@@ -260,7 +257,7 @@ pub(crate) fn measure_release(dir: &Path) -> Result<ReleaseTimings, Error> {
     })?;
     steps::restore(dir, &changes.iter().collect::<Vec<_>>());
     Ok(ReleaseTimings {
-        cargo_metadata: load.cargo_metadata,
+        load,
         prepare: load.graph + read,
         plan: plan_time,
         apply,
@@ -285,16 +282,12 @@ pub(crate) fn release_once(dir: &Path) -> Result<(), Error> {
 }
 
 /// Time spent in each phase of one `affected` run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug)]
 pub(crate) struct Timings {
-    /// Running `cargo metadata`.
-    pub(crate) cargo_metadata: Duration,
+    /// Loading the workspace.
+    pub(crate) load: LoadTimes,
     /// Reading the change with git2.
     pub(crate) git: Duration,
-    /// Building the graph from the metadata (guppy and ours) and reading the rules.
-    pub(crate) graph: Duration,
-    /// Scanning the packages' sources for the files they read.
-    pub(crate) reads: Duration,
     /// Computing the affected set.
     pub(crate) affected: Duration,
     /// How many members were affected.
@@ -304,7 +297,7 @@ pub(crate) struct Timings {
 impl Timings {
     /// Our own code: building the graph, scanning the reads and computing the affected set.
     pub(crate) fn own_code(&self) -> Duration {
-        self.graph + self.reads + self.affected
+        self.load.graph + self.load.reads + self.affected
     }
 }
 
@@ -320,10 +313,8 @@ pub(crate) fn measure(dir: &Path) -> Result<Timings, Error> {
     let set = affected(&workspace.graph, &diff.changes, &workspace.rules);
     let affected_time = start.elapsed();
     Ok(Timings {
-        cargo_metadata: load.cargo_metadata,
+        load,
         git: git_time,
-        graph: load.graph,
-        reads: load.reads,
         affected: affected_time,
         affected_count: set.packages.len(),
     })

@@ -60,7 +60,7 @@ pub mod metadata {
 /// own `git` for what is written.
 pub mod git {
     pub use crate::adapters::git_read::{Checkout, Diff, Range, checkout, copy, diff, is_head};
-    pub use crate::adapters::vcs::{GitCli, Lease, Vcs};
+    pub use crate::adapters::vcs::{GitCli, Lease, NewTag, Vcs};
 }
 
 /// The exact reads of a previous build, from rustc's dep-info files.

@@ -26,6 +26,20 @@ pub trait Vcs {
     fn tag(&self, name: &str, commit: &str, message: &str) -> Result<(), Error>;
     /// Deletes `tags`, which this run created, after a later step failed.
     fn rollback(&self, tags: &[String]);
+    /// Creates every tag of `tags`, or none: when one fails, those made before it are taken
+    /// back. A rerun finishes a release from the tags it finds missing and pushes only those,
+    /// so a tag left behind by a failed run would never reach the remote. Returns the names.
+    fn tag_all(&self, tags: &[NewTag<'_>]) -> Result<Vec<String>, Error> {
+        let mut made = Vec::with_capacity(tags.len());
+        for tag in tags {
+            if let Err(e) = self.tag(tag.name, tag.commit, tag.message) {
+                self.rollback(&made);
+                return Err(e);
+            }
+            made.push(tag.name.to_owned());
+        }
+        Ok(made)
+    }
     /// Pushes `refs` to `remote` in one atomic push.
     fn push(&self, remote: &str, refs: &[String]) -> Result<(), Error>;
     /// Force-pushes `commit` to the branch of `lease` on `remote`, only if it is still where
@@ -33,6 +47,17 @@ pub trait Vcs {
     fn push_branch(&self, remote: &str, commit: &str, lease: Lease<'_>) -> Result<(), Error>;
     /// Where `branch` is on `remote`, fetched so its history can be read; `None` when absent.
     fn fetch_branch(&self, remote: &str, branch: &str) -> Result<Option<String>, Error>;
+}
+
+/// An annotated tag to create: `name` on `commit`, whose message is exactly `message`.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTag<'a> {
+    /// The tag's name.
+    pub name: &'a str,
+    /// The commit it goes on.
+    pub commit: &'a str,
+    /// Its message, kept byte for byte.
+    pub message: &'a str,
 }
 
 /// A branch to overwrite only if it is still at `expected` (still absent, for `None`): the

@@ -13,7 +13,7 @@ use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
 use crate::adapters::metadata::{self, Workspace};
 use crate::adapters::registry::{Outcome, Registry};
 use crate::adapters::release_history as history;
-use crate::adapters::vcs::{GitCli, Vcs};
+use crate::adapters::vcs::{GitCli, NewTag, Vcs};
 use crate::{Check, Error, ReleaseError};
 
 /// A workspace read for a release: graph, rules, configuration, manifests and history.
@@ -549,11 +549,16 @@ pub fn record(
 ) -> Result<Vec<String>, Error> {
     let root = prepared.root();
     let existing = vcs.tags()?;
-    let mut tags = Vec::new();
-    for owed in &plan.unfinished {
-        vcs.tag(&owed.tag, &owed.commit, &owed.message)?;
-        tags.push(owed.tag.clone());
-    }
+    let owed: Vec<NewTag<'_>> = plan
+        .unfinished
+        .iter()
+        .map(|owed| NewTag {
+            name: &owed.tag,
+            commit: &owed.commit,
+            message: &owed.message,
+        })
+        .collect();
+    let mut tags = vcs.tag_all(&owed)?;
     if plan.releases.is_empty() {
         return Ok(tags);
     }
@@ -573,17 +578,20 @@ pub fn record(
     let commit = check_resolves(root)
         .and_then(|()| vcs.commit(&paths, &new, &plan::commit_message(plan)))
         .inspect_err(|_| restore(root, &changes.iter().collect::<Vec<_>>()))?;
-    for (name, message) in tag_messages(plan, &sections) {
-        if allow.existing_tags && existing.contains(&name) {
-            continue;
-        }
-        vcs.tag(&name, &commit, &message)
-            .map_err(|e| ReleaseError::Untagged {
-                commit: commit[..commit.len().min(10)].to_owned(),
-                source: Box::new(e),
-            })?;
-        tags.push(name);
-    }
+    let messages = tag_messages(plan, &sections);
+    let new: Vec<NewTag<'_>> = messages
+        .iter()
+        .filter(|(name, _)| !(allow.existing_tags && existing.contains(name)))
+        .map(|(name, message)| NewTag {
+            name,
+            commit: &commit,
+            message,
+        })
+        .collect();
+    tags.extend(vcs.tag_all(&new).map_err(|e| ReleaseError::Untagged {
+        commit: commit[..commit.len().min(10)].to_owned(),
+        source: Box::new(e),
+    })?);
     Ok(tags)
 }
 

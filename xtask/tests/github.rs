@@ -990,3 +990,78 @@ fn an_event_file_that_is_not_json_is_unusable_context_and_a_missing_one_is_io() 
     let gone = repo.work().join("gone.json");
     assert!(error_line(&run(&gone), 16).contains("could not access"));
 }
+
+#[test]
+fn github_release_on_a_merge_whose_tags_exist_partly_creates_the_others_verbatim_and_pushes_all() {
+    let repo = Repo::new();
+    let work = repo.work();
+    std::fs::write(
+        work.join("crates/core/src/lib.rs"),
+        "pub fn core() -> u64 { 3 }\n",
+    )
+    .unwrap();
+    git(&work, &["commit", "-q", "-am", "feat!: core counts in u64"]);
+    git(&work, &["push", "-q", "origin", "main"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
+    );
+    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
+    api.verify_and_reset();
+    git(&work, &["fetch", "-q", "origin", "release"]);
+    git(
+        &work,
+        &["merge", "-q", "--no-ff", "-m", "Merge #7", "FETCH_HEAD"],
+    );
+    git(&work, &["push", "-q", "origin", "main"]);
+    let merge = git(&work, &["rev-parse", "HEAD"]);
+    // An earlier run (or a maintainer) made and pushed core's tag; app's is missing.
+    git(
+        &work,
+        &["tag", "-a", "-m", "core 0.2.0 by hand", "core-v0.2.0"],
+    );
+    git(&work, &["push", "-q", "origin", "core-v0.2.0"]);
+    let by_hand = git(&work, &["rev-parse", "core-v0.2.0"]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                7,
+                &pr_body,
+                Some(&merge),
+            ))),
+    );
+    let out = repo.xtask(
+        &api,
+        &[
+            "github-release",
+            "--pr",
+            "7",
+            "--tag-only",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["tagged"], json!(["app-v0.1.1"]));
+    let origin = repo.origin();
+    assert_eq!(git(&origin, &["rev-parse", "core-v0.2.0"]), by_hand);
+    assert_eq!(git(&origin, &["rev-parse", "app-v0.1.1^{commit}"]), merge);
+    // The message keeps the changelog's `###` headings, which git's default cleanup strips.
+    let object = git(&origin, &["cat-file", "tag", "app-v0.1.1"]);
+    let message = object.split_once("\n\n").unwrap().1;
+    assert!(
+        message.starts_with("app 0.1.1\n\n### Changed\n"),
+        "{message}"
+    );
+}

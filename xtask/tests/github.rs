@@ -1065,3 +1065,102 @@ fn github_release_on_a_merge_whose_tags_exist_partly_creates_the_others_verbatim
         "{message}"
     );
 }
+
+/// A `reference-transaction` hook in `work` that refuses to create `tag`.
+fn refuse_tag(work: &Path, tag: &str) {
+    let hook = work.join(".git/hooks/reference-transaction");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n\
+             if grep -q ' refs/tags/{tag}$'; then echo 'tag {tag} is not allowed' >&2; exit 1; fi\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_merge_whose_tagging_failed_part_way_is_left_untagged_and_its_mismatch_still_tags_nothing() {
+    let repo = Repo::new();
+    let work = repo.work();
+    // A third crate, released, that the release pull request will not include.
+    std::fs::create_dir_all(work.join("crates/util/src")).unwrap();
+    std::fs::write(
+        work.join("crates/util/Cargo.toml"),
+        "[package]\nname = \"util\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"u\"\n",
+    )
+    .unwrap();
+    std::fs::write(work.join("crates/util/src/lib.rs"), "\n").unwrap();
+    fixture::cargo(&work, &["generate-lockfile", "--offline"]);
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "chore: util"]);
+    git(&work, &["tag", "util-v0.1.0"]);
+    std::fs::write(
+        work.join("crates/core/src/lib.rs"),
+        "pub fn core() -> u64 { 3 }\n",
+    )
+    .unwrap();
+    git(&work, &["commit", "-q", "-am", "feat!: core counts in u64"]);
+    git(&work, &["push", "-q", "origin", "main", "--tags"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
+    );
+    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
+    api.verify_and_reset();
+    // A fix to util lands on main before the release pull request is merged.
+    std::fs::write(work.join("crates/util/src/lib.rs"), "// fixed\n").unwrap();
+    git(&work, &["commit", "-q", "-am", "fix: util"]);
+    git(&work, &["fetch", "-q", "origin", "release"]);
+    git(
+        &work,
+        &["merge", "-q", "--no-ff", "-m", "Merge #7", "FETCH_HEAD"],
+    );
+    git(&work, &["push", "-q", "origin", "main"]);
+    let merge = git(&work, &["rev-parse", "HEAD"]);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls/7")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pull_json(
+                7,
+                &pr_body,
+                Some(&merge),
+            ))),
+    );
+    let tags = || git(&work, &["tag", "--list", "*-v0.[12].[01]"]);
+    let before = tags();
+    // The second tag is refused: the first is taken back, the checkout is as it was.
+    refuse_tag(&work, "app-v0.1.1");
+    let args = ["github-release", "--pr", "7", "--tag-only"];
+    let out = repo.xtask(&api, &args);
+    assert_eq!(out.status.code(), Some(16), "{}", text(&out));
+    assert!(
+        text(&out).contains("tag app-v0.1.1 is not allowed"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(tags(), before);
+    // Rerun: the merge holds util's fix, which the plan did not include, so nothing is tagged.
+    std::fs::remove_file(work.join(".git/hooks/reference-transaction")).unwrap();
+    let out = repo.xtask(&api, &args);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("would also release util 0.1.1")
+            && text(&out).contains("nothing was tagged"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(tags(), before);
+    assert!(git(&repo.origin(), &["tag", "--list", "core-v0.2.0"]).is_empty());
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::release_pr::{self, Recorded};
 use crate::{Error, Forge, PullRequest};
-use workspace_tools::git::Vcs;
+use workspace_tools::git::{NewTag, Vcs};
 use workspace_tools::release::Prepared;
 
 /// A GitHub release to have.
@@ -181,16 +181,7 @@ pub fn tag_recorded(
             )));
         }
     }
-    let existing = vcs.tags()?;
-    let head = vcs.head()?;
-    let sections = sections(prepared);
-    let mut created = Vec::new();
-    for tag in recorded.tags() {
-        if !existing.contains(&tag) {
-            vcs.tag(&tag, &head, &tag_message(recorded, &sections, &tag))?;
-            created.push(tag);
-        }
-    }
+    let created = tag_missing(vcs, recorded, &sections(prepared))?;
     // Tagged, the checkout must have nothing left to release: otherwise `release --execute`
     // would release more than the pull request showed.
     prepared.reread_history()?;
@@ -215,6 +206,35 @@ pub fn tag_recorded(
         .collect();
     vcs.push(remote, &refs)?;
     Ok(created)
+}
+
+/// Creates the tags of `recorded` that do not exist yet on `HEAD`, all or none: a tag left by
+/// a failed run would escape the rollback of a later refusal. Returns the tags created.
+fn tag_missing(
+    vcs: &dyn Vcs,
+    recorded: &Recorded,
+    sections: &BTreeMap<String, String>,
+) -> Result<Vec<String>, Error> {
+    let existing = vcs.tags()?;
+    let head = vcs.head()?;
+    let missing: Vec<(String, String)> = recorded
+        .tags()
+        .into_iter()
+        .filter(|tag| !existing.contains(tag))
+        .map(|tag| {
+            let message = tag_message(recorded, sections, &tag);
+            (tag, message)
+        })
+        .collect();
+    let new: Vec<NewTag<'_>> = missing
+        .iter()
+        .map(|(name, message)| NewTag {
+            name,
+            commit: &head,
+            message,
+        })
+        .collect();
+    Ok(vcs.tag_all(&new)?)
 }
 
 /// The message of `tag`: each crate it releases with its changelog section, headed by the

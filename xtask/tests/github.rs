@@ -991,6 +991,37 @@ fn an_event_file_that_is_not_json_is_unusable_context_and_a_missing_one_is_io() 
     assert!(error_line(&run(&gone), 16).contains("could not access"));
 }
 
+/// Runs `release-pr`, which opens pull request 7; returns its body.
+fn propose(repo: &Repo, api: &Api) -> String {
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pulls")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
+    );
+    let out = repo.xtask(api, &["release-pr", "--base-branch", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
+    api.verify_and_reset();
+    body
+}
+
+/// Merges the release branch into `main` with a merge commit, as GitHub would, and pushes it;
+/// returns the merge.
+fn merge_release(work: &Path) -> String {
+    git(work, &["fetch", "-q", "origin", "release"]);
+    git(
+        work,
+        &["merge", "-q", "--no-ff", "-m", "Merge #7", "FETCH_HEAD"],
+    );
+    git(work, &["push", "-q", "origin", "main"]);
+    git(work, &["rev-parse", "HEAD"])
+}
+
 #[test]
 fn github_release_on_a_merge_whose_tags_exist_partly_creates_the_others_verbatim_and_pushes_all() {
     let repo = Repo::new();
@@ -1003,27 +1034,8 @@ fn github_release_on_a_merge_whose_tags_exist_partly_creates_the_others_verbatim
     git(&work, &["commit", "-q", "-am", "feat!: core counts in u64"]);
     git(&work, &["push", "-q", "origin", "main"]);
     let api = Api::start();
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{REPO}/pulls")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
-    );
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path(format!("{REPO}/pulls")))
-            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
-    );
-    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
-    api.verify_and_reset();
-    git(&work, &["fetch", "-q", "origin", "release"]);
-    git(
-        &work,
-        &["merge", "-q", "--no-ff", "-m", "Merge #7", "FETCH_HEAD"],
-    );
-    git(&work, &["push", "-q", "origin", "main"]);
-    let merge = git(&work, &["rev-parse", "HEAD"]);
+    let pr_body = propose(&repo, &api);
+    let merge = merge_release(&work);
     // An earlier run (or a maintainer) made and pushed core's tag; app's is missing.
     git(
         &work,
@@ -1066,21 +1078,6 @@ fn github_release_on_a_merge_whose_tags_exist_partly_creates_the_others_verbatim
     );
 }
 
-/// A `reference-transaction` hook in `work` that refuses to create `tag`.
-fn refuse_tag(work: &Path, tag: &str) {
-    let hook = work.join(".git/hooks/reference-transaction");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n\
-             if grep -q ' refs/tags/{tag}$'; then echo 'tag {tag} is not allowed' >&2; exit 1; fi\n"
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 #[test]
 fn a_merge_whose_tagging_failed_part_way_is_left_untagged_and_its_mismatch_still_tags_nothing() {
     let repo = Repo::new();
@@ -1105,30 +1102,11 @@ fn a_merge_whose_tagging_failed_part_way_is_left_untagged_and_its_mismatch_still
     git(&work, &["commit", "-q", "-am", "feat!: core counts in u64"]);
     git(&work, &["push", "-q", "origin", "main", "--tags"]);
     let api = Api::start();
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{REPO}/pulls")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
-    );
-    api.mount(
-        Mock::given(method("POST"))
-            .and(path(format!("{REPO}/pulls")))
-            .respond_with(ResponseTemplate::new(201).set_body_json(pull_json(7, "", None))),
-    );
-    let out = repo.xtask(&api, &["release-pr", "--base-branch", "main"]);
-    assert!(out.status.success(), "{}", text(&out));
-    let pr_body = api.bodies("POST")[0]["body"].as_str().unwrap().to_owned();
-    api.verify_and_reset();
+    let pr_body = propose(&repo, &api);
     // A fix to util lands on main before the release pull request is merged.
     std::fs::write(work.join("crates/util/src/lib.rs"), "// fixed\n").unwrap();
     git(&work, &["commit", "-q", "-am", "fix: util"]);
-    git(&work, &["fetch", "-q", "origin", "release"]);
-    git(
-        &work,
-        &["merge", "-q", "--no-ff", "-m", "Merge #7", "FETCH_HEAD"],
-    );
-    git(&work, &["push", "-q", "origin", "main"]);
-    let merge = git(&work, &["rev-parse", "HEAD"]);
+    let merge = merge_release(&work);
     api.mount(
         Mock::given(method("GET"))
             .and(path(format!("{REPO}/pulls/7")))
@@ -1141,7 +1119,7 @@ fn a_merge_whose_tagging_failed_part_way_is_left_untagged_and_its_mismatch_still
     let tags = || git(&work, &["tag", "--list", "*-v0.[12].[01]"]);
     let before = tags();
     // The second tag is refused: the first is taken back, the checkout is as it was.
-    refuse_tag(&work, "app-v0.1.1");
+    fixture::refuse_tag(&work, "app-v0.1.1");
     let args = ["github-release", "--pr", "7", "--tag-only"];
     let out = repo.xtask(&api, &args);
     assert_eq!(out.status.code(), Some(16), "{}", text(&out));
@@ -1152,7 +1130,7 @@ fn a_merge_whose_tagging_failed_part_way_is_left_untagged_and_its_mismatch_still
     );
     assert_eq!(tags(), before);
     // Rerun: the merge holds util's fix, which the plan did not include, so nothing is tagged.
-    std::fs::remove_file(work.join(".git/hooks/reference-transaction")).unwrap();
+    fixture::allow_tags(&work);
     let out = repo.xtask(&api, &args);
     assert!(!out.status.success(), "{}", text(&out));
     assert!(

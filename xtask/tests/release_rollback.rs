@@ -20,26 +20,6 @@ fn with_origin(ws: &Ws) -> tempfile::TempDir {
     origin
 }
 
-/// A `reference-transaction` hook that refuses to create `tag`, as a server-side-like policy
-/// in the checkout would; every other ref update goes through.
-fn refuse_tag(ws: &Ws, tag: &str) {
-    let hook = ws.root().join(".git/hooks/reference-transaction");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = prepared ] || exit 0\n\
-             if grep -q ' refs/tags/{tag}$'; then echo 'tag {tag} is not allowed' >&2; exit 1; fi\n"
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn allow_tags(ws: &Ws) {
-    std::fs::remove_file(ws.root().join(".git/hooks/reference-transaction")).unwrap();
-}
-
 fn tags(dir: &Path) -> Vec<String> {
     registry::git(dir, &["tag", "--list"])
         .lines()
@@ -61,7 +41,7 @@ fn a_tag_refused_after_another_takes_both_back_and_the_rerun_pushes_every_tag() 
     ws.git(&["tag", "b-v0.3.0"]);
     ws.commit("crates/a/src/lib.rs", "feat!: a new API");
     let origin = with_origin(&ws);
-    refuse_tag(&ws, "b-v0.3.1");
+    fixture::refuse_tag(ws.root(), "b-v0.3.1");
     let out = ws.release(&["--execute", "--no-publish"]);
     let log = stderr(&out);
     assert_eq!(out.status.code(), Some(16), "{log}");
@@ -72,7 +52,7 @@ fn a_tag_refused_after_another_takes_both_back_and_the_rerun_pushes_every_tag() 
     let release_commit = ws.head();
     // The tag made before the refused one is taken back: the rerun makes and pushes both.
     assert_eq!(tags(ws.root()), ["a-v0.1.0", "b-v0.3.0"]);
-    allow_tags(&ws);
+    fixture::allow_tags(ws.root());
     let out = ws.release(&["--execute", "--no-publish"]);
     assert!(out.status.success(), "{}", stderr(&out));
     for tag in ["a-v0.2.0", "b-v0.3.1"] {
@@ -95,10 +75,10 @@ fn an_owed_tag_refused_after_another_takes_both_back_and_the_rerun_pushes_every_
     ws.commit("crates/a/src/lib.rs", "fix: one");
     let origin = with_origin(&ws);
     // The first release commit is made but not tagged, then a second one is merged.
-    refuse_tag(&ws, "a-v0.1.1");
+    fixture::refuse_tag(ws.root(), "a-v0.1.1");
     let out = ws.release(&["--execute", "--no-push", "--no-publish"]);
     assert_eq!(out.status.code(), Some(16), "{}", stderr(&out));
-    allow_tags(&ws);
+    fixture::allow_tags(ws.root());
     let first = ws.head();
     ws.commit("crates/a/src/lib.rs", "fix: two");
     ws.write("crates/a/Cargo.toml", &manifest("a", "0.1.2", ""));
@@ -110,13 +90,13 @@ fn an_owed_tag_refused_after_another_takes_both_back_and_the_rerun_pushes_every_
     ]);
     let second = ws.head();
     // Finishing them: the second owed tag is refused after the first was made.
-    refuse_tag(&ws, "a-v0.1.2");
+    fixture::refuse_tag(ws.root(), "a-v0.1.2");
     let out = ws.release(&["--execute", "--no-publish"]);
     let log = stderr(&out);
     assert_eq!(out.status.code(), Some(16), "{log}");
     assert!(log.contains("tag a-v0.1.2 is not allowed"), "{log}");
     assert_eq!(tags(ws.root()), ["a-v0.1.0"]);
-    allow_tags(&ws);
+    fixture::allow_tags(ws.root());
     let out = ws.release(&["--execute", "--no-publish"]);
     assert!(out.status.success(), "{}", stderr(&out));
     for (tag, commit) in [("a-v0.1.1", &first), ("a-v0.1.2", &second)] {

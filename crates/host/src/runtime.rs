@@ -163,6 +163,7 @@ impl Runtime {
             memory: MemoryBudget {
                 limit: self.actor_memory,
                 used: 0,
+                table_elements: 0,
             },
         };
         let mut store = Store::new(&self.engine, state);
@@ -225,15 +226,23 @@ impl WasiView for CallState {
     }
 }
 
-/// The linear memory all of one instance's memories may hold together: a component may
-/// define several, and a per-memory limit alone would multiply by their count.
+/// What all of one instance's memories and tables may hold together: a component may define
+/// several of each, and a limit per memory or per table alone would multiply by their count.
 struct MemoryBudget {
     limit: usize,
     used: usize,
+    table_elements: usize,
 }
 
-/// The most elements a table may hold; tables hold function references, not data.
+/// The most function references all of one instance's tables may hold together.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// The most memories one instance may define: each reserves gigabytes of the host's address
+/// space however little it holds, so their count is bounded, not only their bytes.
+const MAX_MEMORIES: usize = 16;
+
+/// The most tables, and core module instances, one instance may create.
+const MAX_TABLES_AND_INSTANCES: usize = 1_000;
 
 impl ResourceLimiter for MemoryBudget {
     fn memory_growing(
@@ -242,7 +251,8 @@ impl ResourceLimiter for MemoryBudget {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let used = self.used - current.min(self.used) + desired;
+        // A 64-bit memory may ask for nearly `usize::MAX` bytes: saturate, never wrap.
+        let used = self.used.saturating_sub(current).saturating_add(desired);
         if used > self.limit {
             // An error, not a refusal: the call ends with a reason instead of a guest left to
             // handle a failed grow (or loop on it until its deadline).
@@ -257,16 +267,33 @@ impl ResourceLimiter for MemoryBudget {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > MAX_TABLE_ELEMENTS {
+        let elements = self
+            .table_elements
+            .saturating_sub(current)
+            .saturating_add(desired);
+        if elements > MAX_TABLE_ELEMENTS {
             wasmtime::bail!(
-                "actor needs a table of {desired} elements, over the limit of {MAX_TABLE_ELEMENTS}"
+                "actor needs {elements} table elements, over the limit of {MAX_TABLE_ELEMENTS}"
             );
         }
+        self.table_elements = elements;
         Ok(true)
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES_AND_INSTANCES
+    }
+
+    fn instances(&self) -> usize {
+        MAX_TABLES_AND_INSTANCES
     }
 }
 
@@ -364,6 +391,61 @@ mod tests {
             .await
             .expect_err("too big");
         assert!(refused.to_string().contains("over the limit"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn hostile_shapes_end_the_call_with_a_reason() {
+        let limits = Limits {
+            call_timeout: Duration::from_millis(300),
+            actor_memory: 4 * 1024 * 1024,
+            ..Limits::default()
+        };
+        let runtime = runtime(limits);
+        let overflow = call(&runtime, &test_actors::recursing(), b"x").await;
+        let overflow = overflow.expect_err("recurses");
+        assert!(
+            overflow.to_string().contains("call stack exhausted"),
+            "{overflow}"
+        );
+        let started = call(&runtime, &test_actors::looping_at_start(), b"x").await;
+        let started = started.expect_err("loops while instantiating");
+        assert!(matches!(started, CallError::Timeout { .. }), "{started}");
+        let lie = call(&runtime, &test_actors::lying_about_its_reply(), b"x").await;
+        let lie = lie.expect_err("reply out of bounds");
+        assert!(lie.to_string().contains("out of bounds"), "{lie}");
+    }
+
+    #[tokio::test]
+    async fn refused_growth_of_a_wide_memory_does_not_wrap_the_budget() {
+        let limits = Limits {
+            actor_memory: 4 * 1024 * 1024,
+            ..Limits::default()
+        };
+        let runtime = runtime(limits);
+        let err = call(&runtime, &test_actors::overflowing_growth(), b"x").await;
+        let err = err.expect_err("over the budget");
+        assert!(err.to_string().contains("over the limit of 4194304 bytes"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_instance_holds_a_bounded_number_of_memories_and_table_elements() {
+        let runtime = runtime(Limits::default());
+        let memories = call(&runtime, &test_actors::many_memories(MAX_MEMORIES), b"x").await;
+        let memories = memories.expect_err("too many memories");
+        assert!(
+            memories.to_string().contains("memory count too high"),
+            "{memories}"
+        );
+        let fewer = call(&runtime, &test_actors::many_memories(MAX_MEMORIES - 1), b"x").await;
+        let fewer = fewer.expect_err("runs into its unreachable");
+        assert!(fewer.to_string().contains("unreachable"), "{fewer}");
+        // Each table is under the limit; together they are not.
+        let tables = test_actors::many_tables(20, MAX_TABLE_ELEMENTS / 10);
+        let tables = call(&runtime, &tables, b"x").await.expect_err("too many elements");
+        assert!(
+            tables.to_string().contains("table elements, over the limit"),
+            "{tables}"
+        );
     }
 
     #[tokio::test]

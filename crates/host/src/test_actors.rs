@@ -170,3 +170,130 @@ fn actor(imports: &str, core_imports: &str, body: &str) -> Vec<u8> {
     );
     wat::parse_str(text).expect("valid component text")
 }
+
+/// Recurses into its own `handle` until the stack runs out.
+pub fn recursing() -> Vec<u8> {
+    // Function 0 is `cabi_realloc`, 1 is `handle`.
+    actor(
+        "",
+        "",
+        "(drop (call 1 (local.get $ptr) (local.get $len))) unreachable",
+    )
+}
+
+/// Loops forever in its core module's start function, before any call reaches `handle`.
+pub fn looping_at_start() -> Vec<u8> {
+    actor(
+        "",
+        "(func $spin (loop $forever (br $forever))) (start $spin)",
+        "unreachable",
+    )
+}
+
+/// Defines `count` extra empty memories: each costs the host address space, not bytes.
+pub fn many_memories(count: usize) -> Vec<u8> {
+    actor("", &"(memory 0)".repeat(count), "unreachable")
+}
+
+/// Defines `count` extra tables of `elements` function references each.
+pub fn many_tables(count: usize, elements: usize) -> Vec<u8> {
+    let tables = format!("(table {elements} funcref)").repeat(count);
+    actor("", &tables, "unreachable")
+}
+
+/// Asks a 64-bit memory to grow by nearly 2^64 bytes, over and over, then grows its 32-bit
+/// memory a page at a time: a budget that counted the refused requests could wrap around.
+pub fn overflowing_growth() -> Vec<u8> {
+    let text = r#"
+        (component
+          (core module $m
+            (memory $small (export "memory") 1)
+            (memory $wide i64 0)
+            (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+              (i32.const 1024))
+            (func (export "handle") (param i32 i32) (result i32)
+              (local $n i32)
+              (loop $ask
+                (drop (memory.grow $wide (i64.const 0x0000ffffffffffff)))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                (br_if $ask (i32.lt_u (local.get $n) (i32.const 2000))))
+              (loop $more
+                (br_if $more (i32.ne (memory.grow $small (i32.const 1)) (i32.const -1))))
+              unreachable))
+          (core instance $i (instantiate $m))
+          (func (export "handle") (param "request" (list u8)) (result (list u8))
+            (canon lift (core func $i "handle") (memory (core memory $i "memory"))
+              (realloc (core func $i "cabi_realloc")))))
+    "#;
+    wat::parse_str(text).expect("valid component text")
+}
+
+/// Replies with a pointer and length far past the end of its memory (a 4 GiB reply).
+pub fn lying_about_its_reply() -> Vec<u8> {
+    actor(
+        "",
+        "",
+        r#"
+        (i32.store (i32.const 8) (i32.const 1024))
+        (i32.store (i32.const 12) (i32.const -1))
+        (i32.const 8)
+        "#,
+    )
+}
+
+/// Writes its memory to `wasi:cli/stderr` 4 KiB at a time for as long as the stream takes
+/// it: with the logging capability, a flood of output.
+pub fn flooding_stderr() -> Vec<u8> {
+    // The lowered write returns its result through memory, so the memory comes from a module
+    // instantiated before the one that imports the write.
+    let text = r#"
+        (component $actor
+          (core module $memory (memory (export "memory") 1))
+          (core instance $memory (instantiate $memory))
+          (alias core export $memory "memory" (core memory $mem))
+          (import "wasi:io/error@0.2.0" (instance $error
+            (export "error" (type (sub resource)))))
+          (alias export $error "error" (type $error-type))
+          (import "wasi:io/streams@0.2.0" (instance $streams
+            (export "output-stream" (type $out (sub resource)))
+            (alias outer $actor $error-type (type $e))
+            (export "error" (type $err (eq $e)))
+            (type $se (variant (case "last-operation-failed" (own $err)) (case "closed")))
+            (export "stream-error" (type $stream-error (eq $se)))
+            (export "[method]output-stream.blocking-write-and-flush"
+              (func (param "self" (borrow $out)) (param "contents" (list u8))
+                (result (result (error $stream-error)))))))
+          (alias export $streams "output-stream" (type $output-stream))
+          (import "wasi:cli/stderr@0.2.0" (instance $stderr
+            (alias outer $actor $output-stream (type $o))
+            (export "output-stream" (type $out (eq $o)))
+            (export "get-stderr" (func (result (own $out))))))
+          (core func $write (canon lower
+            (func $streams "[method]output-stream.blocking-write-and-flush") (memory $mem)))
+          (core func $get (canon lower (func $stderr "get-stderr")))
+          (core instance $host (export "write" (func $write)) (export "get-stderr" (func $get)))
+          (core module $m
+            (import "host" "write" (func $write (param i32 i32 i32 i32)))
+            (import "host" "get-stderr" (func $get (result i32)))
+            (import "env" "memory" (memory 1))
+            (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+              (i32.const 8192))
+            (func (export "handle") (param $ptr i32) (param $len i32) (result i32)
+              (local $stream i32)
+              (local.set $stream (call $get))
+              ;; Write until the stream reports an error (result discriminant 1).
+              (loop $more
+                (call $write (local.get $stream) (i32.const 1024) (i32.const 4096) (i32.const 16))
+                (br_if $more (i32.eqz (i32.load8_u (i32.const 16)))))
+              (i32.store (i32.const 8) (i32.const 0))
+              (i32.store (i32.const 12) (i32.const 0))
+              (i32.const 8)))
+          (core instance $i (instantiate $m
+            (with "host" (instance $host))
+            (with "env" (instance $memory))))
+          (func (export "handle") (param "request" (list u8)) (result (list u8))
+            (canon lift (core func $i "handle") (memory $mem)
+              (realloc (core func $i "cabi_realloc")))))
+    "#;
+    wat::parse_str(text).expect("valid component text")
+}

@@ -87,11 +87,17 @@ struct HostProcess {
 
 impl HostProcess {
     fn start(workspace: &Workspace, flags: &[&str]) -> Self {
+        Self::start_with(workspace, flags, Stdio::inherit())
+    }
+
+    /// Like [`HostProcess::start`], with the host's standard error going to `stderr`.
+    fn start_with(workspace: &Workspace, flags: &[&str], stderr: Stdio) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_host"))
             .args(["--listen", "127.0.0.1:0", "--trust", &workspace.issuer])
             .args(["--trust-ctl", &workspace.controller])
             .args(flags)
             .stdout(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("host starts");
         let mut line = String::new();
@@ -218,4 +224,23 @@ fn an_actor_importing_an_ungranted_interface_is_refused_at_start_naming_the_capa
     let (first, second) = (first.expect("replies"), second.expect("replies"));
     assert_eq!((first.len(), second.len()), (8, 8));
     assert_ne!(first, second, "the host's random numbers");
+}
+
+#[test]
+fn an_actor_flooding_its_log_cannot_stall_a_host_whose_standard_error_nobody_reads() {
+    let workspace = Workspace::new();
+    // The pipe is kept open and never read: once its buffer is full, a write to it blocks.
+    let host = HostProcess::start_with(&workspace, &["--call-timeout-ms", "1000"], Stdio::piped());
+    let reverse = workspace.sign("reverse", &test_actors::reverse(), &[]);
+    let reverse = host.start_actor(&reverse).expect("reverse starts");
+    let flood = workspace.sign("flood", &test_actors::flooding_stderr(), &[host::LOGGING]);
+    let flood = host.start_actor(&flood).expect("flood starts");
+    // Each call offers far more than a pipe holds, and as many calls as the host has workers
+    // and more; each must end (here: its log stream closes) within the call timeout.
+    for _ in 0..4 {
+        let reply = host.call(&flood, "x");
+        assert_eq!(reply.expect("the log stream closes, the call ends"), b"");
+    }
+    host.ping();
+    assert_eq!(host.call(&reverse, "ok").expect("still callable"), b"ko");
 }

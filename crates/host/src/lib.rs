@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod actor_logs;
 mod capabilities;
 pub mod cli;
 mod controllers;
@@ -26,6 +27,7 @@ mod server;
 pub mod test_actors;
 mod trust;
 
+pub use actor_logs::MAX_CALL_LOG_LEN;
 pub use capabilities::{LOGGING, NUMBERGEN};
 pub use controllers::{Controllers, REQUEST_WINDOW, RequestRefused};
 pub use error::{CallError, HostError, StartError};

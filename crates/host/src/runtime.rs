@@ -10,8 +10,10 @@ use tokio::time::{Instant, timeout_at};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, Type};
 use wasmtime::{Config, Engine, EngineWeak, ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::actor_logs::ActorLogs;
 use crate::capabilities::Grant;
 use crate::{CallError, HostError, Limits, StartError};
 
@@ -34,6 +36,7 @@ pub(crate) struct Runtime {
     call_timeout: Duration,
     actor_memory: usize,
     calls: Arc<Semaphore>,
+    logs: ActorLogs,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -71,11 +74,15 @@ impl Runtime {
         spawn_ticker(engine.weak()).map_err(|e| HostError::Runtime {
             reason: format!("cannot start the epoch ticker: {e}"),
         })?;
+        let logs = ActorLogs::start().map_err(|e| HostError::Runtime {
+            reason: format!("cannot start the actor log writer: {e}"),
+        })?;
         Ok(Runtime {
             engine,
             call_timeout: limits.call_timeout,
             actor_memory: limits.actor_memory,
             calls: Arc::new(Semaphore::new(limits.max_calls)),
+            logs,
         })
     }
 
@@ -125,16 +132,13 @@ impl Runtime {
             });
         };
         let mut store = self.store(actor, deadline.into_std());
-        let mut run = async || -> wasmtime::Result<Vec<u8>> {
-            let instance = actor.pre.instantiate_async(&mut store).await?;
-            let handle =
-                instance.get_typed_func::<(&[u8],), (Vec<u8>,)>(&mut store, &actor.handle)?;
-            let (reply,) = handle.call_async(&mut store, (request,)).await?;
-            Ok(reply)
-        };
         // The epoch interrupts a guest that computes; the timeout stops one that waits on the
         // host (a sleep, a poll) where no epoch check runs.
-        match timeout_at(deadline, run()).await {
+        let outcome = timeout_at(deadline, run(&mut store, actor, request)).await;
+        if let Some(log) = &store.data().log {
+            self.logs.forward(log);
+        }
+        match outcome {
             Err(_) => Err(timed_out),
             Ok(Err(err)) if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => Err(timed_out),
             Ok(Err(err)) => Err(CallError::Failed {
@@ -148,17 +152,18 @@ impl Runtime {
         }
     }
 
-    /// A store for one call: an empty WASI context (standard output and error go to the host's
-    /// standard error when the actor may log), the memory budget, and an epoch callback that
-    /// yields every tick and interrupts the guest at `deadline`.
+    /// A store for one call: an empty WASI context (standard output and error go to a log
+    /// buffer of the call's own when the actor may log), the memory budget, and an epoch
+    /// callback that yields every tick and interrupts the guest at `deadline`.
     fn store(&self, actor: &Actor, deadline: std::time::Instant) -> Store<CallState> {
         let mut wasi = WasiCtxBuilder::new();
-        if actor.logs {
-            wasi.stdout(wasmtime_wasi::cli::stderr())
-                .stderr(wasmtime_wasi::cli::stderr());
+        let log = actor.logs.then(ActorLogs::buffer);
+        if let Some(log) = &log {
+            wasi.stdout(log.clone()).stderr(log.clone());
         }
         let state = CallState {
             wasi: wasi.build(),
+            log,
             table: ResourceTable::new(),
             memory: MemoryBudget {
                 limit: self.actor_memory,
@@ -183,6 +188,18 @@ impl Runtime {
         });
         store
     }
+}
+
+/// Instantiates `actor` in `store` and calls its `handle` with `request`.
+async fn run(
+    store: &mut Store<CallState>,
+    actor: &Actor,
+    request: &[u8],
+) -> wasmtime::Result<Vec<u8>> {
+    let instance = actor.pre.instantiate_async(&mut *store).await?;
+    let handle = instance.get_typed_func::<(&[u8],), (Vec<u8>,)>(&mut *store, &actor.handle)?;
+    let (reply,) = handle.call_async(&mut *store, (request,)).await?;
+    Ok(reply)
 }
 
 /// Whether `f` is `func(request: list<u8>) -> list<u8>`.
@@ -213,6 +230,8 @@ fn spawn_ticker(engine: EngineWeak) -> std::io::Result<()> {
 /// What one call's store holds.
 pub(crate) struct CallState {
     wasi: WasiCtx,
+    /// What the actor wrote to its standard output and error, when it may log.
+    log: Option<MemoryOutputPipe>,
     table: ResourceTable,
     memory: MemoryBudget,
 }
@@ -424,7 +443,10 @@ mod tests {
         let runtime = runtime(limits);
         let err = call(&runtime, &test_actors::overflowing_growth(), b"x").await;
         let err = err.expect_err("over the budget");
-        assert!(err.to_string().contains("over the limit of 4194304 bytes"), "{err}");
+        assert!(
+            err.to_string().contains("over the limit of 4194304 bytes"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -436,14 +458,23 @@ mod tests {
             memories.to_string().contains("memory count too high"),
             "{memories}"
         );
-        let fewer = call(&runtime, &test_actors::many_memories(MAX_MEMORIES - 1), b"x").await;
+        let fewer = call(
+            &runtime,
+            &test_actors::many_memories(MAX_MEMORIES - 1),
+            b"x",
+        )
+        .await;
         let fewer = fewer.expect_err("runs into its unreachable");
         assert!(fewer.to_string().contains("unreachable"), "{fewer}");
         // Each table is under the limit; together they are not.
         let tables = test_actors::many_tables(20, MAX_TABLE_ELEMENTS / 10);
-        let tables = call(&runtime, &tables, b"x").await.expect_err("too many elements");
+        let tables = call(&runtime, &tables, b"x")
+            .await
+            .expect_err("too many elements");
         assert!(
-            tables.to_string().contains("table elements, over the limit"),
+            tables
+                .to_string()
+                .contains("table elements, over the limit"),
             "{tables}"
         );
     }

@@ -2,7 +2,7 @@
 //! `wash call`; hostile actors get error replies while the host goes on answering. Loopback
 //! only; the host is killed when the test ends.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -230,7 +230,8 @@ fn an_actor_importing_an_ungranted_interface_is_refused_at_start_naming_the_capa
 fn an_actor_flooding_its_log_cannot_stall_a_host_whose_standard_error_nobody_reads() {
     let workspace = Workspace::new();
     // The pipe is kept open and never read: once its buffer is full, a write to it blocks.
-    let host = HostProcess::start_with(&workspace, &["--call-timeout-ms", "1000"], Stdio::piped());
+    let mut host =
+        HostProcess::start_with(&workspace, &["--call-timeout-ms", "1000"], Stdio::piped());
     let reverse = workspace.sign("reverse", &test_actors::reverse(), &[]);
     let reverse = host.start_actor(&reverse).expect("reverse starts");
     let flood = workspace.sign("flood", &test_actors::flooding_stderr(), &[host::LOGGING]);
@@ -243,4 +244,9 @@ fn an_actor_flooding_its_log_cannot_stall_a_host_whose_standard_error_nobody_rea
     }
     host.ping();
     assert_eq!(host.call(&reverse, "ok").expect("still callable"), b"ko");
+    // What the actor wrote (its zeroed memory) did reach the host's standard error.
+    let mut stderr = host.child.stderr.take().expect("piped");
+    let mut logged = vec![1; host::MAX_CALL_LOG_LEN];
+    stderr.read_exact(&mut logged).expect("a call's log");
+    assert!(logged.iter().all(|&byte| byte == 0));
 }

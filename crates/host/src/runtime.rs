@@ -23,6 +23,10 @@ pub const HANDLE: &str = "handle";
 /// How often running actors are interrupted to check their deadline and let other tasks run.
 const TICK: Duration = Duration::from_millis(10);
 
+/// The most random bytes an actor may draw in one request: the host makes them in one go,
+/// on a worker no epoch interrupts, in a buffer outside the actor's memory budget.
+const MAX_RANDOM_LEN: u64 = 1024 * 1024;
+
 /// The largest reply an actor may return: its base64 form must fit in one response frame.
 pub const MAX_REPLY_LEN: usize = control_interface::codec::MAX_FRAME_LEN / 4 * 3 - 64 * 1024;
 
@@ -157,6 +161,7 @@ impl Runtime {
     /// callback that yields every tick and interrupts the guest at `deadline`.
     fn store(&self, actor: &Actor, deadline: std::time::Instant) -> Store<CallState> {
         let mut wasi = WasiCtxBuilder::new();
+        wasi.max_random_size(MAX_RANDOM_LEN);
         let log = actor.logs.then(ActorLogs::buffer);
         if let Some(log) = &log {
             wasi.stdout(log.clone()).stderr(log.clone());
@@ -477,6 +482,17 @@ mod tests {
                 .contains("table elements, over the limit"),
             "{tables}"
         );
+    }
+
+    #[tokio::test]
+    async fn random_bytes_come_at_most_a_mebibyte_a_request() {
+        // Drawing them is a host call no epoch check interrupts, and its buffer is the host's.
+        let runtime = runtime(Limits::default());
+        let most = call(&runtime, &test_actors::random_bytes(MAX_RANDOM_LEN), b"").await;
+        assert_eq!(most.expect("replies").len(), 1024 * 1024);
+        let more = test_actors::random_bytes(MAX_RANDOM_LEN + 1);
+        let err = call(&runtime, &more, b"").await.expect_err("too many");
+        assert!(err.to_string().contains("exceeds limit 1048576"), "{err}");
     }
 
     #[tokio::test]

@@ -297,3 +297,42 @@ pub fn flooding_stderr() -> Vec<u8> {
     "#;
     wat::parse_str(text).expect("valid component text")
 }
+
+/// Replies with `len` bytes from `wasi:random/random`'s `get-random-bytes`, which needs the
+/// numbergen capability.
+pub fn random_bytes(len: u64) -> Vec<u8> {
+    // The lowered call returns a list, so it needs a memory and an allocator from a module
+    // instantiated before the one that imports it.
+    let text = format!(
+        r#"
+        (component
+          (core module $memory
+            (memory (export "memory") 1)
+            (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+              (drop (memory.grow (i32.add (i32.shr_u (local.get 3) (i32.const 16)) (i32.const 1))))
+              (i32.const 1024)))
+          (core instance $memory (instantiate $memory))
+          (alias core export $memory "memory" (core memory $mem))
+          (alias core export $memory "realloc" (core func $realloc))
+          (import "wasi:random/random@0.2.0" (instance $random
+            (export "get-random-bytes" (func (param "len" u64) (result (list u8))))))
+          (core func $get (canon lower (func $random "get-random-bytes")
+            (memory $mem) (realloc $realloc)))
+          (core instance $host (export "get-random-bytes" (func $get)))
+          (core module $m
+            (import "host" "get-random-bytes" (func $get (param i64 i32)))
+            (import "env" "memory" (memory 1))
+            (import "env" "realloc" (func $realloc (param i32 i32 i32 i32) (result i32)))
+            (export "cabi_realloc" (func $realloc))
+            (func (export "handle") (param i32 i32) (result i32)
+              (call $get (i64.const {len}) (i32.const 16))
+              (i32.const 16)))
+          (core instance $i (instantiate $m
+            (with "host" (instance $host))
+            (with "env" (instance $memory))))
+          (func (export "handle") (param "request" (list u8)) (result (list u8))
+            (canon lift (core func $i "handle") (memory $mem) (realloc $realloc))))
+        "#
+    );
+    wat::parse_str(text).expect("valid component text")
+}

@@ -561,6 +561,45 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn more_looping_calls_than_slots_all_end_while_pings_go_on() {
+        let issuer = KeyKind::Account.generate();
+        let limits = Limits {
+            call_timeout: Duration::from_millis(1500),
+            max_calls: 2,
+            ..Limits::default()
+        };
+        let host = start_host_with(&issuer, limits).await;
+        let looping = start_actor(&host, &issuer, &test_actors::looping()).await;
+        let mut calls = JoinSet::new();
+        for _ in 0..6 {
+            let mut client = host.client().await;
+            let looping = looping.clone();
+            calls.spawn(async move { client.call_actor(looping, vec![1]).await });
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut pinger = host.client().await;
+        for _ in 0..5 {
+            pinger
+                .ping()
+                .await
+                .expect("pings are answered while every slot loops");
+        }
+        // A call that waited for a slot gets the one freed as its own deadline comes, and then
+        // times out too; which of the two reasons each gets depends on milliseconds.
+        while let Some(call) = calls.join_next().await {
+            let Err(Error::Refused { reason }) = call.expect("call task") else {
+                panic!("a looping call gets an error reply");
+            };
+            assert!(
+                reason.contains("call timeout") || reason.contains("limit of concurrent calls"),
+                "{reason}"
+            );
+        }
+        pinger.ping().await.expect("the host goes on");
+        host.shut_down().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn large_uploads_are_answered_from_the_blocking_pool_while_pings_go_on() {
         let issuer = KeyKind::Account.generate();
         let limits = Limits {

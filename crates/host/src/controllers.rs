@@ -9,6 +9,7 @@ use control_interface::{AuthError, SignedRequest};
 use wascap::{KeyKind, KeyPair};
 
 use crate::HostError;
+use crate::trust::parse_public_keys;
 
 /// How far (seconds) a request's timestamp may lie from the host's clock, either way.
 pub const REQUEST_WINDOW: u64 = 30;
@@ -100,15 +101,7 @@ impl Controllers {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let keys = keys
-            .into_iter()
-            .map(|key| {
-                let key = key.into();
-                let pair = wascap::parse_public_key(&key, KeyKind::User)
-                    .map_err(HostError::InvalidController)?;
-                Ok((key, pair))
-            })
-            .collect::<Result<_, HostError>>()?;
+        let keys = parse_public_keys(keys, KeyKind::User, HostError::InvalidController)?;
         Ok(Controllers {
             keys,
             max_wait: DEFAULT_MAX_WAIT,

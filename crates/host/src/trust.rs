@@ -1,8 +1,8 @@
 //! The accounts whose signatures a host accepts, and the check a module must pass to run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use wascap::{Claims, KeyKind};
+use wascap::{Claims, KeyKind, KeyPair};
 
 use crate::{HostError, StartError};
 
@@ -20,15 +20,9 @@ impl TrustedIssuers {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let keys = keys
-            .into_iter()
-            .map(|key| {
-                let key = key.into();
-                wascap::parse_public_key(&key, KeyKind::Account)
-                    .map_err(HostError::InvalidTrustedIssuer)?;
-                Ok(key)
-            })
-            .collect::<Result<_, HostError>>()?;
+        let keys = parse_public_keys(keys, KeyKind::Account, HostError::InvalidTrustedIssuer)?
+            .into_keys()
+            .collect();
         Ok(TrustedIssuers { keys })
     }
 
@@ -54,4 +48,24 @@ impl TrustedIssuers {
         }
         Ok(wascap::extract(module)?)
     }
+}
+
+/// Parses configured public keys, each of `kind`, keyed by the key as written; the first that
+/// is not one becomes the error `invalid` makes, so a typo stops the host at start-up.
+pub(crate) fn parse_public_keys<I, S>(
+    keys: I,
+    kind: KeyKind,
+    invalid: fn(wascap::Error) -> HostError,
+) -> Result<BTreeMap<String, KeyPair>, HostError>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    keys.into_iter()
+        .map(|key| {
+            let key = key.into();
+            let pair = wascap::parse_public_key(&key, kind).map_err(invalid)?;
+            Ok((key, pair))
+        })
+        .collect()
 }

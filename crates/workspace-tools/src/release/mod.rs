@@ -16,11 +16,11 @@ pub use plan::commits::{Commit, RELEASE_TRAILER, is_release_commit};
 pub use plan::plan;
 pub use plan::version::{BumpSpec, Level};
 pub use plan::{
-    CrateState, PlanError, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
-    collect_bumps, commit_message, tags,
+    CrateState, Pending, PlanError, Release, ReleasePlan, ReqLocation, Requirement,
+    RequirementEdit, collect_bumps, commit_message, tags,
 };
 pub use steps::{
-    Allow, FileChange, Pending, Prepared, check, manifest_path, prepare, prepare_from,
+    Allow, FileChange, Prepared, check, manifest_path, prepare, prepare_from,
     prepare_with_registry, publish_all, publish_order, push, record, restore, tagged_crates, today,
     write_files,
 };

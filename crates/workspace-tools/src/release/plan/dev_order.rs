@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{PlanError, Requirement};
+use super::{Pending, PlanError, Requirement};
 use crate::DepKind;
-use crate::release::steps::Pending;
 
 /// `pending` (already after their normal and build dependencies) reordered so that every crate
 /// also comes after the targets of its versioned dev-dependencies that `met` says no published

@@ -760,6 +760,15 @@ fn unify_groups<'a>(
     changed
 }
 
+/// A crate the release has tagged at its current version, waiting to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The crate.
+    pub name: String,
+    /// Its current version.
+    pub version: Version,
+}
+
 /// Crate names with every crate after its normal and build dependencies; ties by name.
 pub(crate) fn publish_order(crates: &[CrateState], requirements: &[Requirement]) -> Vec<String> {
     let mut pending: Vec<&str> = crates.iter().map(|c| c.name.as_str()).collect();

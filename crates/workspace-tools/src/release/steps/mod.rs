@@ -9,7 +9,7 @@ use semver::Version;
 use super::plan::changelog;
 use super::plan::manifests::{self, Member, Texts};
 use super::plan::version::BumpSpec;
-use super::plan::{self, CrateState, ReleasePlan, Requirement, UnfinishedTag};
+use super::plan::{self, CrateState, Pending, ReleasePlan, Requirement, UnfinishedTag};
 use crate::adapters::metadata::{self, Workspace};
 use crate::adapters::registry::{Outcome, Registry};
 use crate::adapters::release_history as history;
@@ -668,15 +668,6 @@ pub fn push(vcs: &GitCli, tags: &[String]) -> Result<String, Error> {
             source: Box::new(source),
         })?;
     Ok(remote)
-}
-
-/// A crate the release has tagged at its current version, waiting to be published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
-    /// The crate.
-    pub name: String,
-    /// Its current version.
-    pub version: Version,
 }
 
 /// Publishable crates whose current version is tagged, in dependency order: what a release

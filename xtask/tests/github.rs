@@ -22,6 +22,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// commit on `core`, pushed to a bare origin; the clone is on `main`.
 struct Repo {
     dir: tempfile::TempDir,
+    metadata: fixture::MetadataLog,
 }
 
 impl Repo {
@@ -91,31 +92,13 @@ impl Repo {
         git(&work, &["push", "-q", "origin", "main", "--tags"]);
         // A `CARGO` that logs each `cargo metadata` call, to show each command loads the
         // workspace once.
-        let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let log = dir.path().join("metadata.log");
-        let wrapper = dir.path().join("cargo");
-        std::fs::write(
-            &wrapper,
-            format!(
-                "#!/bin/sh\n[ \"$1\" = metadata ] && echo \"$*\" >> '{}'\nexec '{real}' \"$@\"\n",
-                log.display()
-            ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Repo { dir }
+        let metadata = fixture::MetadataLog::new(dir.path());
+        Repo { dir, metadata }
     }
 
     /// How many times `cargo metadata` ran since the last call.
     fn metadata_runs(&self) -> usize {
-        let log = self.dir.path().join("metadata.log");
-        let runs = std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .count();
-        let _ = std::fs::remove_file(log);
-        runs
+        self.metadata.take().len()
     }
 
     fn work(&self) -> PathBuf {
@@ -132,7 +115,7 @@ impl Repo {
             .args(["--repo", "acme/platform", "--api-url", &api.uri()])
             .current_dir(self.work())
             .env("GITHUB_TOKEN", TOKEN)
-            .env("CARGO", self.dir.path().join("cargo"))
+            .env("CARGO", self.metadata.cargo())
             .env("NO_COLOR", "1")
             .env("GIT_AUTHOR_NAME", "bot")
             .env("GIT_AUTHOR_EMAIL", "bot@localhost")

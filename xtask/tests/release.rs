@@ -337,6 +337,38 @@ fn execute_bumps_commits_tags_pushes_and_publishes_in_order() {
     );
 }
 
+/// Issue 9: a command loads the workspace once. Publishing after the release commit takes the
+/// new versions from the plan, so the only other `cargo metadata` is the check that the written
+/// workspace resolves with `--locked`.
+#[test]
+fn execute_loads_the_workspace_once_also_when_it_publishes() {
+    let r = Release::new();
+    r.changes();
+    let tools = tempfile::tempdir().unwrap();
+    let metadata = fixture::MetadataLog::new(tools.path());
+    let out =
+        registry::registry_command(env!("CARGO_BIN_EXE_xtask"), r.root(), r.cargo_home.path())
+            .args([
+                "release",
+                "--manifest-path",
+                r.manifest(),
+                "--execute",
+                "--registry",
+                "local",
+            ])
+            .env("CARGO", metadata.cargo())
+            .output()
+            .unwrap();
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("3 crate(s) published"), "{log}");
+    let calls = metadata.take();
+    let (checks, loads): (Vec<&String>, Vec<&String>) =
+        calls.iter().partition(|c| c.contains("--locked"));
+    assert_eq!(loads.len(), 1, "{calls:#?}");
+    assert_eq!(checks.len(), 1, "{calls:#?}");
+}
+
 #[test]
 fn an_interrupted_publish_resumes_without_republishing() {
     let mut r = Release::new();

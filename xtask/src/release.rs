@@ -71,7 +71,7 @@ fn parse_bump(s: &str) -> Result<(String, BumpSpec), String> {
 
 /// Plans, prints, and with `--execute` records, pushes and publishes.
 pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
-    let prepared =
+    let mut prepared =
         steps::prepare_with_registry(args.manifest_path.as_deref(), args.registry.as_deref())?;
     let bumps: BTreeMap<String, BumpSpec> =
         collect_bumps(&args.bump).map_err(workspace_tools::Error::from)?;
@@ -103,6 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         output::status("Finished", "nothing to release");
     } else {
         record(&args, &prepared, &plan, &changes, &date)?;
+        prepared.recorded(&plan, &changes);
     }
     if !args.no_publish {
         publish(&args, &prepared)?;
@@ -145,20 +146,18 @@ fn record(
 }
 
 /// Publishes every tagged crate the registry lacks; after an interrupted run this resumes.
-fn publish(args: &Args, before: &Prepared) -> anyhow::Result<()> {
-    // Read the workspace again: the release commit changed versions.
-    let prepared = steps::prepare(Some(&steps::manifest_path(before)))?;
-    let pending = steps::tagged_crates(&prepared)?;
+fn publish(args: &Args, prepared: &Prepared) -> anyhow::Result<()> {
+    let pending = steps::tagged_crates(prepared)?;
     let registry = Registry {
         name: args.registry.clone(),
-        manifest_path: steps::manifest_path(&prepared),
+        manifest_path: steps::manifest_path(prepared),
         index_timeout: Duration::from_secs(args.index_timeout),
         backoff: Duration::from_secs(2),
         retries: 5,
         allow_dirty: args.allow_dirty,
         no_verify: args.no_verify,
     };
-    let pending = steps::publish_order(&prepared, &pending, &registry)?;
+    let pending = steps::publish_order(prepared, &pending, &registry)?;
     let done = steps::publish_all(&registry, &pending, &mut |verb, line| {
         output::status(verb, line);
     })?;

@@ -151,6 +151,31 @@ impl Prepared {
         Ok(())
     }
 
+    /// Takes in the release [`record`] made from `plan` and `changes`: the new versions, the
+    /// moved requirements, the written manifests, and no tag owed. Publishing after the release
+    /// commit reads these, so the command loads the workspace (cargo metadata) only once.
+    pub fn recorded(&mut self, plan: &ReleasePlan, changes: &[FileChange]) {
+        for release in &plan.releases {
+            let members = self.members.iter_mut().map(|m| (&m.name, &mut m.version));
+            let states = self.states.iter_mut().map(|s| (&s.name, &mut s.version));
+            for (_, version) in members.chain(states).filter(|(n, _)| **n == release.name) {
+                *version = release.to.clone();
+            }
+        }
+        for edit in &plan.requirement_edits {
+            self.requirements
+                .iter_mut()
+                .filter(|r| r.location == edit.location && r.to == edit.dependency)
+                .for_each(|r| r.req = edit.new.clone());
+        }
+        for change in changes {
+            if let Some(text) = self.texts.get_mut(&change.path) {
+                text.clone_from(&change.new);
+            }
+        }
+        self.unfinished.clear();
+    }
+
     /// Plans a release with the explicit `bumps`. While an earlier release commit owes tags,
     /// the plan is only to create them: a new release waits for the next run.
     pub fn plan(&self, bumps: &BTreeMap<String, BumpSpec>) -> Result<ReleasePlan, Error> {

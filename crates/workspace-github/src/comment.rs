@@ -418,13 +418,7 @@ mod tests {
             FileStatus::Modified,
         )]);
         let set = workspace_tools::affected(&graph, &changes, &Rules::default());
-        let plan = ReleasePlan {
-            releases: vec![],
-            requirement_edits: vec![],
-            workspace_version: None,
-            train_tag: None,
-            unfinished: Vec::new(),
-        };
+        let plan = workspace_tools::test_support::release_plan(vec![], vec![]);
         let report = Report {
             graph: &graph,
             set: &set,

@@ -431,27 +431,17 @@ pub fn sync(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use semver::Version;
     use workspace_tools::release::{Commit, Release};
+    use workspace_tools::test_support::{release, release_plan};
 
     fn plan() -> ReleasePlan {
-        ReleasePlan {
-            releases: vec![Release {
-                name: "host".into(),
-                from: Version::new(0, 1, 0),
-                to: Version::new(0, 2, 0),
-                reasons: vec!["1 commit since 0.1.0 (feature)".into()],
-                commits: vec![Commit::parse("abc1234", "feat: start actors")],
-                publish: true,
-                tag: Some("host--v0.2.0".into()),
-                dependency_only: false,
-                updated_dependencies: vec![],
-            }],
-            requirement_edits: vec![],
-            workspace_version: None,
-            train_tag: None,
-            unfinished: Vec::new(),
-        }
+        let host = Release {
+            reasons: vec!["1 commit since 0.1.0 (feature)".into()],
+            commits: vec![Commit::parse("abc1234", "feat: start actors")],
+            tag: Some("host--v0.2.0".into()),
+            ..release("host", "0.1.0", "0.2.0")
+        };
+        release_plan(vec![host], vec![])
     }
 
     #[test]

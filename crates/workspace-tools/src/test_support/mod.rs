@@ -1,6 +1,6 @@
 //! Test helpers shared by this crate's tests, xtask's and workspace-github's (cargo feature
 //! `test-support`): the standard fixture workspace in a temporary git repository, the one way
-//! the tests run `git` and `cargo`, and the release planner's inputs. Never part of a release
+//! the tests run `git` and `cargo`, and the release planner's inputs and outputs. Never part of a release
 //! build.
 
 use std::path::Path;
@@ -9,7 +9,9 @@ use std::process::Command;
 use semver::Version;
 
 use crate::DepKind;
-use crate::release::{Commit, CrateState, ReqLocation, Requirement};
+use crate::release::{
+    Commit, CrateState, Release, ReleasePlan, ReqLocation, Requirement, RequirementEdit,
+};
 
 mod fixture;
 mod surface;
@@ -101,5 +103,36 @@ pub fn requirement(from: &str, to: &str, kind: DepKind, req: &str) -> Requiremen
             table: vec![table.to_owned()],
             key: to.to_owned(),
         },
+    }
+}
+
+/// `name` released from `from` to `to`, published, with no reason, commit or tag: a plan's
+/// entry for the tests of what writes or carries out a plan (set the other fields by struct
+/// update).
+pub fn release(name: &str, from: &str, to: &str) -> Release {
+    Release {
+        name: name.to_owned(),
+        from: Version::parse(from).expect("a valid version"),
+        to: Version::parse(to).expect("a valid version"),
+        reasons: Vec::new(),
+        commits: Vec::new(),
+        publish: true,
+        tag: None,
+        dependency_only: false,
+        updated_dependencies: Vec::new(),
+    }
+}
+
+/// A plan of `releases` and `requirement_edits`, with no workspace version, train or owed tag.
+pub fn release_plan(
+    releases: Vec<Release>,
+    requirement_edits: Vec<RequirementEdit>,
+) -> ReleasePlan {
+    ReleasePlan {
+        releases,
+        requirement_edits,
+        workspace_version: None,
+        train_tag: None,
+        unfinished: Vec::new(),
     }
 }

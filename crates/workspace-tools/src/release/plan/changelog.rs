@@ -249,10 +249,6 @@ mod tests {
 
     fn release() -> Release {
         Release {
-            name: "host".into(),
-            from: Version::new(0, 3, 1),
-            to: Version::new(0, 4, 0),
-            reasons: vec![],
             commits: [
                 "feat: start actors",
                 "fix: leak",
@@ -263,10 +259,8 @@ mod tests {
             .enumerate()
             .map(|(i, m)| Commit::parse(&format!("c{i}"), m))
             .collect(),
-            publish: true,
-            tag: None,
-            dependency_only: false,
             updated_dependencies: vec![("wascap".into(), Version::new(0, 6, 0))],
+            ..crate::test_support::release("host", "0.3.1", "0.4.0")
         }
     }
 

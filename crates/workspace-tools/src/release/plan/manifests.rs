@@ -476,7 +476,8 @@ pub(crate) fn apply_to_lockfile(plan: &ReleasePlan, lock: &str) -> Result<String
 mod tests {
     use super::*;
     use crate::Package;
-    use crate::release::plan::{Release, RequirementEdit};
+    use crate::release::plan::RequirementEdit;
+    use crate::test_support::{release, release_plan};
 
     const ROOT: &str = r#"[workspace]
 members = ["crates/*"]
@@ -562,40 +563,29 @@ wash = { path = "../wash", version = "=1.2.0" } # exact on purpose
     fn apply_rewrites_only_the_versions_and_keeps_everything_else() {
         let (g, texts) = fixture();
         let (members, reqs) = read(&g, &texts).unwrap();
-        let release = |name: &str, from: &str, to: &str| Release {
-            name: name.into(),
-            from: from.parse().unwrap(),
-            to: to.parse().unwrap(),
-            reasons: vec![],
-            commits: vec![],
-            publish: true,
-            tag: None,
-            dependency_only: false,
-            updated_dependencies: vec![],
-        };
         let plan = ReleasePlan {
-            releases: vec![
-                release("wascap", "0.7.0", "0.8.0"),
-                release("host", "0.7.0", "0.8.0"),
-                release("wash", "1.2.0", "1.3.0"),
-            ],
-            requirement_edits: vec![
-                RequirementEdit {
-                    location: reqs[0].location.clone(),
-                    dependency: "wascap".into(),
-                    old: "0.7".into(),
-                    new: "0.8".into(),
-                },
-                RequirementEdit {
-                    location: reqs[1].location.clone(),
-                    dependency: "wash".into(),
-                    old: "=1.2.0".into(),
-                    new: "=1.3.0".into(),
-                },
-            ],
             workspace_version: Some("0.8.0".parse().unwrap()),
-            train_tag: None,
-            unfinished: Vec::new(),
+            ..release_plan(
+                vec![
+                    release("wascap", "0.7.0", "0.8.0"),
+                    release("host", "0.7.0", "0.8.0"),
+                    release("wash", "1.2.0", "1.3.0"),
+                ],
+                vec![
+                    RequirementEdit {
+                        location: reqs[0].location.clone(),
+                        dependency: "wascap".into(),
+                        old: "0.7".into(),
+                        new: "0.8".into(),
+                    },
+                    RequirementEdit {
+                        location: reqs[1].location.clone(),
+                        dependency: "wash".into(),
+                        old: "=1.2.0".into(),
+                        new: "=1.3.0".into(),
+                    },
+                ],
+            )
         };
         let out = apply(&plan, &members, &texts).unwrap();
         assert_eq!(out.len(), 3, "{out:?}");

@@ -833,7 +833,8 @@ pub fn manifest_path(prepared: &Prepared) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::plan::{Release, ReqLocation, RequirementEdit};
+    use crate::release::plan::{ReqLocation, RequirementEdit};
+    use crate::test_support::{release, release_plan};
     use crate::{Package, ReleaseConfig, Rules, WorkspaceGraph};
 
     fn prepared() -> Prepared {
@@ -872,23 +873,7 @@ mod tests {
     }
 
     fn plan(edits: Vec<RequirementEdit>) -> ReleasePlan {
-        ReleasePlan {
-            releases: vec![Release {
-                name: "a".into(),
-                from: Version::new(0, 1, 0),
-                to: Version::new(0, 2, 0),
-                reasons: vec![],
-                commits: vec![],
-                publish: true,
-                tag: None,
-                dependency_only: false,
-                updated_dependencies: vec![],
-            }],
-            requirement_edits: edits,
-            workspace_version: None,
-            train_tag: None,
-            unfinished: Vec::new(),
-        }
+        release_plan(vec![release("a", "0.1.0", "0.2.0")], edits)
     }
 
     #[test]

@@ -112,6 +112,20 @@ impl Release {
         self.release(args)
     }
 
+    /// `xtask release --manifest-path … ARGS` against the registry, for a run that needs more
+    /// than its output.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = registry::registry_command(
+            env!("CARGO_BIN_EXE_xtask"),
+            self.root(),
+            self.cargo_home.path(),
+        );
+        command
+            .args(["release", "--manifest-path", self.manifest()])
+            .args(args);
+        command
+    }
+
     fn manifest(&self) -> &'static str {
         Box::leak(
             self.root()
@@ -346,19 +360,11 @@ fn execute_loads_the_workspace_once_also_when_it_publishes() {
     r.changes();
     let tools = tempfile::tempdir().unwrap();
     let metadata = fixture::MetadataLog::new(tools.path());
-    let out =
-        registry::registry_command(env!("CARGO_BIN_EXE_xtask"), r.root(), r.cargo_home.path())
-            .args([
-                "release",
-                "--manifest-path",
-                r.manifest(),
-                "--execute",
-                "--registry",
-                "local",
-            ])
-            .env("CARGO", metadata.cargo())
-            .output()
-            .unwrap();
+    let out = r
+        .command(&["--execute", "--registry", "local"])
+        .env("CARGO", metadata.cargo())
+        .output()
+        .unwrap();
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("3 crate(s) published"), "{log}");
@@ -373,22 +379,12 @@ fn execute_loads_the_workspace_once_also_when_it_publishes() {
 fn an_interrupted_publish_resumes_without_republishing() {
     let mut r = Release::new();
     r.changes();
-    let mut child =
-        registry::registry_command(env!("CARGO_BIN_EXE_xtask"), r.root(), r.cargo_home.path())
-            .args([
-                "release",
-                "--manifest-path",
-                r.manifest(),
-                "--execute",
-                "--registry",
-                "local",
-                "--index-timeout",
-                "5",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+    let mut child = r
+        .command(&["--execute", "--registry", "local", "--index-timeout", "5"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut log = String::new();
     for line in BufReader::new(child.stderr.take().unwrap()).lines() {
         let line = line.unwrap();

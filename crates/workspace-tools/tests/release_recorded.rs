@@ -81,3 +81,209 @@ fn a_recorded_release_in_memory_reads_as_the_workspace_loaded_again() {
         steps::tagged_crates(&fresh).unwrap()
     );
 }
+
+/// One workspace shape: its files (the workspace at `dir`), its tags, a change to each crate
+/// in `changed` committed as `message`, and the `--bump` overrides.
+struct Shape {
+    name: &'static str,
+    dir: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    tags: &'static [&'static str],
+    changed: &'static [&'static str],
+    message: &'static str,
+    bumps: &'static [(&'static str, &'static str)],
+}
+
+const LIB: &str = "pub fn f() {}\n";
+
+fn shapes() -> Vec<Shape> {
+    vec![
+        Shape {
+            name: "renamed, target, build and versioned dev dependencies with operators",
+            dir: ".",
+            files: &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+                ),
+                (
+                    "crates/a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "crates/b/Cargo.toml",
+                    "[package]\nname = \"b\"\nversion = \"1.2.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "crates/c/Cargo.toml",
+                    "[package]\nname = \"c\"\nversion = \"0.2.0\"\nedition = \"2021\"\n\n[dependencies]\naa = { package = \"a\", path = \"../a\", version = \"~0.1.0\" }\n\n[target.'cfg(unix)'.dependencies]\nbb = { package = \"b\", path = \"../b\", version = \">=1.2, <2\" }\n\n[build-dependencies]\nbb = { package = \"b\", path = \"../b\", version = \"=1.2.0\" }\n\n[dev-dependencies]\naa = { package = \"a\", path = \"../a\", version = \"^0.1\" }\n",
+                ),
+                (
+                    "crates/d/Cargo.toml",
+                    "[package]\nname = \"d\"\nversion = \"0.5.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nc = { path = \"../c\", version = \"0.2.*\" }\n",
+                ),
+            ],
+            tags: &["a-v0.1.0", "b-v1.2.0", "c-v0.2.0"],
+            changed: &["crates/a", "crates/b"],
+            message: "feat!: a and b break",
+            bumps: &[],
+        },
+        Shape {
+            name: "workspace version, inherited requirements with features, a group, pre-release bump",
+            dir: "ws",
+            files: &[
+                (
+                    "ws/Cargo.toml",
+                    "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.4.0\"\n\n[workspace.dependencies]\ncore = { path = \"crates/core\", version = \"0.1\" }\nkit = { package = \"util\", path = \"crates/util\", version = \"0.3.0\", default-features = false }\n\n[workspace.metadata.workspace-tools.release]\ngroups = { pair = [\"util\", \"side\"] }\n",
+                ),
+                (
+                    "ws/crates/core/Cargo.toml",
+                    "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "ws/crates/util/Cargo.toml",
+                    "[package]\nname = \"util\"\nversion = \"0.3.0\"\nedition = \"2021\"\n\n[features]\nx = []\n",
+                ),
+                (
+                    "ws/crates/side/Cargo.toml",
+                    "[package]\nname = \"side\"\nversion = \"0.3.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "ws/crates/app/Cargo.toml",
+                    "[package]\nname = \"app\"\nversion.workspace = true\nedition = \"2021\"\n\n[dependencies]\ncore = { workspace = true, features = [] }\nkit = { workspace = true, features = [\"x\"] }\n",
+                ),
+                (
+                    "ws/crates/tool/Cargo.toml",
+                    "[package]\nname = \"tool\"\nversion.workspace = true\nedition = \"2021\"\n\n[dev-dependencies]\napp = { path = \"../app\", version = \"0.4.0\" }\n",
+                ),
+            ],
+            tags: &[
+                "core-v0.1.0",
+                "util-v0.3.0",
+                "side-v0.3.0",
+                "app-v0.4.0",
+                "tool-v0.4.0",
+            ],
+            changed: &["ws/crates/core", "ws/crates/util"],
+            message: "feat: core and util grow",
+            bumps: &[("core", "minor"), ("side", "0.5.0")],
+        },
+        Shape {
+            name: "pre-releases moving and a member never edited",
+            dir: ".",
+            files: &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+                ),
+                (
+                    "crates/a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion = \"1.0.0-alpha.1\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "crates/b/Cargo.toml",
+                    "[package]\nname = \"b\"\nversion = \"0.3.1\"\nedition = \"2021\"\n\n[dependencies]\na = { path = \"../a\", version = \"=1.0.0-alpha.1\" }\n",
+                ),
+                (
+                    "crates/quiet/Cargo.toml",
+                    "[package]\nname = \"quiet\"\nversion = \"2.0.0\"\nedition = \"2021\"\n",
+                ),
+            ],
+            tags: &["a-v1.0.0-alpha.1", "b-v0.3.1", "quiet-v2.0.0"],
+            changed: &["crates/a"],
+            message: "fix: a",
+            bumps: &[],
+        },
+        Shape {
+            name: "a train",
+            dir: ".",
+            files: &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.workspace-tools.release]\ntrain = true\n",
+                ),
+                (
+                    "crates/a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "crates/b/Cargo.toml",
+                    "[package]\nname = \"b\"\nversion = \"0.2.0\"\nedition = \"2021\"\n\n[dev-dependencies]\na = { path = \"../a\", version = \"0.2.0\" }\n",
+                ),
+            ],
+            tags: &["v0.2.0"],
+            changed: &["crates/a"],
+            message: "feat: a",
+            bumps: &[],
+        },
+    ]
+}
+
+#[test]
+fn each_shape_recorded_in_memory_reads_as_the_workspace_loaded_again() {
+    for shape in shapes() {
+        let mut files: Vec<(String, String)> = shape
+            .files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        for (path, _) in shape.files {
+            let dir = path.strip_suffix("Cargo.toml").unwrap();
+            if dir.contains("crates/") {
+                files.push((format!("{dir}src/lib.rs"), LIB.to_owned()));
+            }
+        }
+        let f = Fixture::from_files(&files);
+        let root = f.path().join(shape.dir);
+        cargo(&root, &["generate-lockfile", "--offline"]);
+        f.commit("chore: lock file");
+        for tag in shape.tags {
+            f.git(&["tag", tag]);
+        }
+        for dir in shape.changed {
+            f.touch(&format!("{dir}/src/lib.rs"));
+        }
+        f.commit(shape.message);
+        let manifest = root.join("Cargo.toml");
+        let bumps = shape
+            .bumps
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.parse::<steps::BumpSpec>().unwrap()))
+            .collect();
+
+        let mut prepared = steps::prepare(Some(&manifest)).unwrap();
+        let plan = prepared.plan(&bumps).unwrap();
+        assert!(!plan.releases.is_empty(), "{}: {plan:#?}", shape.name);
+        let changes = prepared.file_changes(&plan, "2026-01-01").unwrap();
+        let vcs = GitCli::new(prepared.root());
+        steps::record(
+            &vcs,
+            &prepared,
+            &plan,
+            &changes,
+            "2026-01-01",
+            Allow::default(),
+        )
+        .unwrap();
+        prepared.recorded(&plan, &changes);
+
+        let fresh = steps::prepare(Some(&manifest)).unwrap();
+        let name = shape.name;
+        assert_eq!(prepared.texts, fresh.texts, "{name}");
+        assert_eq!(prepared.members, fresh.members, "{name}");
+        assert_eq!(prepared.requirements, fresh.requirements, "{name}");
+        assert_eq!(prepared.states, fresh.states, "{name}");
+        assert_eq!(prepared.unfinished, fresh.unfinished, "{name}");
+        assert_eq!(
+            steps::tagged_crates(&prepared).unwrap(),
+            steps::tagged_crates(&fresh).unwrap(),
+            "{name}"
+        );
+        // The next run plans from either the same way.
+        assert_eq!(
+            prepared.plan(&Default::default()).unwrap(),
+            fresh.plan(&Default::default()).unwrap(),
+            "{name}"
+        );
+    }
+}

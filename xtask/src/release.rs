@@ -103,7 +103,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<i32> {
         output::status("Finished", "nothing to release");
     } else {
         record(&args, &prepared, &plan, &changes, &date)?;
-        prepared.recorded(&plan, &changes);
+        prepared.recorded(&plan, &changes)?;
     }
     if !args.no_publish {
         publish(&args, &prepared)?;

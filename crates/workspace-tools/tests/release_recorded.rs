@@ -61,7 +61,7 @@ fn a_recorded_release_in_memory_reads_as_the_workspace_loaded_again() {
         Allow::default(),
     )
     .unwrap();
-    prepared.recorded(&plan, &changes);
+    prepared.recorded(&plan, &changes).unwrap();
 
     let fresh = steps::prepare(Some(&f.manifest())).unwrap();
     assert_eq!(prepared.members, fresh.members);
@@ -265,7 +265,7 @@ fn each_shape_recorded_in_memory_reads_as_the_workspace_loaded_again() {
             Allow::default(),
         )
         .unwrap();
-        prepared.recorded(&plan, &changes);
+        prepared.recorded(&plan, &changes).unwrap();
 
         let fresh = steps::prepare(Some(&manifest)).unwrap();
         let name = shape.name;

@@ -152,15 +152,14 @@ impl Prepared {
     }
 
     /// Takes in the release [`record`] made from `plan` and `changes`: the new versions, the
-    /// moved requirements, the written manifests, and no tag owed. Publishing after the release
+    /// moved requirements, the written manifests, and the history with the new tags (git only). Publishing after the release
     /// commit reads these, so the command loads the workspace (cargo metadata) only once.
-    pub fn recorded(&mut self, plan: &ReleasePlan, changes: &[FileChange]) {
+    pub fn recorded(&mut self, plan: &ReleasePlan, changes: &[FileChange]) -> Result<(), Error> {
         for release in &plan.releases {
-            let members = self.members.iter_mut().map(|m| (&m.name, &mut m.version));
-            let states = self.states.iter_mut().map(|s| (&s.name, &mut s.version));
-            for (_, version) in members.chain(states).filter(|(n, _)| **n == release.name) {
-                *version = release.to.clone();
-            }
+            self.members
+                .iter_mut()
+                .filter(|m| m.name == release.name)
+                .for_each(|m| m.version = release.to.clone());
         }
         for edit in &plan.requirement_edits {
             self.requirements
@@ -173,7 +172,9 @@ impl Prepared {
                 text.clone_from(&change.new);
             }
         }
-        self.unfinished.clear();
+        // The new tags are the last releases now, with no commits since: read them from git
+        // (no cargo metadata) the way a fresh load does, rather than patching each field.
+        self.reread_history()
     }
 
     /// Plans a release with the explicit `bumps`. While an earlier release commit owes tags,

@@ -92,6 +92,8 @@ struct Shape {
     changed: &'static [&'static str],
     message: &'static str,
     bumps: &'static [(&'static str, &'static str)],
+    /// Symbolic links, `(link, target)`, committed with the files.
+    links: &'static [(&'static str, &'static str)],
 }
 
 const LIB: &str = "pub fn f() {}\n";
@@ -127,6 +129,7 @@ fn shapes() -> Vec<Shape> {
             changed: &["crates/a", "crates/b"],
             message: "feat!: a and b break",
             bumps: &[],
+            links: &[],
         },
         Shape {
             name: "workspace version, inherited requirements with features, a group, pre-release bump",
@@ -167,6 +170,7 @@ fn shapes() -> Vec<Shape> {
             changed: &["ws/crates/core", "ws/crates/util"],
             message: "feat: core and util grow",
             bumps: &[("core", "minor"), ("side", "0.5.0")],
+            links: &[],
         },
         Shape {
             name: "pre-releases moving and a member never edited",
@@ -193,6 +197,7 @@ fn shapes() -> Vec<Shape> {
             changed: &["crates/a"],
             message: "fix: a",
             bumps: &[],
+            links: &[],
         },
         Shape {
             name: "a train",
@@ -215,6 +220,34 @@ fn shapes() -> Vec<Shape> {
             changed: &["crates/a"],
             message: "feat: a",
             bumps: &[],
+            links: &[],
+        },
+        Shape {
+            name: "a changelog linked to another and a group holding a crate not published",
+            dir: ".",
+            files: &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n\n[workspace.metadata.workspace-tools.release]\ngroups = { g = [\"a\", \"hidden\"] }\n",
+                ),
+                (
+                    "crates/a/Cargo.toml",
+                    "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                ),
+                (
+                    "crates/a/CHANGELOG.md",
+                    "# Changelog\n\n## [Unreleased]\n\n- a note\n",
+                ),
+                (
+                    "crates/hidden/Cargo.toml",
+                    "[package]\nname = \"hidden\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dev-dependencies]\na = { path = \"../a\", version = \"<0.2\" }\n",
+                ),
+            ],
+            tags: &["a-v0.1.0"],
+            changed: &["crates/a"],
+            message: "feat: a",
+            bumps: &[],
+            links: &[("crates/hidden/CHANGELOG.md", "../a/CHANGELOG.md")],
         },
     ]
 }
@@ -228,12 +261,15 @@ fn each_shape_recorded_in_memory_reads_as_the_workspace_loaded_again() {
             .map(|(p, t)| (p.to_string(), t.to_string()))
             .collect();
         for (path, _) in shape.files {
-            let dir = path.strip_suffix("Cargo.toml").unwrap();
-            if dir.contains("crates/") {
+            let dir = path.strip_suffix("Cargo.toml");
+            if let Some(dir) = dir.filter(|d| d.contains("crates/")) {
                 files.push((format!("{dir}src/lib.rs"), LIB.to_owned()));
             }
         }
         let f = Fixture::from_files(&files);
+        for (link, target) in shape.links {
+            std::os::unix::fs::symlink(target, f.path().join(link)).unwrap();
+        }
         let root = f.path().join(shape.dir);
         cargo(&root, &["generate-lockfile", "--offline"]);
         f.commit("chore: lock file");

@@ -1,6 +1,9 @@
 //! A release taken in memory (`Prepared::recorded`) reads as the written workspace loaded
 //! afresh, so publishing after the release commit needs no second `cargo metadata`.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use workspace_tools::git::GitCli;
 use workspace_tools::release::{self as steps, Allow};
 use workspace_tools::test_support::{Fixture, cargo};
@@ -45,41 +48,11 @@ fn a_recorded_release_in_memory_reads_as_the_workspace_loaded_again() {
     f.write("crates/util/src/lib.rs", "pub fn util() { let _ = 1; }\n");
     f.commit("fix: util");
 
-    let mut prepared = steps::prepare(Some(&f.manifest())).unwrap();
-    let plan = prepared.plan(&Default::default()).unwrap();
+    let (prepared, plan, fresh) = record_and_load_again(&f.manifest(), &Default::default());
     // Versions, a pinned and an inherited requirement, and a dev-dependency all move.
     assert_eq!(plan.releases.len(), 3, "{plan:#?}");
     assert!(!plan.requirement_edits.is_empty(), "{plan:#?}");
-    let changes = prepared.file_changes(&plan, "2026-01-01").unwrap();
-    let vcs = GitCli::new(prepared.root());
-    steps::record(
-        &vcs,
-        &prepared,
-        &plan,
-        &changes,
-        "2026-01-01",
-        Allow::default(),
-    )
-    .unwrap();
-    prepared.recorded(&plan, &changes).unwrap();
-
-    let fresh = steps::prepare(Some(&f.manifest())).unwrap();
-    assert_eq!(prepared.members, fresh.members);
-    assert_eq!(prepared.requirements, fresh.requirements);
-    assert_eq!(prepared.texts, fresh.texts);
-    assert_eq!(prepared.unfinished, fresh.unfinished);
-    let versions = |p: &steps::Prepared| {
-        p.states
-            .iter()
-            .map(|s| (s.name.clone(), s.version.clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(versions(&prepared), versions(&fresh));
-    // What publishing reads: the tagged crates and their order.
-    assert_eq!(
-        steps::tagged_crates(&prepared).unwrap(),
-        steps::tagged_crates(&fresh).unwrap()
-    );
+    assert_reads_as(&prepared, &fresh, "a workspace-inherited requirement");
 }
 
 /// One workspace shape: its files (the workspace at `dir`), its tags, a change to each crate
@@ -287,39 +260,49 @@ fn each_shape_recorded_in_memory_reads_as_the_workspace_loaded_again() {
             .map(|(n, b)| (n.to_string(), b.parse::<steps::BumpSpec>().unwrap()))
             .collect();
 
-        let mut prepared = steps::prepare(Some(&manifest)).unwrap();
-        let plan = prepared.plan(&bumps).unwrap();
+        let (prepared, plan, fresh) = record_and_load_again(&manifest, &bumps);
         assert!(!plan.releases.is_empty(), "{}: {plan:#?}", shape.name);
-        let changes = prepared.file_changes(&plan, "2026-01-01").unwrap();
-        let vcs = GitCli::new(prepared.root());
-        steps::record(
-            &vcs,
-            &prepared,
-            &plan,
-            &changes,
-            "2026-01-01",
-            Allow::default(),
-        )
-        .unwrap();
-        prepared.recorded(&plan, &changes).unwrap();
-
-        let fresh = steps::prepare(Some(&manifest)).unwrap();
-        let name = shape.name;
-        assert_eq!(prepared.texts, fresh.texts, "{name}");
-        assert_eq!(prepared.members, fresh.members, "{name}");
-        assert_eq!(prepared.requirements, fresh.requirements, "{name}");
-        assert_eq!(prepared.states, fresh.states, "{name}");
-        assert_eq!(prepared.unfinished, fresh.unfinished, "{name}");
-        assert_eq!(
-            steps::tagged_crates(&prepared).unwrap(),
-            steps::tagged_crates(&fresh).unwrap(),
-            "{name}"
-        );
-        // The next run plans from either the same way.
-        assert_eq!(
-            prepared.plan(&Default::default()).unwrap(),
-            fresh.plan(&Default::default()).unwrap(),
-            "{name}"
-        );
+        assert_reads_as(&prepared, &fresh, shape.name);
     }
+}
+
+/// Plans with `bumps`, records the release, takes it in, and loads the written workspace again.
+fn record_and_load_again(
+    manifest: &Path,
+    bumps: &BTreeMap<String, steps::BumpSpec>,
+) -> (steps::Prepared, steps::ReleasePlan, steps::Prepared) {
+    let mut prepared = steps::prepare(Some(manifest)).unwrap();
+    let plan = prepared.plan(bumps).unwrap();
+    let changes = prepared.file_changes(&plan, "2026-01-01").unwrap();
+    let vcs = GitCli::new(prepared.root());
+    steps::record(
+        &vcs,
+        &prepared,
+        &plan,
+        &changes,
+        "2026-01-01",
+        Allow::default(),
+    )
+    .unwrap();
+    prepared.recorded(&plan, &changes).unwrap();
+    let fresh = steps::prepare(Some(manifest)).unwrap();
+    (prepared, plan, fresh)
+}
+
+/// Everything publishing and the next plan read is the same in `prepared` as in `fresh`.
+fn assert_reads_as(prepared: &steps::Prepared, fresh: &steps::Prepared, name: &str) {
+    assert_eq!(prepared.texts, fresh.texts, "{name}");
+    assert_eq!(prepared.members, fresh.members, "{name}");
+    assert_eq!(prepared.requirements, fresh.requirements, "{name}");
+    assert_eq!(prepared.states, fresh.states, "{name}");
+    assert_eq!(prepared.unfinished, fresh.unfinished, "{name}");
+    assert_eq!(
+        steps::tagged_crates(prepared).unwrap(),
+        steps::tagged_crates(fresh).unwrap(),
+        "{name}"
+    );
+    // The next run plans from either the same way: nothing is left to release.
+    let next = prepared.plan(&Default::default()).unwrap();
+    assert_eq!(next, fresh.plan(&Default::default()).unwrap(), "{name}");
+    assert!(next.releases.is_empty(), "{name}: {next:#?}");
 }

@@ -165,9 +165,9 @@ fn nearest_manifest(dir: &Path, copy: &Path, selection: &Selection) -> anyhow::R
         .map(|d| d.join("Cargo.toml"))
         .find(|m| m.is_file())
         .ok_or_else(|| {
-            workspace_tools::Error::NoWorkspace {
+            workspace_tools::Error::from(workspace_tools::LoadError::NoWorkspace {
                 place: format!("revision `{}`", selection.head),
-            }
+            })
             .into()
         })
 }

@@ -5,7 +5,7 @@
 //! ours; they never collide with a test runner's (`cargo test` exits 101 on failure, nextest
 //! uses 4 and 92 to 106), which `affected-test` passes through unchanged.
 
-use workspace_tools::{Error, GitError, ReleaseError, TestError};
+use workspace_tools::{Error, GitError, LoadError, ReleaseError, TestError};
 
 /// Success.
 pub(crate) const SUCCESS: i32 = 0;
@@ -96,10 +96,14 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Git(GitError::NotARepository { .. }) => NOT_A_REPOSITORY,
         Error::Git(GitError::UnknownRevision { .. }) => UNKNOWN_REVISION,
         Error::Git(GitError::ShallowClone { .. }) => SHALLOW_CLONE,
-        Error::Metadata { .. } | Error::NoWorkspace { .. } => METADATA,
+        Error::Load(
+            LoadError::Metadata { .. }
+            | LoadError::MetadataOutput { .. }
+            | LoadError::NoWorkspace { .. },
+        ) => METADATA,
         Error::Manifest { .. } | Error::RequirementNotFound { .. } => MANIFEST,
-        Error::CargoNotFound { .. } => CARGO_NOT_FOUND,
-        Error::Config { .. } => CONFIG,
+        Error::Load(LoadError::CargoNotFound { .. }) => CARGO_NOT_FOUND,
+        Error::Load(LoadError::Config { .. }) => CONFIG,
         Error::Git(_)
         | Error::Io { .. }
         | Error::Command { .. }
@@ -112,7 +116,7 @@ pub(crate) fn for_error(error: &Error) -> i32 {
         Error::Test(TestError::ToolInstall { .. }) => TOOL_INSTALL,
         Error::Test(TestError::RunnerNotFound { .. }) => RUNNER_NOT_FOUND,
         Error::Test(TestError::Fetch { .. }) => FETCH,
-        Error::StaleLock { .. } => STALE_LOCK,
+        Error::Load(LoadError::StaleLock { .. }) => STALE_LOCK,
         _ => FAILURE,
     }
 }

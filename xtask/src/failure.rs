@@ -4,7 +4,9 @@
 //! knows the flags and commands.
 
 use workspace_tools::release::PlanError;
-use workspace_tools::{Check, Error, GitError, ReleaseError, RevisionProblem, TestError};
+use workspace_tools::{
+    Check, Error, GitError, LoadError, ReleaseError, RevisionProblem, TestError,
+};
 
 use crate::{exit_code, output};
 
@@ -63,8 +65,8 @@ fn hint(error: &Error) -> String {
                                        `fetch-depth: 0` in actions/checkout)"
                 .to_owned()
         }
-        Error::CargoNotFound { .. } => " (install Rust, or set CARGO)".to_owned(),
-        Error::StaleLock { missing, .. } => format!(
+        Error::Load(LoadError::CargoNotFound { .. }) => " (install Rust, or set CARGO)".to_owned(),
+        Error::Load(LoadError::StaleLock { missing, .. }) => format!(
             "; run `cargo {}` and commit the lock file",
             if *missing {
                 "generate-lockfile"

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Error, LoadError};
 
 /// The whole `[workspace.metadata.workspace-tools]` table.
 #[derive(Debug, Default, Deserialize)]
@@ -138,9 +138,11 @@ impl ReleaseConfig {
 
 /// Reads the tool's table from the root manifest `text` (read from `manifest`).
 pub(crate) fn parse(manifest: &Path, text: &str) -> Result<ToolConfig, Error> {
-    let fail = |message: String| Error::Config {
-        path: manifest.to_owned(),
-        message,
+    let fail = |message: String| {
+        Error::from(LoadError::Config {
+            path: manifest.to_owned(),
+            message,
+        })
     };
     let doc: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
     let table = doc

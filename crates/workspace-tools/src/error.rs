@@ -12,26 +12,9 @@ pub enum Error {
     /// Reading the repository failed.
     #[error(transparent)]
     Git(#[from] GitError),
-    /// `cargo` could not be started.
-    #[error("could not run `{cargo}`: it is not on PATH")]
-    CargoNotFound {
-        /// The program that was looked for.
-        cargo: String,
-    },
-    /// `cargo metadata` failed, most often because a manifest is malformed.
-    #[error("cargo metadata failed for {manifest}: {message}")]
-    Metadata {
-        /// The manifest cargo was pointed at, or `the current directory`.
-        manifest: String,
-        /// The first lines of cargo's error.
-        message: String,
-    },
-    /// A revision, or the current folder, holds no workspace.
-    #[error("{place} has no Cargo.toml at or above the current folder")]
-    NoWorkspace {
-        /// The revision (`revision `v1``) or folder looked in.
-        place: String,
-    },
+    /// The workspace could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// A manifest or `Cargo.lock` that the tool reads itself (after cargo did) does not parse.
     #[error("could not parse {path}")]
     Manifest {
@@ -50,28 +33,6 @@ pub enum Error {
         key: String,
         /// The table, dotted.
         table: String,
-    },
-    /// `Cargo.lock` is missing or no longer matches the manifests, and a read-only command
-    /// will not let cargo rewrite it.
-    #[error(
-        "{path} is {state}: cargo would have to {verb} it, and this command never writes to the \
-         checkout",
-        state = if *missing { "missing" } else { "stale" },
-        verb = if *missing { "create" } else { "rewrite" },
-    )]
-    StaleLock {
-        /// The lock file (or where it should be).
-        path: PathBuf,
-        /// Whether there is no lock file at all.
-        missing: bool,
-    },
-    /// The tool's configuration in the root manifest is invalid.
-    #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
-    Config {
-        /// The root manifest.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
     },
     /// The release cannot be planned.
     #[error(transparent)]
@@ -98,6 +59,64 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why the workspace cannot be loaded: cargo is missing or refuses it, no workspace is there,
+/// or the tool's configuration in it is invalid.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// `cargo` could not be started.
+    #[error("could not run `{cargo}`: it is not on PATH")]
+    CargoNotFound {
+        /// The program that was looked for.
+        cargo: String,
+    },
+    /// `cargo metadata` failed, most often because a manifest is malformed.
+    #[error("cargo metadata failed for {manifest}: {message}")]
+    Metadata {
+        /// The manifest cargo was pointed at, or `the current directory`.
+        manifest: String,
+        /// The first lines of cargo's error.
+        message: String,
+    },
+    /// A revision, or the current folder, holds no workspace.
+    #[error("{place} has no Cargo.toml at or above the current folder")]
+    NoWorkspace {
+        /// The revision (`revision `v1``) or folder looked in.
+        place: String,
+    },
+    /// `cargo metadata` succeeded but its output cannot be read as a workspace.
+    #[error("cargo metadata printed output for {manifest} that cannot be read")]
+    MetadataOutput {
+        /// The manifest cargo was pointed at, or `the current directory`.
+        manifest: String,
+        /// Why the output cannot be read.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// `Cargo.lock` is missing or no longer matches the manifests, and a read-only command
+    /// will not let cargo rewrite it.
+    #[error(
+        "{path} is {state}: cargo would have to {verb} it, and this command never writes to the \
+         checkout",
+        state = if *missing { "missing" } else { "stale" },
+        verb = if *missing { "create" } else { "rewrite" },
+    )]
+    StaleLock {
+        /// The lock file (or where it should be).
+        path: PathBuf,
+        /// Whether there is no lock file at all.
+        missing: bool,
+    },
+    /// The tool's configuration in the root manifest is invalid.
+    #[error("invalid configuration in {path} [workspace.metadata.{table}]: {message}", table = crate::CONFIG_TABLE)]
+    Config {
+        /// The root manifest.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
     },
 }
 
@@ -314,23 +333,9 @@ impl Error {
     /// The same error with paths under `copy` (a temporary copy of revision `rev`) shown as
     /// `rev:path`, so that it names the revision at fault rather than a folder already gone.
     pub fn in_revision(self, copy: &Path, rev: &str) -> Error {
-        let show = |path: &Path| match path.strip_prefix(copy) {
-            Ok(inside) => PathBuf::from(format!("{rev}:{}", inside.display())),
-            Err(_) => path.to_owned(),
-        };
+        let show = |path: &Path| shown_in_revision(path, copy, rev);
         match self {
-            Error::Metadata { manifest, message } => Error::Metadata {
-                manifest: show(Path::new(&manifest)).display().to_string(),
-                message: message.replace(&format!("{}/", copy.display()), &format!("{rev}:")),
-            },
-            Error::StaleLock { path, missing } => Error::StaleLock {
-                path: show(&path),
-                missing,
-            },
-            Error::Config { path, message } => Error::Config {
-                path: show(&path),
-                message,
-            },
+            Error::Load(load) => Error::Load(load.in_revision(copy, rev)),
             Error::Manifest { path, source } => Error::Manifest {
                 path: show(&path),
                 source,
@@ -351,9 +356,10 @@ impl Error {
     /// A failure to start `cargo`: not on PATH, or another I/O error.
     pub fn starting_cargo(cargo: &std::ffi::OsStr, error: std::io::Error) -> Error {
         match error.kind() {
-            std::io::ErrorKind::NotFound => Error::CargoNotFound {
+            std::io::ErrorKind::NotFound => LoadError::CargoNotFound {
                 cargo: cargo.to_string_lossy().into_owned(),
-            },
+            }
+            .into(),
             _ => Error::Io {
                 path: PathBuf::from(cargo),
                 source: error,
@@ -364,5 +370,40 @@ impl Error {
     pub(crate) fn manifest(path: impl Into<PathBuf>) -> impl FnOnce(ManifestError) -> Error {
         let path = path.into();
         move |source| Error::Manifest { path, source }
+    }
+}
+
+impl LoadError {
+    /// The same error with paths under `copy` (a temporary copy of revision `rev`) shown as
+    /// `rev:path`.
+    fn in_revision(self, copy: &Path, rev: &str) -> LoadError {
+        let show = |path: &Path| shown_in_revision(path, copy, rev);
+        match self {
+            LoadError::Metadata { manifest, message } => LoadError::Metadata {
+                manifest: show(Path::new(&manifest)).display().to_string(),
+                message: message.replace(&format!("{}/", copy.display()), &format!("{rev}:")),
+            },
+            LoadError::MetadataOutput { manifest, source } => LoadError::MetadataOutput {
+                manifest: show(Path::new(&manifest)).display().to_string(),
+                source,
+            },
+            LoadError::StaleLock { path, missing } => LoadError::StaleLock {
+                path: show(&path),
+                missing,
+            },
+            LoadError::Config { path, message } => LoadError::Config {
+                path: show(&path),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+/// `path` as `rev:path` when it lies under `copy`, the temporary copy of revision `rev`.
+fn shown_in_revision(path: &Path, copy: &Path, rev: &str) -> PathBuf {
+    match path.strip_prefix(copy) {
+        Ok(inside) => PathBuf::from(format!("{rev}:{}", inside.display())),
+        Err(_) => path.to_owned(),
     }
 }

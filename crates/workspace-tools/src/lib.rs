@@ -46,7 +46,8 @@ pub use engine::reads::{Read, UnknownRead};
 pub use engine::rules::{Effect, Rule, Rules};
 
 pub use error::{
-    Check, Error, GitError, ManifestError, PublishError, ReleaseError, RevisionProblem, TestError,
+    Check, Error, GitError, LoadError, ManifestError, PublishError, ReleaseError, RevisionProblem,
+    TestError,
 };
 
 /// Loading a workspace: `cargo metadata`, guppy's graph, the configuration and the reads scan.

@@ -12,7 +12,7 @@ use target_spec::TargetSpec;
 
 use crate::adapters::test_tools::TestTool;
 use crate::engine::graph::{DepKind, Dependency, Package, PackageKind, WorkspaceGraph};
-use crate::{Error, ReleaseConfig, Rules};
+use crate::{Error, LoadError, ReleaseConfig, Rules};
 
 /// A loaded workspace: its graph and the configuration in its root manifest.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
 }
 
 /// Loads the workspace without writing anything: `cargo metadata --locked`, so a missing or
-/// stale `Cargo.lock` is an error ([`Error::StaleLock`]) instead of a rewrite.
+/// stale `Cargo.lock` is an error ([`LoadError::StaleLock`]) instead of a rewrite.
 pub fn load_locked(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
     load_with(manifest_path, Lock::Locked)
 }
@@ -145,14 +145,18 @@ pub(crate) fn cargo_metadata(manifest_path: Option<&Path>, lock: Lock) -> Result
         if let Some(error) = stale_lock(&stderr) {
             return Err(error);
         }
-        return Err(Error::Metadata {
+        return Err(LoadError::Metadata {
             manifest: describe(manifest_path),
             message: first_error(&stderr),
-        });
+        }
+        .into());
     }
-    String::from_utf8(output.stdout).map_err(|_| Error::Metadata {
-        manifest: describe(manifest_path),
-        message: "cargo printed metadata that is not UTF-8".to_owned(),
+    String::from_utf8(output.stdout).map_err(|e| {
+        LoadError::MetadataOutput {
+            manifest: describe(manifest_path),
+            source: e.into(),
+        }
+        .into()
     })
 }
 
@@ -168,10 +172,13 @@ fn stale_lock(stderr: &str) -> Option<Error> {
         .split(" because")
         .next()?
         .to_owned();
-    Some(Error::StaleLock {
-        path: PathBuf::from(path),
-        missing,
-    })
+    Some(
+        LoadError::StaleLock {
+            path: PathBuf::from(path),
+            missing,
+        }
+        .into(),
+    )
 }
 
 fn describe(manifest_path: Option<&Path>) -> String {
@@ -211,9 +218,12 @@ fn first_error(stderr: &str) -> String {
 fn package_graph(json: &str, manifest_path: Option<&Path>) -> Result<PackageGraph, Error> {
     CargoMetadata::parse_json(json)
         .and_then(CargoMetadata::build_graph)
-        .map_err(|e| Error::Metadata {
-            manifest: describe(manifest_path),
-            message: e.to_string(),
+        .map_err(|e| {
+            LoadError::MetadataOutput {
+                manifest: describe(manifest_path),
+                source: e.into(),
+            }
+            .into()
         })
 }
 

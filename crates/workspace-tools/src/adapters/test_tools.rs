@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use crate::{Error, TestError};
+use crate::{Error, LoadError, TestError};
 
 /// One pinned tool: the crate `cargo install` builds, at exactly this version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +50,15 @@ pub(crate) fn from_config(
         .into_iter()
         .map(|(name, version)| {
             if !is_crate_name(&name) {
-                return Err(Error::Config {
+                return Err(LoadError::Config {
                     path: manifest.to_owned(),
                     message: format!(
                         "test-tools.\"{name}\" is not a crate name (a letter, then letters, digits, `-` or `_`)"
                     ),
-                });
+                }
+                .into());
             }
-            let version = semver::Version::parse(&version).map_err(|e| Error::Config {
+            let version = semver::Version::parse(&version).map_err(|e| LoadError::Config {
                 path: manifest.to_owned(),
                 message: format!("test-tools.{name} = \"{version}\" is not an exact version: {e}"),
             })?;

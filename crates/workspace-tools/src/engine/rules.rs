@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::config::{AffectedConfig, AffectsConfig};
-use crate::{Error, WorkspaceGraph};
+use crate::{Error, LoadError, WorkspaceGraph};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// What a rule says a matching path affects.
@@ -142,9 +142,11 @@ impl Rules {
         config: AffectedConfig,
         graph: &WorkspaceGraph,
     ) -> Result<Rules, Error> {
-        let fail = |message: String| Error::Config {
-            path: manifest.to_owned(),
-            message,
+        let fail = |message: String| {
+            Error::from(LoadError::Config {
+                path: manifest.to_owned(),
+                message,
+            })
         };
         let mut rules = Rules::default();
         for (i, rule) in config.rules.into_iter().enumerate() {

@@ -407,3 +407,50 @@ fn shown_in_revision(path: &Path, copy: &Path, rev: &str) -> PathBuf {
         Err(_) => path.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loading error met in a revision's temporary copy names the revision, not the copy.
+    #[test]
+    fn loading_errors_in_a_copy_name_the_revision() {
+        let copy = Path::new("/tmp/copy");
+        let errors = [
+            LoadError::StaleLock {
+                path: copy.join("Cargo.lock"),
+                missing: false,
+            },
+            LoadError::Config {
+                path: copy.join("Cargo.toml"),
+                message: "bad".to_owned(),
+            },
+            LoadError::Metadata {
+                manifest: "/tmp/copy/Cargo.toml".to_owned(),
+                message: "failed to parse /tmp/copy/a/Cargo.toml".to_owned(),
+            },
+        ];
+        for error in errors {
+            let shown = Error::from(error).in_revision(copy, "v1").to_string();
+            assert!(shown.contains("v1:"), "{shown}");
+            assert!(!shown.contains("/tmp/copy"), "{shown}");
+        }
+    }
+
+    /// Output cargo printed that cannot be read keeps the parser's error as its source.
+    #[test]
+    fn unreadable_metadata_carries_its_cause() {
+        let bad = String::from_utf8(vec![0xff]).unwrap_err();
+        let error = Error::from(LoadError::MetadataOutput {
+            manifest: "Cargo.toml".to_owned(),
+            source: bad.into(),
+        });
+        // `Error::Load` is transparent: the first source is the parser's error.
+        let source = std::error::Error::source(&error);
+        assert!(
+            source.is_some_and(|s| s.to_string().contains("utf-8")),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains("utf-8"), "{error}");
+    }
+}

@@ -332,20 +332,15 @@ pub enum ManifestError {
 impl Error {
     /// The same error with paths under `copy` (a temporary copy of revision `rev`) shown as
     /// `rev:path`, so that it names the revision at fault rather than a folder already gone.
-    pub fn in_revision(self, copy: &Path, rev: &str) -> Error {
-        let show = |path: &Path| shown_in_revision(path, copy, rev);
-        match self {
-            Error::Load(load) => Error::Load(load.in_revision(copy, rev)),
-            Error::Manifest { path, source } => Error::Manifest {
-                path: show(&path),
-                source,
-            },
-            Error::Io { path, source } => Error::Io {
-                path: show(&path),
-                source,
-            },
-            other => other,
+    pub fn in_revision(mut self, copy: &Path, rev: &str) -> Error {
+        match &mut self {
+            Error::Load(load) => load.show_in_revision(copy, rev),
+            Error::Manifest { path, .. } | Error::Io { path, .. } => {
+                *path = shown_in_revision(path, copy, rev);
+            }
+            _ => {}
         }
+        self
     }
 
     pub(crate) fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
@@ -374,28 +369,24 @@ impl Error {
 }
 
 impl LoadError {
-    /// The same error with paths under `copy` (a temporary copy of revision `rev`) shown as
-    /// `rev:path`.
-    fn in_revision(self, copy: &Path, rev: &str) -> LoadError {
-        let show = |path: &Path| shown_in_revision(path, copy, rev);
+    /// Shows the paths under `copy` (a temporary copy of revision `rev`) as `rev:path`.
+    fn show_in_revision(&mut self, copy: &Path, rev: &str) {
         match self {
-            LoadError::Metadata { manifest, message } => LoadError::Metadata {
-                manifest: show(Path::new(&manifest)).display().to_string(),
-                message: message.replace(&format!("{}/", copy.display()), &format!("{rev}:")),
-            },
-            LoadError::MetadataOutput { manifest, source } => LoadError::MetadataOutput {
-                manifest: show(Path::new(&manifest)).display().to_string(),
-                source,
-            },
-            LoadError::StaleLock { path, missing } => LoadError::StaleLock {
-                path: show(&path),
-                missing,
-            },
-            LoadError::Config { path, message } => LoadError::Config {
-                path: show(&path),
-                message,
-            },
-            other => other,
+            LoadError::Metadata { manifest, message } => {
+                *manifest = shown_in_revision(Path::new(manifest), copy, rev)
+                    .display()
+                    .to_string();
+                *message = message.replace(&format!("{}/", copy.display()), &format!("{rev}:"));
+            }
+            LoadError::MetadataOutput { manifest, .. } => {
+                *manifest = shown_in_revision(Path::new(manifest), copy, rev)
+                    .display()
+                    .to_string();
+            }
+            LoadError::StaleLock { path, .. } | LoadError::Config { path, .. } => {
+                *path = shown_in_revision(path, copy, rev);
+            }
+            _ => {}
         }
     }
 }

@@ -97,9 +97,7 @@ impl HostProcess {
             .spawn()?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-        let addr = line
-            .strip_prefix("host listening on ")
-            .and_then(|rest| rest.split(',').next())
+        let addr = host::cli::listening_address(&line)
             .ok_or_else(|| anyhow::anyhow!("host did not start: {line}"))?
             .to_owned();
         Ok(HostProcess {

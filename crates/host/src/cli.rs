@@ -76,6 +76,16 @@ impl Args {
     }
 }
 
+/// How the line a host prints once ready starts; the address follows it.
+const LISTENING: &str = "host listening on";
+
+/// The address in the line a host prints once ready, for programs that start one (tests,
+/// benchmarks), or `None` when the line is something else.
+pub fn listening_address(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix(LISTENING)?.strip_prefix(' ')?;
+    rest.split(',').next()
+}
+
 /// Serves until Ctrl-C; prints `host listening on ADDR` once ready.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let config = HostConfig {
@@ -87,7 +97,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let max_connections = config.limits.max_connections;
     let host = Host::bind(args.listen.as_str(), config).await?;
     println!(
-        "host listening on {}, trusting {issuers} issuer(s) and {controllers} controller(s), \
+        "{LISTENING} {}, trusting {issuers} issuer(s) and {controllers} controller(s), \
          at most {max_connections} connections",
         host.local_addr()
     );

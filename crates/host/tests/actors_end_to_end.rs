@@ -104,9 +104,7 @@ impl HostProcess {
         BufReader::new(child.stdout.as_mut().expect("piped"))
             .read_line(&mut line)
             .expect("host prints its address");
-        let addr = line
-            .strip_prefix("host listening on ")
-            .and_then(|rest| rest.split(',').next())
+        let addr = host::cli::listening_address(&line)
             .unwrap_or_else(|| panic!("unexpected first line: {line}"))
             .to_owned();
         HostProcess {

@@ -63,9 +63,7 @@ impl HostProcess {
         BufReader::new(child.stdout.as_mut().expect("stdout"))
             .read_line(&mut line)
             .expect("host prints its address");
-        let addr = line
-            .strip_prefix("host listening on ")
-            .and_then(|rest| rest.split(',').next())
+        let addr = host::cli::listening_address(&line)
             .unwrap_or_else(|| panic!("unexpected first line: {line}"))
             .to_owned();
         HostProcess {
